@@ -1,0 +1,251 @@
+//! Who is calling: API keys (`Authorization: Bearer`) and browser sessions (cookie + CSRF), the
+//! role ladder and plan gates. Handlers take an [`Auth<R>`] whose type names the minimum role, so
+//! a handler cannot be reached without its check.
+
+pub mod secrets;
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use lintel_domain::access::ApiKey;
+use lintel_domain::{Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId};
+use lintel_store::identity::NewApiKey;
+use lintel_store::Store;
+
+pub use secrets::{hash_password, verify_password};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "lintel_session";
+/// The header carrying the CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session(SessionId),
+    ApiKey(ApiKeyId),
+}
+
+/// An authenticated caller within their organisation.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub org: OrgId,
+    pub role: Role,
+    pub plan: Plan,
+    /// The user, for session callers; API keys act as themselves.
+    pub user: Option<UserId>,
+    pub via: Via,
+    pub request_id: Option<String>,
+}
+
+impl Principal {
+    /// The actor recorded in the audit log for this caller's writes.
+    pub fn actor(&self) -> Actor {
+        match (self.via, self.user) {
+            (Via::Session(_), Some(u)) => Actor::user(u, self.request_id.clone()),
+            (Via::ApiKey(k), _) => Actor::api_key(k, self.request_id.clone()),
+            (Via::Session(_), None) => Actor::system(),
+        }
+    }
+
+    /// 403 FORBIDDEN unless the caller's role is `min` or higher.
+    pub fn require(&self, min: Role) -> Result<(), ApiError> {
+        if self.role.at_least(min) {
+            Ok(())
+        } else {
+            Err(ApiError::RoleTooLow(min))
+        }
+    }
+
+    /// 403 PLAN_UPGRADE_REQUIRED unless the organisation's plan includes `feature`.
+    pub fn require_feature(&self, feature: Feature, state: &AppState) -> Result<(), ApiError> {
+        if self.plan.has(feature) {
+            Ok(())
+        } else {
+            Err(ApiError::PlanUpgradeRequired {
+                current: self.plan,
+                required: Plan::lowest_with(feature),
+                upgrade_url: state.config.upgrade_url.clone(),
+            })
+        }
+    }
+
+    /// The plan's cap on `limit` (`None` is unlimited).
+    pub fn cap(&self, limit: Limit) -> Option<u64> {
+        self.plan.limit(limit)
+    }
+
+    /// The 403 PLAN_LIMIT_EXCEEDED answer for `limit`.
+    pub fn limit_error(&self, limit: Limit, max: u64, state: &AppState) -> ApiError {
+        ApiError::PlanLimitExceeded {
+            resource: limit.as_str(),
+            limit: max,
+            plan: self.plan,
+            upgrade_url: state.config.upgrade_url.clone(),
+        }
+    }
+
+    pub fn session_id(&self) -> Option<SessionId> {
+        match self.via {
+            Via::Session(s) => Some(s),
+            Via::ApiKey(_) => None,
+        }
+    }
+}
+
+/// A minimum role, named as a type.
+pub trait MinRole: Send + Sync + 'static {
+    const ROLE: Role;
+}
+
+macro_rules! min_role {
+    ($($name:ident => $role:expr),+ $(,)?) => {$(
+        /// Minimum role marker.
+        pub struct $name;
+        impl MinRole for $name {
+            const ROLE: Role = $role;
+        }
+    )+};
+}
+
+min_role! {
+    AnyMember => Role::Tenant,
+    BrokerUp => Role::Broker,
+    ManagerUp => Role::PropertyManager,
+    LandlordUp => Role::Landlord,
+    AdminOnly => Role::Admin,
+}
+
+/// An authenticated caller whose role is at least `R::ROLE`; also charges the caller's
+/// rate-limit bucket.
+pub struct Auth<R: MinRole = AnyMember>(pub Principal, PhantomData<R>);
+
+impl<R: MinRole> std::ops::Deref for Auth<R> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
+    let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
+    jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+/// Reads a stored plan; an unreadable one denies the request (fail-secure).
+fn plan_of(raw: Option<&str>, state: &AppState) -> Result<Plan, ApiError> {
+    raw.and_then(|p| p.parse().ok()).ok_or_else(|| ApiError::PlanContextUnavailable {
+        upgrade_url: state.config.upgrade_url.clone(),
+    })
+}
+
+fn role_of(raw: &str) -> Result<Role, ApiError> {
+    raw.parse().map_err(|_| ApiError::Unauthorized)
+}
+
+/// Resolves the caller from the request's credentials.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let request_id = crate::request_id::current();
+    let creds = state.store.credentials();
+    if let Some(token) = bearer(parts) {
+        if token.is_empty() || token.len() > 256 {
+            return Err(ApiError::Unauthorized);
+        }
+        let hash = secrets::lookup_hash(token);
+        let key = creds.api_key(&hash).await.map_err(ApiError::internal)?;
+        let Some(key) = key.filter(|k| !k.revoked) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let plan = plan_of(key.plan.as_deref(), state)?;
+        let p = Principal {
+            org: key.org_id,
+            role: role_of(&key.role)?,
+            plan,
+            user: None,
+            via: Via::ApiKey(key.key_id),
+            request_id,
+        };
+        // API access is a plan feature: keys of an organisation that left the plan stop working.
+        p.require_feature(Feature::ApiAccess, state)?;
+        if let Err(e) = creds.touch_api_key(key.key_id).await {
+            tracing::warn!(error = %e, "could not record API key use");
+        }
+        return Ok(p);
+    }
+    let Some(token) = session_cookie(parts) else {
+        return Err(ApiError::Unauthorized);
+    };
+    if token.is_empty() || token.len() > 256 {
+        return Err(ApiError::Unauthorized);
+    }
+    let s = creds
+        .session(&secrets::lookup_hash(&token))
+        .await
+        .map_err(ApiError::internal)?
+        .filter(|s| s.expires_at > Timestamp::now())
+        .ok_or(ApiError::Unauthorized)?;
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if sent.is_empty() || !secrets::same_hash(&secrets::lookup_hash(sent), &s.csrf_hash) {
+            return Err(ApiError::Forbidden(
+                "Missing or invalid CSRF token: send the X-CSRF-Token header returned at login."
+                    .into(),
+            ));
+        }
+    }
+    let plan = plan_of(s.plan.as_deref(), state)?;
+    if let Err(e) = creds.touch_session(s.session_id).await {
+        tracing::warn!(error = %e, "could not record session use");
+    }
+    Ok(Principal {
+        org: s.org_id,
+        role: role_of(&s.role)?,
+        plan,
+        user: Some(s.user_id),
+        via: Via::Session(s.session_id),
+        request_id,
+    })
+}
+
+impl<R: MinRole> FromRequestParts<AppState> for Auth<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = authenticate(parts, state).await?;
+        crate::ratelimit::charge_principal(parts, state, &principal).await?;
+        principal.require(R::ROLE)?;
+        Ok(Auth(principal, PhantomData))
+    }
+}
+
+/// Creates an API key for `org`; returns its record and the secret, which is never shown again.
+pub async fn issue_api_key(
+    store: &Store,
+    actor: &Actor,
+    org: OrgId,
+    name: String,
+    role: Role,
+) -> anyhow::Result<(ApiKey, String)> {
+    let (secret, prefix) = secrets::new_api_key();
+    let new = NewApiKey {
+        id: ApiKeyId::new(),
+        name,
+        role,
+        prefix,
+        secret_hash: secrets::lookup_hash(&secret),
+    };
+    let key = store.org(org).api_keys().create(actor, new).await?;
+    Ok((key, secret))
+}

@@ -1,0 +1,70 @@
+//! Settings the HTTP layer needs. The binary fills them from defaults, `lintel.toml` and the
+//! `LINTEL_*` environment; tests build them directly.
+
+use serde::{Deserialize, Serialize};
+
+/// Requests allowed per minute in each rate-limit scope (seed table defaults).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// General API: per user (or API key), or per IP when unauthenticated.
+    pub general: u32,
+    /// `POST /api/auth/login`, per IP.
+    pub login: u32,
+    /// `POST /api/auth/register`, per IP.
+    pub registration: u32,
+    /// Per tenant user.
+    pub tenant: u32,
+    /// Per broker user.
+    pub broker: u32,
+    /// Per admin user.
+    pub admin: u32,
+    /// Set to false to turn rate limiting off (benchmarks, trusted networks).
+    pub enabled: bool,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            general: 100,
+            login: 5,
+            registration: 5,
+            tenant: 30,
+            broker: 60,
+            admin: 120,
+            enabled: true,
+        }
+    }
+}
+
+/// The HTTP layer's configuration.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest accepted request body in bytes (default 1 MiB).
+    pub body_limit: usize,
+    /// Origins allowed by CORS on the API (exact matches); `/api/docs` always allows `*`.
+    pub cors_origins: Vec<String>,
+    /// Mark session cookies `Secure` (set when served over TLS).
+    pub secure_cookies: bool,
+    /// Session lifetime in seconds (default 7 days).
+    pub session_ttl_secs: i64,
+    pub rate_limits: RateLimits,
+    /// `redis://…` to share rate-limit counters between processes; in-process when `None`.
+    pub redis_url: Option<String>,
+    /// Where plan errors send the user to upgrade.
+    pub upgrade_url: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            secure_cookies: false,
+            session_ttl_secs: 7 * 24 * 3600,
+            rate_limits: RateLimits::default(),
+            redis_url: None,
+            upgrade_url: "/settings/billing".to_string(),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The one error type of the API and its envelope. Every failure a client can see is built here.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lintel_domain::{FieldError, Plan, Role};
+use lintel_store::StoreError;
+use serde::Serialize;
+
+use crate::request_id;
+
+/// The machine codes clients branch on. Stable: never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    ValidationError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    EmailTaken,
+    PayloadTooLarge,
+    RateLimited,
+    PlanLimitExceeded,
+    PlanUpgradeRequired,
+    PlanContextUnavailable,
+    NotApplicable,
+    ServiceUnavailable,
+    InternalError,
+}
+
+/// The error envelope: `{"success":false,"code":"NOT_FOUND","error":"Property not found."}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// Always `false`.
+    pub success: bool,
+    pub code: ErrorCode,
+    /// Human-readable description.
+    pub error: String,
+    /// More context (role and plan errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Every failing field, on 422 (and on 400 when a field had the wrong JSON type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldError>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "FREE")]
+    pub current_plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BUSINESS")]
+    pub required_plan: Option<String>,
+    /// The request's ID, on server errors: quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request: unparseable JSON, wrong JSON type, bad encoding (400).
+    #[error("bad request: {0}")]
+    BadRequest(String, Vec<FieldError>),
+    /// Well-formed but invalid input, every failing field listed (422).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The caller's role is below `0`.
+    #[error("role too low")]
+    RoleTooLow(Role),
+    /// Forbidden for another reason (ownership, missing CSRF token).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// `{entity} not found.`
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("email taken")]
+    EmailTaken,
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("plan limit exceeded")]
+    PlanLimitExceeded { resource: &'static str, limit: u64, plan: Plan, upgrade_url: String },
+    #[error("plan upgrade required")]
+    PlanUpgradeRequired { current: Plan, required: Plan, upgrade_url: String },
+    #[error("plan context unavailable")]
+    PlanContextUnavailable { upgrade_url: String },
+    #[error("service unavailable")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+
+    /// Maps a store error for an entity (`"Property"`) to its HTTP meaning.
+    pub fn from_store(entity: &'static str, e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::NotFound(entity),
+            StoreError::Invalid(details) => ApiError::Validation(details),
+            StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken,
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("{entity} conflicts with an existing record."))
+            }
+            StoreError::Archived => ApiError::Conflict(format!(
+                "{entity} is archived and read-only. Restore it before making changes."
+            )),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::RoleTooLow(_)
+            | ApiError::Forbidden(_)
+            | ApiError::PlanLimitExceeded { .. }
+            | ApiError::PlanUpgradeRequired { .. }
+            | ApiError::PlanContextUnavailable { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) | ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let mut b = ErrorBody {
+            success: false,
+            code: ErrorCode::InternalError,
+            error: String::new(),
+            message: None,
+            details: None,
+            upgrade_url: None,
+            current_plan: None,
+            required_plan: None,
+            request_id: None,
+        };
+        let (code, error) = match self {
+            ApiError::BadRequest(msg, details) => {
+                if !details.is_empty() {
+                    b.details = Some(details.clone());
+                }
+                (ErrorCode::ValidationError, msg.clone())
+            }
+            ApiError::Validation(details) => {
+                b.details = Some(details.clone());
+                let msg = "Validation failed. See 'details' for field-level errors.";
+                (ErrorCode::ValidationError, msg.to_string())
+            }
+            ApiError::Unauthorized => (ErrorCode::Unauthorized, "Unauthorized".into()),
+            ApiError::RoleTooLow(role) => {
+                b.message = Some(format!("Forbidden: requires {role} role or higher"));
+                (ErrorCode::Forbidden, "Forbidden".into())
+            }
+            ApiError::Forbidden(msg) => {
+                b.message = Some(msg.clone());
+                (ErrorCode::Forbidden, "Forbidden".into())
+            }
+            ApiError::NotFound(entity) => (ErrorCode::NotFound, format!("{entity} not found.")),
+            ApiError::MethodNotAllowed => {
+                (ErrorCode::MethodNotAllowed, "Method not allowed.".into())
+            }
+            ApiError::Conflict(msg) => (ErrorCode::Conflict, msg.clone()),
+            ApiError::EmailTaken => (
+                ErrorCode::EmailTaken,
+                "An account with this email already exists.".into(),
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                ErrorCode::PayloadTooLarge,
+                format!("Request body is larger than the limit of {limit} bytes."),
+            ),
+            ApiError::RateLimited { .. } => (ErrorCode::RateLimited, "Too many requests".into()),
+            ApiError::PlanLimitExceeded { resource, limit, plan, upgrade_url } => {
+                b.message = Some(format!(
+                    "The {} plan allows {limit} {resource}. Upgrade to add more.",
+                    plan.label()
+                ));
+                b.upgrade_url = Some(upgrade_url.clone());
+                b.current_plan = Some(plan.label().into());
+                (ErrorCode::PlanLimitExceeded, format!("Plan limit reached: {limit} {resource}."))
+            }
+            ApiError::PlanUpgradeRequired { current, required, upgrade_url } => {
+                b.message = Some(format!(
+                    "This feature requires the {} plan; your organisation is on {}.",
+                    required.label(),
+                    current.label()
+                ));
+                b.upgrade_url = Some(upgrade_url.clone());
+                b.current_plan = Some(current.label().into());
+                b.required_plan = Some(required.label().into());
+                (
+                    ErrorCode::PlanUpgradeRequired,
+                    format!("PLAN_UPGRADE_REQUIRED: requires the {} plan", required.label()),
+                )
+            }
+            ApiError::PlanContextUnavailable { upgrade_url } => {
+                b.upgrade_url = Some(upgrade_url.clone());
+                b.message = Some(
+                    "Organisation billing context could not be loaded. Request denied as a fail-secure measure."
+                        .into(),
+                );
+                (ErrorCode::PlanContextUnavailable, "PLAN_CONTEXT_UNAVAILABLE".into())
+            }
+            ApiError::Unavailable(msg) => (ErrorCode::ServiceUnavailable, msg.clone()),
+            ApiError::Internal(_) => {
+                b.request_id = request_id::current();
+                (ErrorCode::InternalError, "Internal server error.".into())
+            }
+        };
+        b.code = code;
+        b.error = error;
+        b
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "request failed");
+        }
+        let status = self.status();
+        let mut res = (status, axum::Json(self.body())).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,122 @@
+//! Request extractors that answer in the envelope: JSON bodies (400 for malformed, 422 for
+//! invalid), query strings and typed IDs in the path (404 for a malformed ID).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use lintel_domain::id::{Id, IdKind};
+use lintel_domain::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// A JSON body. Unparseable JSON or a wrong JSON type is a 400; an unknown field is a 422.
+pub struct ApiJson<T>(pub T);
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let msg = inner.to_string();
+    // serde_json appends " at line L column C"; clients get the field path instead.
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        let field = match path.as_str() {
+            "." | "" => name.to_string(),
+            p => format!("{}.{name}", p.trim_end_matches(&format!(".{name}"))),
+        };
+        return ApiError::Validation(vec![FieldError::new(field, "is not a known field")]);
+    }
+    let field = if path == "." { String::new() } else { path };
+    if field.is_empty() {
+        ApiError::BadRequest(format!("Invalid request body: {msg}."), vec![])
+    } else {
+        let detail = FieldError::new(field.clone(), msg.clone());
+        ApiError::BadRequest(format!("Invalid request body: {field}: {msg}."), vec![detail])
+    }
+}
+
+/// Parses a JSON body into `T`, mapping every failure to the envelope.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("Request body must be a JSON object.".into(), vec![]));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        ApiError::BadRequest(format!("Malformed JSON: {msg}."), vec![])
+    })?;
+    serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(state.config.body_limit)
+            } else {
+                ApiError::BadRequest("Request body could not be read.".into(), vec![])
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Query parameters into `T` (fields should be `Option<String>` and checked by the handler, so
+/// a bad value becomes a field error). Unknown parameters are ignored.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| {
+            ApiError::BadRequest(format!("Invalid query string: {e}."), vec![])
+        })
+    }
+}
+
+/// A typed ID from the last path segment that is one; a malformed ID is "{Entity} not found.".
+pub struct PathId<K: IdKind>(pub Id<K>);
+
+impl<S: Send + Sync, K: IdKind> FromRequestParts<S> for PathId<K> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound(K::ENTITY))?;
+        raw.parse().map(PathId).map_err(|_| ApiError::NotFound(K::ENTITY))
+    }
+}
+
+/// Parses an optional integer query parameter into `errors` under `field`.
+pub fn query_int(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>) -> Option<i64> {
+    let raw = raw?;
+    match raw.trim().parse::<i64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            errors.push(FieldError::new(field, "must be an integer"));
+            None
+        }
+    }
+}
+
+/// Parses an optional closed-enum query parameter into `errors` under `field`.
+pub fn query_enum<E: std::str::FromStr<Err = String>>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<E> {
+    match raw?.parse() {
+        Ok(v) => Some(v),
+        Err(m) => {
+            errors.push(FieldError::new(field, m));
+            None
+        }
+    }
+}

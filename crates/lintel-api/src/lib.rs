@@ -1,0 +1,75 @@
+//! Lintel's HTTP API: the router, its OpenAPI document, the envelope and one module per resource.
+//!
+//! Handlers are thin: extract (typed, enveloped errors), authorise (the [`auth::Auth`] type names
+//! the minimum role), call the store, map the answer. Routes are registered through utoipa-axum,
+//! so a route cannot exist without its OpenAPI entry.
+
+pub mod auth;
+pub mod config;
+pub mod docs;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod ratelimit;
+pub mod request_id;
+pub mod responses;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use lintel_store::Store;
+
+pub use config::ApiConfig;
+pub use error::{ApiError, ApiResult};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ApiConfig>,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Builds the state; connects to Redis when `config.redis_url` is set.
+    pub async fn new(store: Store, config: ApiConfig) -> anyhow::Result<AppState> {
+        let limiter = ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(limiter),
+            metrics: Arc::new(metrics::Metrics::new()),
+        })
+    }
+}
+
+/// The whole application, layered and ready to serve.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = routes::api().split_for_parts();
+    let app = Router::new()
+        .merge(api)
+        .merge(docs::router())
+        .merge(routes::pages())
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .with_state(state.clone());
+    middleware::layer(app, state)
+}
+
+/// The OpenAPI 3.1 document, as committed in `openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = routes::api().split_for_parts();
+    responses::register_schemas(&mut api);
+    docs::finish(api)
+}
+
+/// The OpenAPI document as pretty JSON (what `lintel openapi` prints and CI compares).
+pub fn openapi_json() -> String {
+    let mut s = openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    s.push('\n');
+    s
+}

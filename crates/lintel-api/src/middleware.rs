@@ -1,0 +1,140 @@
+//! The layers every request passes through: request ID and log span, timing headers, security
+//! headers, CORS, metrics, rate limits, the body limit and panic containment.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::{request_id, AppState};
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const X_RESPONSE_TIME: HeaderName = HeaderName::from_static("x-response-time-ms");
+pub const X_DB_TIME: HeaderName = HeaderName::from_static("x-db-query-time-ms");
+
+/// Unknown routes: 404 in the envelope.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("Route")
+}
+
+/// Known route, wrong method: 405 in the envelope.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+fn millis_header(micros: u64) -> HeaderValue {
+    let ms = micros as f64 / 1000.0;
+    HeaderValue::from_str(&format!("{ms:.3}")).unwrap_or(HeaderValue::from_static("0"))
+}
+
+/// Gives the request its ID and span, times it and its database work.
+async fn request_context(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id::accept(req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let db_micros = Arc::new(AtomicU64::new(0));
+    let fut = lintel_store::timing::scope(db_micros.clone(), request_id::scope(id.clone(), next.run(req)));
+    let mut res = fut.instrument(span.clone()).await;
+    let total = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert(X_REQUEST_ID, v);
+    }
+    h.insert(X_RESPONSE_TIME, millis_header(total));
+    h.insert(X_DB_TIME, millis_header(db_micros.load(Ordering::Relaxed)));
+    span.in_scope(|| {
+        tracing::info!(status = res.status().as_u16(), elapsed_ms = total as f64 / 1000.0, "handled")
+    });
+    res
+}
+
+/// Security headers on every response; a route that set its own (the docs UI) keeps them.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let defaults: [(HeaderName, &str); 6] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in defaults {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    res
+}
+
+/// A panic becomes an opaque 500 in the envelope; the detail goes to the log only.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into());
+    ApiError::Internal(format!("handler panicked: {detail}")).into_response()
+}
+
+fn cors(state: &AppState) -> CorsLayer {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            axum::http::Method::GET,
+            axum::http::Method::POST,
+            axum::http::Method::PATCH,
+            axum::http::Method::PUT,
+            axum::http::Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(crate::auth::CSRF_HEADER),
+            X_REQUEST_ID,
+        ])
+        .expose_headers([
+            X_REQUEST_ID,
+            X_RESPONSE_TIME,
+            X_DB_TIME,
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+        ])
+        .allow_credentials(!state.config.cors_origins.is_empty())
+}
+
+/// Wraps the application in every layer, outermost first: request context, panic containment,
+/// security headers, CORS, metrics, rate limits, body limit.
+pub fn layer(app: Router, state: AppState) -> Router {
+    app.layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::layer))
+        .layer(cors(&state))
+        .layer(from_fn(security_headers))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(request_context))
+}
+

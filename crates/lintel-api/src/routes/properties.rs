@@ -1,0 +1,216 @@
+//! Properties (F2.1): list, retrieve, create, update, archive, restore, compare.
+
+use axum::extract::State;
+use lintel_domain::pagination::PROPERTIES_PAGE;
+use lintel_domain::portfolio::{
+    Availability, Property, PropertyComparison, PropertyInput, PropertyPatchInput, PropertySort,
+};
+use lintel_domain::{FieldError, Limit, Page, PageRequest, PropertyId, PropertyKind};
+use lintel_store::properties::PropertyFilter;
+use lintel_store::StoreError;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{query_enum, query_int, ApiJson, ApiQuery, PathId};
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: &str = "Property";
+
+fn store_err(p: &Principal, state: &AppState) -> impl Fn(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::LimitReached { limit } => p.limit_error(Limit::Properties, limit, state),
+        e => ApiError::from_store(ENTITY, e),
+    }
+}
+
+/// Query parameters of `GET /api/properties`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 12).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+    /// `active` (default) or `archived`.
+    #[param(value_type = Option<Availability>)]
+    availability: Option<String>,
+    #[param(value_type = Option<lintel_domain::portfolio::PropertyStatus>)]
+    status: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type", value_type = Option<lintel_domain::portfolio::PropertyType>)]
+    kind: Option<String>,
+    /// Case-insensitive search in name and address.
+    q: Option<String>,
+    /// Sort order (default `name`).
+    #[param(value_type = Option<PropertySort>)]
+    sort: Option<String>,
+}
+
+/// Lists the organisation's properties. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/properties", tag = "Properties", params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<Property>>), ReadErrors))]
+async fn list(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<Property>>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let page = query_int(&mut errors, "page", q.page.as_deref());
+    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
+    let availability = query_enum(&mut errors, "availability", q.availability.as_deref());
+    let status = query_enum(&mut errors, "status", q.status.as_deref());
+    let kind = query_enum(&mut errors, "type", q.kind.as_deref());
+    let sort = query_enum(&mut errors, "sort", q.sort.as_deref());
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 200 || s.contains('\0')) {
+        errors.push(FieldError::new("q", "must be at most 200 characters, without NUL"));
+    }
+    let page = match PageRequest::parse(PROPERTIES_PAGE, page, size) {
+        Result::Ok(p) if errors.is_empty() => p,
+        Result::Ok(_) => return Err(ApiError::Validation(errors)),
+        Err(mut e) => {
+            errors.append(&mut e);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let filter = PropertyFilter {
+        availability: availability.unwrap_or(Availability::Active),
+        status,
+        kind,
+        q: search.map(str::to_string),
+        sort: sort.unwrap_or(PropertySort::Name),
+    };
+    let org = state.store.org(auth.org);
+    let page = org.properties().list(&filter, page).await.map_err(store_err(&auth, &state))?;
+    Result::Ok(Ok(page))
+}
+
+/// Retrieves one property. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/properties/{id}", tag = "Properties",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Property>), ReadErrors))]
+async fn get(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<PropertyKind>,
+) -> ApiResult<Ok<Property>> {
+    let p = state.store.org(auth.org).properties().get(id).await;
+    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+}
+
+/// Creates a property. Requires landlord or higher; counts against the plan's property limit.
+#[utoipa::path(post, path = "/api/properties", tag = "Properties", request_body = PropertyInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<Property>), WriteErrors))]
+async fn create(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<PropertyInput>,
+) -> ApiResult<Created<Property>> {
+    let new = input.validate().map_err(ApiError::Validation)?;
+    let repo = state.store.org(auth.org).properties();
+    let p = repo.create(&auth.actor(), new, auth.cap(Limit::Properties)).await;
+    Result::Ok(Created(p.map_err(store_err(&auth, &state))?))
+}
+
+/// Changes a property: only the fields sent change; `null` clears an optional field.
+/// Archived properties are read-only (409) until restored.
+#[utoipa::path(patch, path = "/api/properties/{id}", tag = "Properties",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    request_body = PropertyPatchInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Property>), WriteErrors))]
+async fn update(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<PropertyKind>,
+    ApiJson(input): ApiJson<PropertyPatchInput>,
+) -> ApiResult<Ok<Property>> {
+    let patch = input.validate().map_err(ApiError::Validation)?;
+    let p = state.store.org(auth.org).properties().update(&auth.actor(), id, patch).await;
+    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+}
+
+/// Archives a property: it leaves the default list and becomes read-only. Idempotent.
+#[utoipa::path(post, path = "/api/properties/{id}/archive", tag = "Properties",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Property>), WriteErrors))]
+async fn archive(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<PropertyKind>,
+) -> ApiResult<Ok<Property>> {
+    let repo = state.store.org(auth.org).properties();
+    let p = repo.set_archived(&auth.actor(), id, true, None).await;
+    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+}
+
+/// Restores an archived property; counts against the plan's property limit. Idempotent.
+#[utoipa::path(post, path = "/api/properties/{id}/restore", tag = "Properties",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Property>), WriteErrors))]
+async fn restore(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<PropertyKind>,
+) -> ApiResult<Ok<Property>> {
+    let repo = state.store.org(auth.org).properties();
+    let p = repo.set_archived(&auth.actor(), id, false, auth.cap(Limit::Properties)).await;
+    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// 2 to 5 property IDs, comma-separated.
+    #[param(example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y,prop_01jd9x4m2k8q7v5t3r1n0p6w8z")]
+    ids: Option<String>,
+}
+
+/// Compares 2–5 properties side by side: units, occupancy, vacancy rate, asking rent, area.
+#[utoipa::path(get, path = "/api/properties/compare", tag = "Properties", params(CompareQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Vec<PropertyComparison>>), ReadErrors))]
+async fn compare(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<CompareQuery>,
+) -> ApiResult<Ok<Vec<PropertyComparison>>> {
+    let invalid = |m: &str| ApiError::Validation(vec![FieldError::new("ids", m)]);
+    let raw = q.ids.unwrap_or_default();
+    let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if !(2..=5).contains(&parts.len()) {
+        return Err(invalid("must list between 2 and 5 property IDs, comma-separated"));
+    }
+    let mut ids: Vec<PropertyId> = Vec::with_capacity(parts.len());
+    for p in parts {
+        let id: PropertyId = p.parse().map_err(|_| invalid("must contain only property IDs (prop_…)"))?;
+        if ids.contains(&id) {
+            return Err(invalid("must not repeat a property"));
+        }
+        ids.push(id);
+    }
+    let out = state.store.org(auth.org).properties().compare(&ids).await;
+    Result::Ok(Ok(out.map_err(store_err(&auth, &state))?))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(compare))
+        .routes(routes!(get, update))
+        .routes(routes!(archive))
+        .routes(routes!(restore))
+}

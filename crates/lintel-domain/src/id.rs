@@ -1,0 +1,191 @@
+//! Typed, prefixed, time-sortable identifiers: `prop_01jd9…`.
+//!
+//! Underneath is a ULID (48-bit millisecond timestamp + 80 random bits), rendered in lowercase
+//! Crockford base32, so IDs sort by creation time as plain strings on both databases. The prefix
+//! is part of the type: a `UnitId` cannot be passed where a `PropertyId` is wanted, and a string
+//! with the wrong prefix does not parse.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use ulid::Ulid;
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
+
+/// What an ID names: its prefix, its schema name and the entity's human name.
+pub trait IdKind: 'static + Send + Sync {
+    const PREFIX: &'static str;
+    const SCHEMA: &'static str;
+    const ENTITY: &'static str;
+}
+
+pub struct Id<K: IdKind>(Ulid, PhantomData<K>);
+
+impl<K: IdKind> Id<K> {
+    pub fn new() -> Self {
+        Id(Ulid::new(), PhantomData)
+    }
+
+    pub fn from_ulid(u: Ulid) -> Self {
+        Id(u, PhantomData)
+    }
+
+    /// The entity's human name, as used in `"{Entity} not found."`.
+    pub fn entity() -> &'static str {
+        K::ENTITY
+    }
+}
+
+impl<K: IdKind> Default for Id<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: IdKind> Clone for Id<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: IdKind> Copy for Id<K> {}
+impl<K: IdKind> PartialEq for Id<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<K: IdKind> Eq for Id<K> {}
+impl<K: IdKind> Hash for Id<K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+impl<K: IdKind> PartialOrd for Id<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<K: IdKind> Ord for Id<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl<K: IdKind> fmt::Display for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", K::PREFIX, self.0.to_string().to_ascii_lowercase())
+    }
+}
+
+impl<K: IdKind> fmt::Debug for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Why a string is not an ID of the wanted kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be an ID starting with '{prefix}_'")]
+pub struct IdParseError {
+    pub prefix: &'static str,
+}
+
+impl<K: IdKind> FromStr for Id<K> {
+    type Err = IdParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = IdParseError { prefix: K::PREFIX };
+        let rest = s
+            .strip_prefix(K::PREFIX)
+            .and_then(|r| r.strip_prefix('_'))
+            .ok_or(err.clone())?;
+        if rest.len() != 26 || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(err);
+        }
+        Ulid::from_string(&rest.to_ascii_uppercase())
+            .map(Id::from_ulid)
+            .map_err(|_| err)
+    }
+}
+
+impl<K: IdKind> Serialize for Id<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl<K: IdKind> utoipa::PartialSchema for Id<K> {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^{}_[0-9a-z]{{26}}$", K::PREFIX)))
+            .description(Some(format!("{} ID", K::ENTITY)))
+            .examples([serde_json::Value::String(format!(
+                "{}_01jd9x4m2k8q7v5t3r1n0p6w8y",
+                K::PREFIX
+            ))])
+            .into()
+    }
+}
+
+impl<K: IdKind> utoipa::ToSchema for Id<K> {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed(K::SCHEMA)
+    }
+}
+
+macro_rules! id_kind {
+    ($(#[$m:meta])* $kind:ident, $alias:ident, $prefix:literal, $schema:literal, $entity:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $kind;
+        impl IdKind for $kind {
+            const PREFIX: &'static str = $prefix;
+            const SCHEMA: &'static str = $schema;
+            const ENTITY: &'static str = $entity;
+        }
+        pub type $alias = Id<$kind>;
+    };
+}
+
+id_kind!(OrgKind, OrgId, "org", "OrganisationId", "Organisation");
+id_kind!(UserKind, UserId, "usr", "UserId", "User");
+id_kind!(ApiKeyKind, ApiKeyId, "key", "ApiKeyId", "API key");
+id_kind!(SessionKind, SessionId, "sess", "SessionId", "Session");
+id_kind!(PropertyKind, PropertyId, "prop", "PropertyId", "Property");
+id_kind!(BuildingKind, BuildingId, "bldg", "BuildingId", "Building");
+id_kind!(UnitKind, UnitId, "unit", "UnitId", "Unit");
+id_kind!(AuditKind, AuditId, "aud", "AuditEntryId", "Audit entry");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_other_prefixes() {
+        let id = PropertyId::new();
+        let s = id.to_string();
+        assert!(s.starts_with("prop_") && s.len() == 31, "{s}");
+        assert_eq!(s.parse::<PropertyId>().unwrap(), id);
+        assert!(s.parse::<UnitId>().is_err());
+        assert!("prop_".parse::<PropertyId>().is_err());
+        assert!("prop_../../etc/passwd".parse::<PropertyId>().is_err());
+        assert!(s.to_uppercase().replace("PROP_", "prop_").parse::<PropertyId>().is_ok());
+    }
+
+    #[test]
+    fn sorts_by_creation_time() {
+        let a = UnitId::new();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = UnitId::new();
+        assert!(a.to_string() < b.to_string());
+    }
+}

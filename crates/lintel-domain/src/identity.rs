@@ -1,0 +1,295 @@
+//! Organisations, users and credentials: the validated inputs of registration and membership.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{OrgId, UserId};
+use crate::plan::Plan;
+use crate::role::Role;
+use crate::time::Timestamp;
+use crate::validation::{FieldError, Validator};
+
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 256;
+pub const NAME_MAX: usize = 120;
+
+/// A syntactically valid e-mail address, trimmed and lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, &'static str> {
+        let s = raw.trim().to_ascii_lowercase();
+        if s.is_empty() {
+            return Err("must not be empty");
+        }
+        if s.len() > 254 {
+            return Err("must be at most 254 characters");
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err("must be a valid email address");
+        };
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && domain.len() >= 3
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@')
+            && s.chars().all(|c| c.is_ascii_graphic() || !c.is_ascii())
+            && !s.chars().any(char::is_control)
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if ok {
+            Ok(Email(s))
+        } else {
+            Err("must be a valid email address")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+const COMMON_PASSWORDS: &[&str] = &[
+    "password", "password1", "password12", "password123", "passw0rd", "qwerty", "qwertyuiop",
+    "1234567890", "0123456789", "12345678910", "iloveyou", "letmein", "welcome", "admin",
+    "administrator", "abcdefghij", "abcd1234", "qwerty123", "1q2w3e4r5t", "princess",
+    "sunshine", "football", "baseball", "dragon", "monkey", "trustno1", "changeme",
+];
+
+/// Checks a new password: length, variety and a short list of the most common choices.
+pub fn check_password(v: &mut Validator, field: &str, password: &str) -> bool {
+    let len = password.chars().count();
+    let msg = if len < PASSWORD_MIN {
+        Some(format!("must be at least {PASSWORD_MIN} characters"))
+    } else if len > PASSWORD_MAX {
+        Some(format!("must be at most {PASSWORD_MAX} characters"))
+    } else if password.chars().any(|c| c == '\0') {
+        Some("must not contain NUL characters".to_string())
+    } else {
+        let lower = password.to_lowercase();
+        let mut distinct: Vec<char> = lower.chars().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 5 {
+            Some("is too weak: use at least 5 different characters".to_string())
+        } else if COMMON_PASSWORDS.iter().any(|p| lower.starts_with(p) && lower.len() <= p.len() + 4) {
+            Some("is too common: choose a less guessable password".to_string())
+        } else {
+            None
+        }
+    };
+    match msg {
+        Some(m) => {
+            v.error(field, m);
+            false
+        }
+        None => true,
+    }
+}
+
+fn email_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Email> {
+    let raw = v.required(field, value)?;
+    match Email::parse(raw) {
+        Ok(e) => Some(e),
+        Err(m) => {
+            v.error(field, m);
+            None
+        }
+    }
+}
+
+/// `POST /api/auth/register`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterInput {
+    #[schema(example = "maria@example.com")]
+    pub email: Option<String>,
+    #[schema(example = "correct-horse-battery", min_length = 10, max_length = 256)]
+    pub password: Option<String>,
+    #[schema(example = "Maria Lopez")]
+    pub name: Option<String>,
+    #[schema(example = "Lopez Lettings")]
+    pub organisation_name: Option<String>,
+}
+
+/// A registration whose every field has been checked.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub password: String,
+    pub name: String,
+    pub organisation_name: String,
+}
+
+impl RegisterInput {
+    pub fn validate(self) -> Result<Registration, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let email = email_field(&mut v, "email", self.email.as_deref());
+        let password = v.required("password", self.password);
+        if let Some(p) = &password {
+            check_password(&mut v, "password", p);
+        }
+        let name = v
+            .required("name", self.name.as_deref())
+            .and_then(|n| v.text("name", n, 1, NAME_MAX));
+        let org = v
+            .required("organisationName", self.organisation_name.as_deref())
+            .and_then(|n| v.text("organisationName", n, 1, NAME_MAX));
+        v.finish(|| Registration {
+            email: email.unwrap(),
+            password: password.unwrap(),
+            name: name.unwrap(),
+            organisation_name: org.unwrap(),
+        })
+    }
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginInput {
+    #[schema(example = "maria@example.com")]
+    pub email: Option<String>,
+    #[schema(example = "correct-horse-battery")]
+    pub password: Option<String>,
+}
+
+impl LoginInput {
+    /// Only presence and size are checked: a login never says which part was wrong.
+    pub fn validate(self) -> Result<(String, String), Vec<FieldError>> {
+        let mut v = Validator::new();
+        let email = v.required("email", self.email);
+        let password = v.required("password", self.password);
+        if password.as_ref().is_some_and(|p| p.chars().count() > PASSWORD_MAX) {
+            v.error("password", format!("must be at most {PASSWORD_MAX} characters"));
+        }
+        if email.as_ref().is_some_and(|e| e.len() > 254) {
+            v.error("email", "must be at most 254 characters");
+        }
+        v.finish(|| (email.unwrap().trim().to_ascii_lowercase(), password.unwrap()))
+    }
+}
+
+/// `POST /api/members`: an admin adds a user to the organisation.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewMemberInput {
+    #[schema(example = "sam@example.com")]
+    pub email: Option<String>,
+    #[schema(example = "Sam Okafor")]
+    pub name: Option<String>,
+    #[schema(value_type = Role, example = "property_manager")]
+    pub role: Option<String>,
+    /// The member's initial password (at least 10 characters); they can change it later.
+    #[schema(example = "initial-secret-42")]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+impl NewMemberInput {
+    pub fn validate(self) -> Result<NewMember, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let email = email_field(&mut v, "email", self.email.as_deref());
+        let name = v
+            .required("name", self.name.as_deref())
+            .and_then(|n| v.text("name", n, 1, NAME_MAX));
+        let role = v
+            .required("role", self.role.as_deref())
+            .and_then(|r| v.parse_enum::<Role>("role", r));
+        let password = v.required("password", self.password);
+        if let Some(p) = &password {
+            check_password(&mut v, "password", p);
+        }
+        v.finish(|| NewMember {
+            email: email.unwrap(),
+            name: name.unwrap(),
+            role: role.unwrap(),
+            password: password.unwrap(),
+        })
+    }
+}
+
+/// `PATCH /api/members/{id}`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemberPatchInput {
+    #[schema(value_type = Role, example = "landlord")]
+    pub role: Option<String>,
+}
+
+impl MemberPatchInput {
+    pub fn validate(self) -> Result<Role, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let role = v
+            .required("role", self.role.as_deref())
+            .and_then(|r| v.parse_enum::<Role>("role", r));
+        v.finish(|| role.unwrap())
+    }
+}
+
+/// An organisation (tenant of the platform).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    pub plan: Plan,
+    pub created_at: Timestamp,
+}
+
+/// A user as other members see them. Never carries the password hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: UserId,
+    pub organisation_id: OrgId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(" Maria@Example.COM ").unwrap().as_str(), "maria@example.com");
+        for bad in ["", "a", "a@b", "a@@b.com", "a b@c.com", "@x.com", "a@.com", "a@x..com", "a@x.com."] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        let check = |p: &str| {
+            let mut v = Validator::new();
+            check_password(&mut v, "password", p)
+        };
+        assert!(!check("short"));
+        assert!(!check("aaaaaaaaaaaa"));
+        assert!(!check("password123"));
+        assert!(!check(&"ab1cd".repeat(60)));
+        assert!(check("correct-horse-battery"));
+    }
+
+    #[test]
+    fn register_lists_every_field() {
+        let errs = RegisterInput::default().validate().unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password", "name", "organisationName"]);
+    }
+}

@@ -1,0 +1,26 @@
+//! Lintel's domain: identifiers, roles, plans, money and the validated inputs of every resource.
+//!
+//! Nothing here performs I/O or knows about HTTP or SQL. The API turns requests into the input
+//! types defined here (collecting every field error at once); the store persists them.
+
+pub mod access;
+pub mod audit;
+pub mod enums;
+pub mod id;
+pub mod identity;
+pub mod money;
+pub mod pagination;
+pub mod plan;
+pub mod portfolio;
+pub mod role;
+pub mod time;
+pub mod validation;
+
+pub use id::*;
+pub use audit::{Actor, ActorKind, AuditEntry};
+pub use money::{Currency, Money};
+pub use pagination::{Page, PageRequest, PageRule};
+pub use plan::{Feature, Limit, Plan};
+pub use role::Role;
+pub use time::Timestamp;
+pub use validation::{FieldError, Validator};

@@ -1,0 +1,120 @@
+//! Plans, their feature gates and resource limits, in one table.
+
+crate::string_enum! {
+    /// An organisation's subscription plan.
+    #[derive(PartialOrd, Ord)]
+    Plan {
+        Free => "free",
+        Pro => "pro",
+        Business => "business",
+    }
+}
+
+impl Plan {
+    /// The upper-case name used in plan error messages (`FREE`, `PRO`, `BUSINESS`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Plan::Free => "FREE",
+            Plan::Pro => "PRO",
+            Plan::Business => "BUSINESS",
+        }
+    }
+}
+
+crate::string_enum! {
+    /// A capability that only some plans include.
+    Feature {
+        /// API keys and API-key authentication.
+        ApiAccess => "api_access",
+    }
+}
+
+crate::string_enum! {
+    /// A countable resource whose number a plan caps.
+    Limit {
+        Properties => "properties",
+        Units => "units",
+        Members => "members",
+    }
+}
+
+/// The one table of what each plan allows. Everything that gates on a plan reads it here.
+struct PlanRow {
+    plan: Plan,
+    features: &'static [Feature],
+    properties: Option<u64>,
+    units: Option<u64>,
+    members: Option<u64>,
+}
+
+const PLANS: &[PlanRow] = &[
+    PlanRow {
+        plan: Plan::Free,
+        features: &[],
+        properties: Some(3),
+        units: Some(100),
+        members: Some(5),
+    },
+    PlanRow {
+        plan: Plan::Pro,
+        features: &[],
+        properties: Some(50),
+        units: Some(2_500),
+        members: Some(50),
+    },
+    PlanRow {
+        plan: Plan::Business,
+        features: &[Feature::ApiAccess],
+        properties: None,
+        units: None,
+        members: None,
+    },
+];
+
+impl Plan {
+    fn row(self) -> &'static PlanRow {
+        PLANS
+            .iter()
+            .find(|r| r.plan == self)
+            .expect("every plan has a row")
+    }
+
+    /// Whether the plan includes `feature`.
+    pub fn has(self, feature: Feature) -> bool {
+        self.row().features.contains(&feature)
+    }
+
+    /// The lowest plan that includes `feature`.
+    pub fn lowest_with(feature: Feature) -> Plan {
+        PLANS
+            .iter()
+            .find(|r| r.features.contains(&feature))
+            .map(|r| r.plan)
+            .unwrap_or(Plan::Business)
+    }
+
+    /// How many of `limit` the plan allows; `None` is unlimited.
+    pub fn limit(self, limit: Limit) -> Option<u64> {
+        let row = self.row();
+        match limit {
+            Limit::Properties => row.properties,
+            Limit::Units => row.units,
+            Limit::Members => row.members,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_allows_three_properties_and_no_api() {
+        assert_eq!(Plan::Free.limit(Limit::Properties), Some(3));
+        assert!(!Plan::Free.has(Feature::ApiAccess));
+        assert!(!Plan::Pro.has(Feature::ApiAccess));
+        assert!(Plan::Business.has(Feature::ApiAccess));
+        assert_eq!(Plan::lowest_with(Feature::ApiAccess), Plan::Business);
+        assert_eq!(Plan::Business.limit(Limit::Units), None);
+    }
+}

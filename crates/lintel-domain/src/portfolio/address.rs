@@ -1,0 +1,87 @@
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Validator;
+
+/// A postal address as given by a client. Every part is checked when validated.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddressInput {
+    #[schema(example = "41 Harbour Street")]
+    pub line1: Option<String>,
+    #[schema(example = "Floor 2")]
+    pub line2: Option<String>,
+    #[schema(example = "Halifax")]
+    pub city: Option<String>,
+    /// State, province or county.
+    #[schema(example = "NS")]
+    pub region: Option<String>,
+    #[schema(example = "B3J 1A1")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(example = "CA")]
+    pub country: Option<String>,
+}
+
+/// A checked postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, upper case.
+    pub country: String,
+}
+
+impl AddressInput {
+    /// Validates into `v` under `field` (e.g. `address.city`).
+    pub fn validate(&self, v: &mut Validator, field: &str) -> Option<Address> {
+        let f = |n: &str| format!("{field}.{n}");
+        let line1 = v
+            .required(&f("line1"), self.line1.as_deref())
+            .and_then(|s| v.text(&f("line1"), s, 1, 200));
+        let line2 = v.opt_text(&f("line2"), self.line2.as_deref(), 200);
+        let city = v
+            .required(&f("city"), self.city.as_deref())
+            .and_then(|s| v.text(&f("city"), s, 1, 120));
+        let region = v.opt_text(&f("region"), self.region.as_deref(), 120);
+        let postal_code = v.opt_text(&f("postalCode"), self.postal_code.as_deref(), 20);
+        let country = v.required(&f("country"), self.country.as_deref()).and_then(|c| {
+            let c = c.trim().to_ascii_uppercase();
+            if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+                Some(c)
+            } else {
+                v.error(&f("country"), "must be a two-letter ISO 3166-1 country code such as US or GB");
+                None
+            }
+        });
+        Some(Address {
+            line1: line1?,
+            line2,
+            city: city?,
+            region,
+            postal_code,
+            country: country?,
+        })
+    }
+}
+
+impl Address {
+    /// One line for search and display: `41 Harbour Street, Halifax, NS, B3J 1A1, CA`.
+    pub fn one_line(&self) -> String {
+        [
+            Some(self.line1.as_str()),
+            self.line2.as_deref(),
+            Some(self.city.as_str()),
+            self.region.as_deref(),
+            self.postal_code.as_deref(),
+            Some(self.country.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}

@@ -1,0 +1,763 @@
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{nullable, DESCRIPTION_MAX};
+use crate::id::{OrgId, PropertyId, UnitId};
+use crate::money::{Money, MoneyDto};
+use crate::time::Timestamp;
+use crate::validation::{FieldError, Validator};
+
+crate::string_enum! {
+    /// Whether a unit is let.
+    UnitStatus {
+        Vacant => "vacant",
+        Occupied => "occupied",
+        Maintenance => "maintenance",
+        Unavailable => "unavailable",
+    }
+}
+
+crate::string_enum! {
+    /// How a unit is furnished.
+    Furnishing {
+        Furnished => "furnished",
+        Unfurnished => "unfurnished",
+        PartiallyFurnished => "partially_furnished",
+    }
+}
+
+crate::string_enum! {
+    /// Whether storage comes with a unit.
+    StorageAvailability {
+        Available => "available",
+        NotAvailable => "not_available",
+        AvailableExtraCost => "available_extra_cost",
+    }
+}
+
+crate::string_enum! {
+    /// The kind of dwelling (the Leasey unit types).
+    UnitType {
+        Apartment => "apartment",
+        House => "house",
+        Townhouse => "townhouse",
+        DuplexTriplex => "duplex/triplex",
+        BasementSuite => "basement suite",
+        RoomOnly => "room only",
+        Other => "other",
+    }
+}
+
+macro_rules! default_variant {
+    ($($t:ident => $v:ident),*) => {
+        $(impl Default for $t {
+            fn default() -> Self {
+                $t::$v
+            }
+        })*
+    };
+}
+default_variant!(
+    UnitStatus => Vacant,
+    Furnishing => Unfurnished,
+    StorageAvailability => NotAvailable,
+    UnitType => Apartment
+);
+
+pub const UNIT_NAME_MAX: usize = 100;
+pub const UNIT_SUITE_MAX: usize = 50;
+pub const ROOMS_MAX: f64 = 50.0;
+pub const AREA_SQFT_MAX: i64 = 1_000_000;
+pub const PARKING_STALLS_MAX: i64 = 1_000;
+pub const MAX_OCCUPANCY_MAX: i64 = 200;
+/// Most units accepted by one bulk create.
+pub const BULK_UNITS_MAX: usize = 500;
+
+const HALF_STEP_MSG: &str = "must be a multiple of 0.5 between 0 and 50";
+
+/// Default occupancy: two people per bedroom, rounded up, at least 1 (and at most 200).
+pub fn default_max_occupancy(bedrooms: f64) -> i64 {
+    let n = (bedrooms * 2.0).ceil();
+    if n.is_nan() {
+        return 1;
+    }
+    (n as i64).clamp(1, MAX_OCCUPANCY_MAX)
+}
+
+/// A finite count of rooms between 0 and 50 in steps of 0.5.
+fn half_step(v: &mut Validator, field: &str, value: f64) -> Option<f64> {
+    if value.is_finite() && (0.0..=ROOMS_MAX).contains(&value) && (value * 2.0).fract() == 0.0 {
+        Some(value + 0.0) // turns -0.0 into 0.0
+    } else {
+        v.error(field, HALF_STEP_MSG);
+        None
+    }
+}
+
+fn opt_enum<E: std::str::FromStr<Err = String> + Default>(
+    v: &mut Validator,
+    field: &str,
+    value: Option<&str>,
+) -> Option<E> {
+    match value {
+        None => Some(E::default()),
+        Some(s) => v.parse_enum(field, s),
+    }
+}
+
+/// `None` (absent or null) is fine; a present value must pass `check`.
+fn opt<T, U>(value: Option<T>, check: impl FnOnce(T) -> Option<U>) -> Option<Option<U>> {
+    match value {
+        None => Some(None),
+        Some(x) => check(x).map(Some),
+    }
+}
+
+/// `POST /api/properties/{id}/units` (and one row of a bulk create).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnitInput {
+    #[schema(example = "Unit 4B")]
+    pub name: Option<String>,
+    #[schema(example = "4B")]
+    pub suite: Option<String>,
+    /// Defaults to `apartment`.
+    #[schema(value_type = Option<UnitType>, example = "apartment")]
+    pub unit_type: Option<String>,
+    /// 0..=50 in steps of 0.5; defaults to 0.
+    #[schema(example = 2)]
+    pub bedrooms: Option<f64>,
+    /// 0..=50 in steps of 0.5; defaults to 0.
+    #[schema(example = 1.5)]
+    pub bathrooms: Option<f64>,
+    #[schema(example = 850)]
+    pub area_sqft: Option<i64>,
+    /// Asking rent per month; non-negative.
+    pub rent: Option<MoneyDto>,
+    /// Defaults to `unfurnished`.
+    #[schema(value_type = Option<Furnishing>)]
+    pub furnishing: Option<String>,
+    /// Defaults to `not_available`.
+    #[schema(value_type = Option<StorageAvailability>)]
+    pub storage: Option<String>,
+    pub parking_stalls: Option<i64>,
+    /// 1..=200; defaults to bedrooms × 2 rounded up, at least 1.
+    pub max_occupancy: Option<i64>,
+    /// Defaults to `vacant`.
+    #[schema(value_type = Option<UnitStatus>)]
+    pub status: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A unit ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUnit {
+    pub name: String,
+    pub suite: Option<String>,
+    pub unit_type: UnitType,
+    pub bedrooms: f64,
+    pub bathrooms: f64,
+    pub area_sqft: Option<i64>,
+    pub rent: Option<Money>,
+    pub furnishing: Furnishing,
+    pub storage: StorageAvailability,
+    pub parking_stalls: Option<i64>,
+    pub max_occupancy: i64,
+    /// Whether `max_occupancy` was given; when not, it follows the bedrooms.
+    pub max_occupancy_set: bool,
+    pub status: UnitStatus,
+    pub description: Option<String>,
+}
+
+impl UnitInput {
+    pub fn validate(self) -> Result<NewUnit, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let name = v
+            .required("name", self.name.as_deref())
+            .and_then(|n| v.text("name", n, 1, UNIT_NAME_MAX));
+        let suite = v.opt_text("suite", self.suite.as_deref(), UNIT_SUITE_MAX);
+        let unit_type = opt_enum::<UnitType>(&mut v, "unitType", self.unit_type.as_deref());
+        let bedrooms = half_step(&mut v, "bedrooms", self.bedrooms.unwrap_or(0.0));
+        let bathrooms = half_step(&mut v, "bathrooms", self.bathrooms.unwrap_or(0.0));
+        let area_sqft = opt(self.area_sqft, |a| {
+            v.int_range("areaSqft", a, 0, AREA_SQFT_MAX)
+        });
+        let rent = opt(self.rent, |r| {
+            Money::validate_non_negative(&mut v, "rent", &r)
+        });
+        let furnishing = opt_enum::<Furnishing>(&mut v, "furnishing", self.furnishing.as_deref());
+        let storage = opt_enum::<StorageAvailability>(&mut v, "storage", self.storage.as_deref());
+        let parking_stalls = opt(self.parking_stalls, |p| {
+            v.int_range("parkingStalls", p, 0, PARKING_STALLS_MAX)
+        });
+        let max_occupancy = opt(self.max_occupancy, |m| {
+            v.int_range("maxOccupancy", m, 1, MAX_OCCUPANCY_MAX)
+        });
+        let status = opt_enum::<UnitStatus>(&mut v, "status", self.status.as_deref());
+        let description = v.opt_text("description", self.description.as_deref(), DESCRIPTION_MAX);
+        v.finish(|| {
+            let bedrooms = bedrooms.unwrap();
+            let max_occupancy = max_occupancy.unwrap();
+            NewUnit {
+                name: name.unwrap(),
+                suite,
+                unit_type: unit_type.unwrap(),
+                bedrooms,
+                bathrooms: bathrooms.unwrap(),
+                area_sqft: area_sqft.unwrap(),
+                rent: rent.unwrap(),
+                furnishing: furnishing.unwrap(),
+                storage: storage.unwrap(),
+                parking_stalls: parking_stalls.unwrap(),
+                max_occupancy: max_occupancy.unwrap_or_else(|| default_max_occupancy(bedrooms)),
+                max_occupancy_set: max_occupancy.is_some(),
+                status: status.unwrap(),
+                description,
+            }
+        })
+    }
+}
+
+/// `POST /api/properties/{id}/units/bulk`: 1..=500 units, all or nothing.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BulkUnitsInput {
+    pub units: Option<Vec<UnitInput>>,
+}
+
+impl BulkUnitsInput {
+    /// Checks every row (errors under `units[i].…`) and rejects a `name`+`suite` given twice.
+    pub fn validate(self) -> Result<Vec<NewUnit>, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let Some(rows) = v.required("units", self.units) else {
+            return Err(v.into_errors());
+        };
+        if rows.is_empty() || rows.len() > BULK_UNITS_MAX {
+            v.error(
+                "units",
+                format!("must contain between 1 and {BULK_UNITS_MAX} units"),
+            );
+            return Err(v.into_errors());
+        }
+        let mut seen: HashMap<(String, Option<String>), usize> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, row) in rows.into_iter().enumerate() {
+            let prefix = format!("units[{i}]");
+            let key = row
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    let suite = row
+                        .suite
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty());
+                    (n.to_string(), suite.map(str::to_string))
+                });
+            let mut key_valid = true;
+            match row.validate() {
+                Ok(unit) => out.push(unit),
+                Err(errs) => {
+                    let (name_f, suite_f) = (format!("{prefix}.name"), format!("{prefix}.suite"));
+                    let mut nested = Validator::nested(prefix.clone());
+                    nested.absorb(errs);
+                    let errs = nested.into_errors();
+                    key_valid = !errs.iter().any(|e| e.field == name_f || e.field == suite_f);
+                    v.absorb(errs);
+                }
+            }
+            if let Some(key) = key.filter(|_| key_valid) {
+                if let Some(j) = seen.get(&key) {
+                    v.error(
+                        &format!("{prefix}.name"),
+                        format!("duplicates units[{j}].name"),
+                    );
+                } else {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        v.finish(|| out)
+    }
+}
+
+/// `PATCH /api/units/{id}`: only the fields present change; `null` clears `suite`, `areaSqft`,
+/// `rent`, `parkingStalls` and `description`.
+///
+/// `maxOccupancy` is tri-state: absent keeps it, a number pins it, and an explicit `null`
+/// resets it to the default derived from the bedrooms ([`default_max_occupancy`]), which then
+/// follows later bedroom changes again (see [`UnitPatch::apply`]).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnitPatchInput {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub suite: Option<Option<String>>,
+    #[schema(value_type = Option<UnitType>)]
+    pub unit_type: Option<String>,
+    pub bedrooms: Option<f64>,
+    pub bathrooms: Option<f64>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub area_sqft: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<MoneyDto>)]
+    pub rent: Option<Option<MoneyDto>>,
+    #[schema(value_type = Option<Furnishing>)]
+    pub furnishing: Option<String>,
+    #[schema(value_type = Option<StorageAvailability>)]
+    pub storage: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub parking_stalls: Option<Option<i64>>,
+    /// A number pins the occupancy; `null` resets it to bedrooms × 2 (rounded up, at least 1).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub max_occupancy: Option<Option<i64>>,
+    #[schema(value_type = Option<UnitStatus>)]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+/// A checked unit change. `max_occupancy: Some(None)` means "reset to the bedrooms default".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    pub suite: Option<Option<String>>,
+    pub unit_type: Option<UnitType>,
+    pub bedrooms: Option<f64>,
+    pub bathrooms: Option<f64>,
+    pub area_sqft: Option<Option<i64>>,
+    pub rent: Option<Option<Money>>,
+    pub furnishing: Option<Furnishing>,
+    pub storage: Option<StorageAvailability>,
+    pub parking_stalls: Option<Option<i64>>,
+    pub max_occupancy: Option<Option<i64>>,
+    pub status: Option<UnitStatus>,
+    pub description: Option<Option<String>>,
+}
+
+impl UnitPatchInput {
+    pub fn validate(self) -> Result<UnitPatch, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let mut p = UnitPatch {
+            name: self
+                .name
+                .as_deref()
+                .and_then(|n| v.text("name", n, 1, UNIT_NAME_MAX)),
+            ..Default::default()
+        };
+        p.suite = self
+            .suite
+            .map(|s| v.opt_text("suite", s.as_deref(), UNIT_SUITE_MAX));
+        p.unit_type = self
+            .unit_type
+            .as_deref()
+            .and_then(|t| v.parse_enum("unitType", t));
+        p.bedrooms = self.bedrooms.and_then(|b| half_step(&mut v, "bedrooms", b));
+        p.bathrooms = self
+            .bathrooms
+            .and_then(|b| half_step(&mut v, "bathrooms", b));
+        p.area_sqft = self
+            .area_sqft
+            .and_then(|a| opt(a, |a| v.int_range("areaSqft", a, 0, AREA_SQFT_MAX)));
+        p.rent = self
+            .rent
+            .and_then(|r| opt(r, |r| Money::validate_non_negative(&mut v, "rent", &r)));
+        p.furnishing = self
+            .furnishing
+            .as_deref()
+            .and_then(|f| v.parse_enum("furnishing", f));
+        p.storage = self
+            .storage
+            .as_deref()
+            .and_then(|s| v.parse_enum("storage", s));
+        p.parking_stalls = self.parking_stalls.and_then(|s| {
+            opt(s, |s| {
+                v.int_range("parkingStalls", s, 0, PARKING_STALLS_MAX)
+            })
+        });
+        p.max_occupancy = self
+            .max_occupancy
+            .and_then(|m| opt(m, |m| v.int_range("maxOccupancy", m, 1, MAX_OCCUPANCY_MAX)));
+        p.status = self
+            .status
+            .as_deref()
+            .and_then(|s| v.parse_enum("status", s));
+        p.description = self
+            .description
+            .map(|d| v.opt_text("description", d.as_deref(), DESCRIPTION_MAX));
+        v.finish(|| p)
+    }
+}
+
+impl UnitPatch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == UnitPatch::default()
+    }
+
+    /// Applies the change to a unit's stored fields. `max_occupancy_set` says whether the unit's
+    /// occupancy was pinned; the new flag is returned. An unpinned occupancy is recomputed from
+    /// the (possibly changed) bedrooms.
+    pub fn apply(self, u: &mut Unit, max_occupancy_set: bool) -> bool {
+        let mut set = max_occupancy_set;
+        macro_rules! put {
+            ($($f:ident),*) => { $(if let Some(x) = self.$f { u.$f = x; })* };
+        }
+        put!(name, suite, unit_type, bedrooms, bathrooms, area_sqft, furnishing, storage);
+        put!(parking_stalls, status, description);
+        if let Some(r) = self.rent {
+            u.rent = r.map(Money::to_dto);
+        }
+        match self.max_occupancy {
+            None => {}
+            Some(Some(m)) => {
+                u.max_occupancy = m;
+                set = true;
+            }
+            Some(None) => set = false,
+        }
+        if !set {
+            u.max_occupancy = default_max_occupancy(u.bedrooms);
+        }
+        set
+    }
+}
+
+/// `PUT /api/units/{id}/status`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnitStatusInput {
+    #[schema(value_type = UnitStatus, example = "occupied")]
+    pub status: Option<String>,
+}
+
+impl UnitStatusInput {
+    pub fn validate(self) -> Result<UnitStatus, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let status = v
+            .required("status", self.status.as_deref())
+            .and_then(|s| v.parse_enum::<UnitStatus>("status", s));
+        v.finish(|| status.unwrap())
+    }
+}
+
+/// A unit as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Unit {
+    pub id: UnitId,
+    pub organisation_id: OrgId,
+    pub property_id: PropertyId,
+    pub name: String,
+    pub suite: Option<String>,
+    pub unit_type: UnitType,
+    pub bedrooms: f64,
+    pub bathrooms: f64,
+    pub area_sqft: Option<i64>,
+    pub rent: Option<MoneyDto>,
+    pub furnishing: Furnishing,
+    pub storage: StorageAvailability,
+    pub parking_stalls: Option<i64>,
+    pub max_occupancy: i64,
+    pub status: UnitStatus,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> UnitInput {
+        UnitInput {
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    fn fields(errs: &[FieldError]) -> Vec<&str> {
+        errs.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn create_reports_every_field() {
+        let errs = UnitInput {
+            name: None,
+            suite: Some("x".repeat(UNIT_SUITE_MAX + 1)),
+            unit_type: Some("loft".into()),
+            bedrooms: Some(1.25),
+            bathrooms: Some(f64::NAN),
+            area_sqft: Some(-1),
+            rent: Some(MoneyDto {
+                amount_minor: -5,
+                currency: "usd".into(),
+            }),
+            furnishing: Some("yes".into()),
+            storage: Some("maybe".into()),
+            parking_stalls: Some(1001),
+            max_occupancy: Some(0),
+            status: Some("let".into()),
+            description: Some("x".repeat(DESCRIPTION_MAX + 1)),
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            fields(&errs),
+            [
+                "name",
+                "suite",
+                "unitType",
+                "bedrooms",
+                "bathrooms",
+                "areaSqft",
+                "rent.amountMinor",
+                "rent.currency",
+                "furnishing",
+                "storage",
+                "parkingStalls",
+                "maxOccupancy",
+                "status",
+                "description",
+            ]
+        );
+        assert_eq!(errs[3].message, HALF_STEP_MSG);
+        assert_eq!(
+            errs[4].message,
+            "must be a multiple of 0.5 between 0 and 50"
+        );
+        assert!(errs[2]
+            .message
+            .contains("duplex/triplex, basement suite, room only"));
+    }
+
+    #[test]
+    fn defaults_and_occupancy() {
+        let u = named(" 4B ").validate().unwrap();
+        assert_eq!(u.name, "4B");
+        assert_eq!(u.unit_type, UnitType::Apartment);
+        assert_eq!((u.bedrooms, u.bathrooms), (0.0, 0.0));
+        assert_eq!(u.furnishing, Furnishing::Unfurnished);
+        assert_eq!(u.storage, StorageAvailability::NotAvailable);
+        assert_eq!(u.status, UnitStatus::Vacant);
+        assert_eq!((u.max_occupancy, u.max_occupancy_set), (1, false));
+        assert!(u.rent.is_none() && u.area_sqft.is_none() && u.suite.is_none());
+
+        let u = UnitInput {
+            bedrooms: Some(1.5),
+            ..named("A")
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            (u.bedrooms, u.max_occupancy, u.max_occupancy_set),
+            (1.5, 3, false)
+        );
+        let u = UnitInput {
+            bedrooms: Some(3.0),
+            max_occupancy: Some(2),
+            ..named("A")
+        };
+        let u = u.validate().unwrap();
+        assert_eq!((u.max_occupancy, u.max_occupancy_set), (2, true));
+
+        assert_eq!(default_max_occupancy(0.0), 1);
+        assert_eq!(default_max_occupancy(0.5), 1);
+        assert_eq!(default_max_occupancy(2.5), 5);
+        assert_eq!(default_max_occupancy(1.2), 3);
+        assert_eq!(default_max_occupancy(50.0), 100);
+        assert_eq!(default_max_occupancy(f64::NAN), 1);
+    }
+
+    #[test]
+    fn rooms_in_half_steps() {
+        let rooms = |b: f64| {
+            UnitInput {
+                bathrooms: Some(b),
+                ..named("A")
+            }
+            .validate()
+        };
+        assert_eq!(rooms(1.5).unwrap().bathrooms, 1.5);
+        assert_eq!(rooms(50.0).unwrap().bathrooms, 50.0);
+        assert_eq!(rooms(-0.0).unwrap().bathrooms.to_bits(), 0.0f64.to_bits());
+        for bad in [1.25, -0.5, 50.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let errs = rooms(bad).unwrap_err();
+            assert_eq!(fields(&errs), ["bathrooms"], "{bad}");
+        }
+        assert_eq!(
+            "duplex/triplex".parse::<UnitType>(),
+            Ok(UnitType::DuplexTriplex)
+        );
+        assert_eq!(
+            serde_json::to_string(&UnitType::RoomOnly).unwrap(),
+            r#""room only""#
+        );
+    }
+
+    #[test]
+    fn bulk_counts_paths_and_duplicates() {
+        let bulk = |units: Option<Vec<UnitInput>>| BulkUnitsInput { units }.validate();
+        let e = bulk(None).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].message.as_str()),
+            ("units", "is required")
+        );
+        for n in [0, BULK_UNITS_MAX + 1] {
+            let e = bulk(Some(vec![named("A"); n])).unwrap_err();
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].message, "must contain between 1 and 500 units");
+        }
+        let many: Vec<_> = (0..BULK_UNITS_MAX)
+            .map(|i| named(&format!("U{i}")))
+            .collect();
+        assert_eq!(bulk(Some(many)).unwrap().len(), BULK_UNITS_MAX);
+
+        let rows = vec![
+            UnitInput {
+                suite: Some("".into()),
+                ..named("A")
+            },
+            UnitInput {
+                bedrooms: Some(0.3),
+                ..named("B")
+            },
+            UnitInput {
+                parking_stalls: Some(-1),
+                ..named(" A ")
+            },
+            UnitInput {
+                suite: Some("1".into()),
+                ..named("A")
+            },
+            UnitInput::default(),
+            UnitInput {
+                suite: Some(" 1".into()),
+                ..named("A")
+            },
+            UnitInput {
+                suite: Some("x".repeat(51)),
+                ..named("A")
+            },
+        ];
+        let errs = bulk(Some(rows)).unwrap_err();
+        assert_eq!(
+            fields(&errs),
+            [
+                "units[1].bedrooms",
+                "units[2].parkingStalls",
+                "units[2].name",
+                "units[4].name",
+                "units[5].name",
+                "units[6].suite",
+            ]
+        );
+        assert_eq!(errs[2].message, "duplicates units[0].name");
+        assert_eq!(errs[4].message, "duplicates units[3].name");
+    }
+
+    #[test]
+    fn patch_nulls_and_occupancy_default() {
+        let p: UnitPatchInput =
+            serde_json::from_str(r#"{"suite":null,"rent":null,"maxOccupancy":null,"bedrooms":2}"#)
+                .unwrap();
+        let p = p.validate().unwrap();
+        assert_eq!(
+            (p.suite.clone(), p.rent, p.max_occupancy),
+            (Some(None), Some(None), Some(None))
+        );
+        assert!(p.area_sqft.is_none() && p.description.is_none());
+        assert!(UnitPatchInput::default().validate().unwrap().is_empty());
+
+        let errs = UnitPatchInput {
+            name: Some(" ".into()),
+            bedrooms: Some(0.1),
+            area_sqft: Some(Some(AREA_SQFT_MAX + 1)),
+            max_occupancy: Some(Some(201)),
+            status: Some("gone".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            fields(&errs),
+            ["name", "bedrooms", "areaSqft", "maxOccupancy", "status"]
+        );
+
+        let now = Timestamp(0);
+        let mut u = Unit {
+            id: UnitId::new(),
+            organisation_id: OrgId::new(),
+            property_id: PropertyId::new(),
+            name: "A".into(),
+            suite: Some("1".into()),
+            unit_type: UnitType::Apartment,
+            bedrooms: 1.0,
+            bathrooms: 1.0,
+            area_sqft: None,
+            rent: None,
+            furnishing: Furnishing::Furnished,
+            storage: StorageAvailability::Available,
+            parking_stalls: None,
+            max_occupancy: 2,
+            status: UnitStatus::Vacant,
+            description: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let set = p.apply(&mut u, true);
+        assert_eq!(
+            (set, u.bedrooms, u.max_occupancy, u.suite.clone()),
+            (false, 2.0, 4, None)
+        );
+        let pin = UnitPatch {
+            max_occupancy: Some(Some(9)),
+            ..Default::default()
+        };
+        assert!(pin.apply(&mut u, false));
+        let more = UnitPatch {
+            bedrooms: Some(5.0),
+            ..Default::default()
+        };
+        assert!(more.apply(&mut u, true));
+        assert_eq!(u.max_occupancy, 9);
+        assert!(!more_default(&mut u));
+        assert_eq!(u.max_occupancy, 10);
+    }
+
+    fn more_default(u: &mut Unit) -> bool {
+        UnitPatch {
+            max_occupancy: Some(None),
+            ..Default::default()
+        }
+        .apply(u, true)
+    }
+
+    #[test]
+    fn status_input() {
+        let e = UnitStatusInput::default().validate().unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].message.as_str()),
+            ("status", "is required")
+        );
+        let e = UnitStatusInput {
+            status: Some("let".into()),
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(fields(&e), ["status"]);
+        let s = UnitStatusInput {
+            status: Some("occupied".into()),
+        }
+        .validate();
+        assert_eq!(s, Ok(UnitStatus::Occupied));
+    }
+}

@@ -1,0 +1,162 @@
+//! Field-level validation that reports every failing field at once.
+
+use serde::Serialize;
+
+/// One failing field: a JSON path such as `address.city` or `units[3].bedrooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects field errors while an input is being checked.
+#[derive(Debug, Default)]
+pub struct Validator {
+    prefix: String,
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A validator whose field names are prefixed, e.g. `units[3]`.
+    pub fn nested(prefix: impl Into<String>) -> Self {
+        Validator {
+            prefix: prefix.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn path(&self, field: &str) -> String {
+        if self.prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{}.{}", self.prefix, field)
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        let path = self.path(field);
+        self.errors.push(FieldError::new(path, message));
+    }
+
+    /// Takes the errors of a nested validator.
+    pub fn absorb(&mut self, errors: Vec<FieldError>) {
+        for mut e in errors {
+            if !self.prefix.is_empty() {
+                e.field = format!("{}.{}", self.prefix, e.field);
+            }
+            self.errors.push(e);
+        }
+    }
+
+    /// A required value: reports `is required` when absent.
+    pub fn required<T>(&mut self, field: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.error(field, "is required");
+        }
+        value
+    }
+
+    /// Trims a text and checks its length in characters; empty after trimming counts as too short.
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> Option<String> {
+        let trimmed = value.trim();
+        let len = trimmed.chars().count();
+        if trimmed.chars().any(|c| c == '\0') {
+            self.error(field, "must not contain NUL characters");
+            return None;
+        }
+        if len < min {
+            if min <= 1 {
+                self.error(field, "must not be empty");
+            } else {
+                self.error(field, format!("must be at least {min} characters"));
+            }
+            return None;
+        }
+        if len > max {
+            self.error(field, format!("must be at most {max} characters"));
+            return None;
+        }
+        Some(trimmed.to_string())
+    }
+
+    /// An optional text: `None` stays `None`; an empty string after trimming becomes `None`.
+    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        match value.map(str::trim) {
+            None | Some("") => None,
+            Some(v) => self.text(field, v, 1, max),
+        }
+    }
+
+    /// A closed enum given as a string.
+    pub fn parse_enum<E: std::str::FromStr<Err = String>>(
+        &mut self,
+        field: &str,
+        value: &str,
+    ) -> Option<E> {
+        match value.parse() {
+            Ok(v) => Some(v),
+            Err(msg) => {
+                self.error(field, msg);
+                None
+            }
+        }
+    }
+
+    /// An integer within `min..=max`.
+    pub fn int_range(&mut self, field: &str, value: i64, min: i64, max: i64) -> Option<i64> {
+        if value < min || value > max {
+            self.error(field, format!("must be between {min} and {max}"));
+            None
+        } else {
+            Some(value)
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
+    /// Ends validation: the value when nothing failed, else every error.
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_error_with_paths() {
+        let mut v = Validator::nested("units[2]");
+        v.text("name", "   ", 1, 10);
+        v.text("suite", &"x".repeat(11), 1, 10);
+        v.required::<i32>("rent", None);
+        let errs = v.into_errors();
+        assert_eq!(errs.len(), 3);
+        assert_eq!(errs[0].field, "units[2].name");
+        assert_eq!(errs[1].message, "must be at most 10 characters");
+        assert_eq!(errs[2].message, "is required");
+    }
+}

@@ -1,0 +1,155 @@
+//! The audit trail: every write records who did what, before and after, in its transaction.
+
+use lintel_domain::{Actor, AuditEntry, AuditId, OrgId, Page, PageRequest, Timestamp};
+use sea_query::{Expr, Order, Query};
+use serde::Serialize;
+
+use crate::db::{Count, Db, Tx};
+use crate::error::{parse_col, Result, StoreError};
+use crate::schema::AuditLog;
+
+/// What changed, ready to be written next to the change itself.
+pub struct Change<'a, B: Serialize, A: Serialize> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<&'a B>,
+    pub after: Option<&'a A>,
+}
+
+fn to_json<T: Serialize>(v: Option<&T>) -> Result<Option<String>> {
+    v.map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("audit payload: {e}")))
+}
+
+/// Writes one audit entry inside `tx`.
+pub async fn record<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    change: Change<'_, B, A>,
+) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(AuditLog::Table)
+        .columns([
+            AuditLog::Id,
+            AuditLog::OrgId,
+            AuditLog::ActorType,
+            AuditLog::ActorId,
+            AuditLog::Action,
+            AuditLog::EntityType,
+            AuditLog::EntityId,
+            AuditLog::BeforeJson,
+            AuditLog::AfterJson,
+            AuditLog::RequestId,
+            AuditLog::CreatedAt,
+        ])
+        .values_panic([
+            AuditId::new().to_string().into(),
+            org.to_string().into(),
+            actor.kind.as_str().into(),
+            actor.id.clone().into(),
+            change.action.into(),
+            change.entity_type.into(),
+            change.entity_id.into(),
+            to_json(change.before)?.into(),
+            to_json(change.after)?.into(),
+            actor.request_id.clone().into(),
+            Timestamp::now().0.into(),
+        ])
+        .to_owned();
+    tx.exec(&stmt).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: String,
+    actor_type: String,
+    actor_id: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    request_id: Option<String>,
+    created_at: i64,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> Result<AuditEntry> {
+        let json = |s: Option<String>| -> Result<Option<serde_json::Value>> {
+            s.map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("audit json: {e}")))
+        };
+        Ok(AuditEntry {
+            id: parse_col("audit_log.id", &self.id)?,
+            actor_type: parse_col("audit_log.actor_type", &self.actor_type)?,
+            actor_id: self.actor_id,
+            action: self.action,
+            entity_type: self.entity_type,
+            entity_id: self.entity_id,
+            before: json(self.before_json)?,
+            after: json(self.after_json)?,
+            request_id: self.request_id,
+            created_at: Timestamp(self.created_at),
+        })
+    }
+}
+
+/// Filters for the audit list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+}
+
+/// An organisation's audit trail, newest first.
+pub struct AuditTrail<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+impl AuditTrail<'_> {
+    pub async fn list(&self, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditEntry>> {
+        let mut base = Query::select();
+        base.from(AuditLog::Table)
+            .and_where(Expr::col(AuditLog::OrgId).eq(self.org.to_string()));
+        if let Some(t) = &f.entity_type {
+            base.and_where(Expr::col(AuditLog::EntityType).eq(t.as_str()));
+        }
+        if let Some(id) = &f.entity_id {
+            base.and_where(Expr::col(AuditLog::EntityId).eq(id.as_str()));
+        }
+        let total: Count = self
+            .db
+            .one(&base.clone().expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n")).to_owned())
+            .await?;
+        let rows: Vec<AuditRow> = self
+            .db
+            .all(
+                &base
+                    .columns([
+                        AuditLog::Id,
+                        AuditLog::ActorType,
+                        AuditLog::ActorId,
+                        AuditLog::Action,
+                        AuditLog::EntityType,
+                        AuditLog::EntityId,
+                        AuditLog::BeforeJson,
+                        AuditLog::AfterJson,
+                        AuditLog::RequestId,
+                        AuditLog::CreatedAt,
+                    ])
+                    .order_by(AuditLog::Id, Order::Desc)
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .to_owned(),
+            )
+            .await?;
+        let items = rows.into_iter().map(AuditRow::into_entry).collect::<Result<_>>()?;
+        Ok(Page::new(items, page, total.n as u64))
+    }
+}

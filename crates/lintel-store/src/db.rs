@@ -1,0 +1,301 @@
+//! The connection to either backend, and the one place statements are executed.
+//!
+//! Every query in the store is built once with sea-query and run here on SQLite or PostgreSQL:
+//! the builder renders the right dialect and binds the values. Nothing else in the crate touches
+//! a driver. Each execution adds its duration to the request's database timer ([`crate::timing`]).
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::{Result, StoreError};
+use crate::timing;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A row type that decodes from both backends (derive `sqlx::FromRow` with portable field types:
+/// `String`, `i64`, `f64`, `bool` and their `Option`s).
+pub trait DbRow:
+    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> DbRow for T where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+enum Pools {
+    /// SQLite allows one writer at a time; writers queue on the mutex instead of failing busy.
+    Sqlite {
+        pool: SqlitePool,
+        writer: Arc<Mutex<()>>,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pools: Arc<Pools>,
+}
+
+/// Counts rows: `SELECT COUNT(*) AS n`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct Count {
+    pub n: i64,
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://path/to/file.db` or `postgres://…`.
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Db> {
+        let pools = if url.starts_with("sqlite:") {
+            let o = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(2))
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(o)
+                .await?;
+            Pools::Sqlite {
+                pool,
+                writer: Arc::new(Mutex::new(())),
+            }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let o = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(2))
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(o)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            return Err(StoreError::UnsupportedUrl(format!("{scheme}:…")));
+        };
+        Ok(Db {
+            pools: Arc::new(pools),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it waits for the single writer slot and takes the
+    /// write lock up front (`BEGIN IMMEDIATE`), so a read-then-write never fails as busy.
+    pub async fn begin(&self) -> Result<Tx> {
+        let started = Instant::now();
+        let tx = match &*self.pools {
+            Pools::Sqlite { pool, writer } => {
+                let guard = writer.clone().lock_owned().await;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                Tx {
+                    inner: TxInner::Sqlite(tx),
+                    _writer: Some(guard),
+                }
+            }
+            Pools::Postgres(pool) => Tx {
+                inner: TxInner::Postgres(pool.begin().await?),
+                _writer: None,
+            },
+        };
+        timing::record(started.elapsed());
+        Ok(tx)
+    }
+
+    /// Closes every connection (used at shutdown, after in-flight requests finish).
+    pub async fn close(&self) {
+        match &*self.pools {
+            Pools::Sqlite { pool, .. } => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    fn target(&self) -> Target<'_> {
+        match &*self.pools {
+            Pools::Sqlite { pool, .. } => Target::SqlitePool(pool),
+            Pools::Postgres(pool) => Target::PgPool(pool),
+        }
+    }
+
+    pub async fn all<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        self.target().all(stmt).await
+    }
+    pub async fn opt<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        self.target().opt(stmt).await
+    }
+    pub async fn one<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<T> {
+        self.target().opt(stmt).await?.ok_or(StoreError::NotFound)
+    }
+    pub async fn exec(&self, stmt: &impl SqlxBinder) -> Result<u64> {
+        self.target().exec(stmt).await
+    }
+    /// Runs literal SQL (several statements allowed): migrations and health checks only.
+    pub async fn raw(&self, sql: &str) -> Result<()> {
+        self.target().raw(sql).await
+    }
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A write transaction: everything a request changes, with its audit entry, commits together.
+/// Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx {
+    inner: TxInner,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        let started = Instant::now();
+        let r = match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await,
+            TxInner::Postgres(tx) => tx.commit().await,
+        };
+        timing::record(started.elapsed());
+        Ok(r?)
+    }
+
+    fn target(&mut self) -> Target<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Target::SqliteConn(tx),
+            TxInner::Postgres(tx) => Target::PgConn(tx),
+        }
+    }
+
+    pub async fn all<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        self.target().all(stmt).await
+    }
+    pub async fn opt<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        self.target().opt(stmt).await
+    }
+    pub async fn one<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<T> {
+        self.target().opt(stmt).await?.ok_or(StoreError::NotFound)
+    }
+    pub async fn exec(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
+        self.target().exec(stmt).await
+    }
+    pub async fn raw(&mut self, sql: &str) -> Result<()> {
+        self.target().raw(sql).await
+    }
+}
+
+/// Where a statement runs: a pool or an open transaction, on either backend.
+enum Target<'c> {
+    SqlitePool(&'c SqlitePool),
+    PgPool(&'c PgPool),
+    SqliteConn(&'c mut SqliteConnection),
+    PgConn(&'c mut PgConnection),
+}
+
+/// Renders `$stmt` for the target's dialect and runs `$call` on the matching executor.
+macro_rules! on_target {
+    ($target:expr, $stmt:expr, |$sql:ident, $values:ident, $ex:ident| $call:expr) => {{
+        let started = Instant::now();
+        let out = match $target {
+            Target::SqlitePool($ex) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                $call
+            }
+            Target::SqliteConn($ex) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $ex = &mut *$ex;
+                $call
+            }
+            Target::PgPool($ex) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                $call
+            }
+            Target::PgConn($ex) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let $ex = &mut *$ex;
+                $call
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }};
+}
+
+impl Target<'_> {
+    async fn all<T: DbRow>(self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        Ok(on_target!(self, stmt, |sql, v, ex| {
+            sqlx::query_as_with::<_, T, _>(&sql, v).fetch_all(ex).await?
+        }))
+    }
+
+    async fn opt<T: DbRow>(self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        Ok(on_target!(self, stmt, |sql, v, ex| {
+            sqlx::query_as_with::<_, T, _>(&sql, v)
+                .fetch_optional(ex)
+                .await?
+        }))
+    }
+
+    async fn exec(self, stmt: &impl SqlxBinder) -> Result<u64> {
+        Ok(on_target!(self, stmt, |sql, v, ex| {
+            sqlx::query_with(&sql, v).execute(ex).await?.rows_affected()
+        }))
+    }
+
+    async fn raw(self, sql: &str) -> Result<()> {
+        let started = Instant::now();
+        match self {
+            Target::SqlitePool(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
+            Target::PgPool(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
+            Target::SqliteConn(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(drop),
+            Target::PgConn(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(drop),
+        }?;
+        timing::record(started.elapsed());
+        Ok(())
+    }
+}

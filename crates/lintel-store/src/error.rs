@@ -1,0 +1,49 @@
+//! The store's one error type. Callers map it to HTTP in one place.
+
+/// What can go wrong in the data layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist in this organisation (or at all).
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint was violated; carries the constraint or column hint.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The plan's cap on a resource is reached.
+    #[error("plan limit of {limit} reached")]
+    LimitReached { limit: u64 },
+    /// The input refers to something that is not there (reported on its field).
+    #[error("invalid reference")]
+    Invalid(Vec<lintel_domain::FieldError>),
+    /// The record is archived and read-only until restored.
+    #[error("archived")]
+    Archived,
+    /// A stored value could not be turned back into a domain value.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A database URL that names no supported backend.
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or_else(|| db.message()).to_string())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Turns a stored enum string back into its domain type.
+pub(crate) fn parse_col<T: std::str::FromStr>(col: &str, raw: &str) -> Result<T> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{col}: unexpected value {raw:?}")))
+}

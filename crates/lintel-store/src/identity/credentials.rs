@@ -1,0 +1,198 @@
+use lintel_domain::identity::User;
+use lintel_domain::{ApiKeyId, OrgId, SessionId, Timestamp, UserId};
+use sea_query::{Expr, Query};
+
+use super::members::UserRow;
+use crate::db::Db;
+use crate::error::{parse_col, Result};
+use crate::schema::{ApiKeys as K, Organisations as O, Sessions as S, Users as Us};
+
+/// What a login needs: the user and their stored password hash.
+pub struct LoginRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Who a session cookie belongs to. `plan` is the raw stored plan: the caller decides what an
+/// unreadable plan means (fail-secure).
+pub struct SessionPrincipal {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub role: String,
+    pub plan: Option<String>,
+    pub csrf_hash: String,
+    pub expires_at: Timestamp,
+}
+
+/// Who an API key belongs to.
+pub struct KeyPrincipal {
+    pub key_id: ApiKeyId,
+    pub org_id: OrgId,
+    pub role: String,
+    pub plan: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionAuthRow {
+    id: String,
+    user_id: String,
+    org_id: String,
+    role: String,
+    plan: Option<String>,
+    csrf_hash: String,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyAuthRow {
+    id: String,
+    org_id: String,
+    role: String,
+    plan: Option<String>,
+    revoked_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HashRow {
+    password_hash: String,
+}
+
+/// Looks credentials up across organisations: the only queries not scoped by an organisation,
+/// because the credential is what tells which organisation the caller belongs to.
+pub struct Credentials<'a> {
+    pub(crate) db: &'a Db,
+}
+
+impl Credentials<'_> {
+    pub async fn login(&self, email: &str) -> Result<Option<LoginRecord>> {
+        let Some(h) = self
+            .db
+            .opt::<HashRow>(
+                &Query::select()
+                    .column(Us::PasswordHash)
+                    .from(Us::Table)
+                    .and_where(Expr::col(Us::Email).eq(email))
+                    .to_owned(),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let row: UserRow = self
+            .db
+            .one(
+                &Query::select()
+                    .columns([Us::Id, Us::OrgId, Us::Email, Us::Name, Us::Role, Us::CreatedAt, Us::UpdatedAt])
+                    .from(Us::Table)
+                    .and_where(Expr::col(Us::Email).eq(email))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(Some(LoginRecord {
+            user: row.into_user()?,
+            password_hash: h.password_hash,
+        }))
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionPrincipal>> {
+        let row: Option<SessionAuthRow> = self
+            .db
+            .opt(
+                &Query::select()
+                    .columns([(S::Table, S::Id), (S::Table, S::UserId), (S::Table, S::OrgId)])
+                    .column((Us::Table, Us::Role))
+                    .column((O::Table, O::Plan))
+                    .columns([(S::Table, S::CsrfHash), (S::Table, S::ExpiresAt)])
+                    .from(S::Table)
+                    .inner_join(Us::Table, Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)))
+                    .left_join(O::Table, Expr::col((O::Table, O::Id)).equals((S::Table, S::OrgId)))
+                    .and_where(Expr::col((S::Table, S::TokenHash)).eq(token_hash))
+                    .to_owned(),
+            )
+            .await?;
+        row.map(|r| {
+            Ok(SessionPrincipal {
+                session_id: parse_col("sessions.id", &r.id)?,
+                user_id: parse_col("sessions.user_id", &r.user_id)?,
+                org_id: parse_col("sessions.org_id", &r.org_id)?,
+                role: r.role,
+                plan: r.plan,
+                csrf_hash: r.csrf_hash,
+                expires_at: Timestamp(r.expires_at),
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends the session whose token hashes to `token_hash` (sign-out); unknown tokens are fine.
+    pub async fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.db
+            .exec(&Query::delete().from_table(S::Table).and_where(Expr::col(S::TokenHash).eq(token_hash)).to_owned())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn api_key(&self, secret_hash: &str) -> Result<Option<KeyPrincipal>> {
+        let row: Option<KeyAuthRow> = self
+            .db
+            .opt(
+                &Query::select()
+                    .columns([(K::Table, K::Id), (K::Table, K::OrgId), (K::Table, K::Role)])
+                    .column((O::Table, O::Plan))
+                    .column((K::Table, K::RevokedAt))
+                    .from(K::Table)
+                    .left_join(O::Table, Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)))
+                    .and_where(Expr::col((K::Table, K::SecretHash)).eq(secret_hash))
+                    .to_owned(),
+            )
+            .await?;
+        row.map(|r| {
+            Ok(KeyPrincipal {
+                key_id: parse_col("api_keys.id", &r.id)?,
+                org_id: parse_col("api_keys.org_id", &r.org_id)?,
+                role: r.role,
+                plan: r.plan,
+                revoked: r.revoked_at.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    /// Records that a key was used, at most once a minute per key (keeps reads write-free).
+    pub async fn touch_api_key(&self, id: ApiKeyId) -> Result<()> {
+        let now = Timestamp::now().0;
+        self.db
+            .exec(
+                &Query::update()
+                    .table(K::Table)
+                    .value(K::LastUsedAt, now)
+                    .and_where(Expr::col(K::Id).eq(id.to_string()))
+                    .cond_where(
+                        sea_query::Cond::any()
+                            .add(Expr::col(K::LastUsedAt).is_null())
+                            .add(Expr::col(K::LastUsedAt).lt(now - 60_000)),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Moves a session's last-seen time forward, at most once a minute.
+    pub async fn touch_session(&self, id: SessionId) -> Result<()> {
+        let now = Timestamp::now().0;
+        self.db
+            .exec(
+                &Query::update()
+                    .table(S::Table)
+                    .value(S::LastSeenAt, now)
+                    .and_where(Expr::col(S::Id).eq(id.to_string()))
+                    .and_where(Expr::col(S::LastSeenAt).lt(now - 60_000))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

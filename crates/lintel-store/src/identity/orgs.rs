@@ -1,0 +1,154 @@
+use lintel_domain::identity::{Organisation, User};
+use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
+use sea_query::{Expr, Query};
+
+use super::members::{insert_user, NewUserRecord};
+use crate::audit::{self, Change};
+use crate::db::Db;
+use crate::error::{parse_col, Result};
+use crate::schema::Organisations as O;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrgRow {
+    id: String,
+    name: String,
+    plan: String,
+    created_at: i64,
+}
+
+impl OrgRow {
+    pub(crate) fn into_org(self) -> Result<Organisation> {
+        Ok(Organisation {
+            id: parse_col("organisations.id", &self.id)?,
+            name: self.name,
+            plan: parse_col("organisations.plan", &self.plan)?,
+            created_at: Timestamp(self.created_at),
+        })
+    }
+}
+
+pub(crate) const ORG_COLUMNS: [O; 4] = [O::Id, O::Name, O::Plan, O::CreatedAt];
+
+/// Organisations as a whole (platform-level operations).
+pub struct Orgs<'a> {
+    pub(crate) db: &'a Db,
+}
+
+impl Orgs<'_> {
+    /// Creates an organisation with its first admin, atomically. A taken email is a Conflict.
+    /// `demo_slug` marks an organisation created by `lintel demo`, so it is created only once.
+    pub async fn create_with_admin(
+        &self,
+        name: &str,
+        plan: Plan,
+        admin: NewUserRecord,
+        demo_slug: Option<&str>,
+    ) -> Result<(Organisation, User)> {
+        let mut tx = self.db.begin().await?;
+        let org = OrgId::new();
+        let now = Timestamp::now().0;
+        tx.exec(
+            &Query::insert()
+                .into_table(O::Table)
+                .columns([O::Id, O::Name, O::Plan, O::DemoSlug, O::CreatedAt, O::UpdatedAt])
+                .values_panic([
+                    org.to_string().into(),
+                    name.into(),
+                    plan.as_str().into(),
+                    demo_slug.map(str::to_string).into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+        let user_id = UserId::new();
+        let user = insert_user(&mut tx, org, user_id, &admin, Role::Admin).await?;
+        let row: OrgRow = tx
+            .one(
+                &Query::select()
+                    .columns(ORG_COLUMNS)
+                    .from(O::Table)
+                    .and_where(Expr::col(O::Id).eq(org.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        let organisation = row.into_org()?;
+        let actor = Actor::user(user_id, None);
+        let change = Change::<(), _> {
+            action: "organisation.create",
+            entity_type: "organisation",
+            entity_id: &org.to_string(),
+            before: None,
+            after: Some(&organisation),
+        };
+        audit::record(&mut tx, org, &actor, change).await?;
+        let change = Change::<(), _> {
+            action: "member.create",
+            entity_type: "user",
+            entity_id: &user_id.to_string(),
+            before: None,
+            after: Some(&user),
+        };
+        audit::record(&mut tx, org, &actor, change).await?;
+        tx.commit().await?;
+        Ok((organisation, user))
+    }
+
+    pub async fn get(&self, id: OrgId) -> Result<Organisation> {
+        let row: OrgRow = self
+            .db
+            .one(
+                &Query::select()
+                    .columns(ORG_COLUMNS)
+                    .from(O::Table)
+                    .and_where(Expr::col(O::Id).eq(id.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        row.into_org()
+    }
+
+    pub async fn find_demo(&self, slug: &str) -> Result<Option<Organisation>> {
+        let row: Option<OrgRow> = self
+            .db
+            .opt(
+                &Query::select()
+                    .columns(ORG_COLUMNS)
+                    .from(O::Table)
+                    .and_where(Expr::col(O::DemoSlug).eq(slug))
+                    .to_owned(),
+            )
+            .await?;
+        row.map(OrgRow::into_org).transpose()
+    }
+
+    pub async fn set_plan(&self, actor: &Actor, id: OrgId, plan: Plan) -> Result<Organisation> {
+        let mut tx = self.db.begin().await?;
+        let select = Query::select()
+            .columns(ORG_COLUMNS)
+            .from(O::Table)
+            .and_where(Expr::col(O::Id).eq(id.to_string()))
+            .to_owned();
+        let before = tx.one::<OrgRow>(&select).await?.into_org()?;
+        tx.exec(
+            &Query::update()
+                .table(O::Table)
+                .values([(O::Plan, plan.as_str().into()), (O::UpdatedAt, Timestamp::now().0.into())])
+                .and_where(Expr::col(O::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        let after = tx.one::<OrgRow>(&select).await?.into_org()?;
+        let change = Change {
+            action: "organisation.plan",
+            entity_type: "organisation",
+            entity_id: &id.to_string(),
+            before: Some(&before),
+            after: Some(&after),
+        };
+        audit::record(&mut tx, id, actor, change).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -1,0 +1,126 @@
+use lintel_domain::access::SessionInfo;
+use lintel_domain::{OrgId, SessionId, Timestamp, UserId};
+use sea_query::{Expr, Order, Query};
+
+use crate::db::Db;
+use crate::error::{parse_col, Result, StoreError};
+use crate::schema::Sessions as S;
+
+/// A session to be stored: only hashes of its secrets are kept.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub user_id: UserId,
+    pub token_hash: String,
+    pub csrf_hash: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub expires_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: String,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+}
+
+/// Browser sessions of one organisation's users. Session changes are not audited as entity
+/// writes: they are sign-ins, not data.
+pub struct SessionRepo<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+impl SessionRepo<'_> {
+    pub async fn create(&self, new: NewSession) -> Result<SessionId> {
+        let id = SessionId::new();
+        let now = Timestamp::now().0;
+        self.db
+            .exec(
+                &Query::insert()
+                    .into_table(S::Table)
+                    .columns([
+                        S::Id,
+                        S::OrgId,
+                        S::UserId,
+                        S::TokenHash,
+                        S::CsrfHash,
+                        S::UserAgent,
+                        S::Ip,
+                        S::CreatedAt,
+                        S::LastSeenAt,
+                        S::ExpiresAt,
+                    ])
+                    .values_panic([
+                        id.to_string().into(),
+                        self.org.to_string().into(),
+                        new.user_id.to_string().into(),
+                        new.token_hash.into(),
+                        new.csrf_hash.into(),
+                        new.user_agent.into(),
+                        new.ip.into(),
+                        now.into(),
+                        now.into(),
+                        new.expires_at.0.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// The user's unexpired sessions, newest first; `current` marks the caller's own.
+    pub async fn list_for(&self, user: UserId, current: Option<SessionId>) -> Result<Vec<SessionInfo>> {
+        let rows: Vec<SessionRow> = self
+            .db
+            .all(
+                &Query::select()
+                    .columns([S::Id, S::UserAgent, S::Ip, S::CreatedAt, S::LastSeenAt, S::ExpiresAt])
+                    .from(S::Table)
+                    .and_where(Expr::col(S::OrgId).eq(self.org.to_string()))
+                    .and_where(Expr::col(S::UserId).eq(user.to_string()))
+                    .and_where(Expr::col(S::ExpiresAt).gt(Timestamp::now().0))
+                    .order_by(S::Id, Order::Desc)
+                    .limit(100)
+                    .to_owned(),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let id: SessionId = parse_col("sessions.id", &r.id)?;
+                Ok(SessionInfo {
+                    id,
+                    user_agent: r.user_agent,
+                    ip: r.ip,
+                    created_at: Timestamp(r.created_at),
+                    last_seen_at: Timestamp(r.last_seen_at),
+                    expires_at: Timestamp(r.expires_at),
+                    current: Some(id) == current,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends one of the user's sessions; another user's session is NotFound.
+    pub async fn revoke(&self, user: UserId, id: SessionId) -> Result<()> {
+        let n = self
+            .db
+            .exec(
+                &Query::delete()
+                    .from_table(S::Table)
+                    .and_where(Expr::col(S::OrgId).eq(self.org.to_string()))
+                    .and_where(Expr::col(S::UserId).eq(user.to_string()))
+                    .and_where(Expr::col(S::Id).eq(id.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Lintel's data layer: one query set over SQLite and PostgreSQL.
+//!
+//! Statements are built once with sea-query and rendered for whichever backend the URL names
+//! ([`db`]); migrations are portable SQL ([`migrate`]). Organisation-owned tables are reached only
+//! through [`Store::org`], so a query cannot forget its tenant. Every write records its audit entry
+//! in the same transaction ([`audit`]).
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod identity;
+mod migrate;
+pub mod properties;
+mod schema;
+mod tenancy;
+pub mod timing;
+
+pub use db::{Backend, ConnectOptions, Db};
+pub use error::{Result, StoreError};
+pub use lintel_domain::Timestamp;
+pub use tenancy::{OrgScope, Store};

@@ -1,0 +1,139 @@
+//! Table and column names, for building statements with sea-query.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Organisations {
+    Table,
+    Id,
+    Name,
+    Plan,
+    DemoSlug,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    OrgId,
+    Email,
+    Name,
+    Role,
+    PasswordHash,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    Id,
+    OrgId,
+    UserId,
+    TokenHash,
+    CsrfHash,
+    UserAgent,
+    Ip,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiKeys {
+    Table,
+    Id,
+    OrgId,
+    Name,
+    Role,
+    Prefix,
+    SecretHash,
+    CreatedBy,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    Id,
+    OrgId,
+    ActorType,
+    ActorId,
+    Action,
+    EntityType,
+    EntityId,
+    BeforeJson,
+    AfterJson,
+    RequestId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Buildings {
+    Table,
+    Id,
+    OrgId,
+    Name,
+    AddressLine1,
+    AddressLine2,
+    City,
+    Region,
+    PostalCode,
+    Country,
+    NumberOfUnits,
+    Description,
+    AmenitiesJson,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Properties {
+    Table,
+    Id,
+    OrgId,
+    BuildingId,
+    Name,
+    Kind,
+    Status,
+    AddressLine1,
+    AddressLine2,
+    City,
+    Region,
+    PostalCode,
+    Country,
+    Description,
+    SearchText,
+    ArchivedAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Units {
+    Table,
+    Id,
+    OrgId,
+    PropertyId,
+    Name,
+    Suite,
+    UnitType,
+    Bedrooms,
+    Bathrooms,
+    AreaSqft,
+    RentMinor,
+    RentCurrency,
+    Furnishing,
+    Storage,
+    ParkingStalls,
+    MaxOccupancy,
+    MaxOccupancySet,
+    Status,
+    Description,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -1,0 +1,108 @@
+//! The entry points: platform-level operations and the organisation scope every owned table
+//! is reached through. There is no way to build an org-owned repository without an [`OrgId`].
+
+use lintel_domain::OrgId;
+use sea_query::{Expr, LockType, Query};
+
+use crate::audit::AuditTrail;
+use crate::db::{ConnectOptions, Db, Tx};
+use crate::error::Result;
+use crate::identity::{ApiKeyRepo, Credentials, MemberRepo, Orgs, SessionRepo};
+use crate::properties::PropertyRepo;
+use crate::schema::Organisations;
+
+/// The data layer.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). Run [`Store::migrate`] before use.
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Store> {
+        Ok(Store {
+            db: Db::connect(url, opts).await?,
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<usize> {
+        crate::migrate::run(&self.db).await
+    }
+
+    /// Answers when the database does (for readiness probes).
+    pub async fn ping(&self) -> Result<()> {
+        self.db.raw("SELECT 1").await
+    }
+
+    pub fn backend(&self) -> crate::Backend {
+        self.db.backend()
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await
+    }
+
+    /// Organisations as a whole: creation, plans (platform-level, not org-scoped).
+    pub fn orgs(&self) -> Orgs<'_> {
+        Orgs { db: &self.db }
+    }
+
+    /// Looks up who a credential belongs to (login, session cookie, API key).
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials { db: &self.db }
+    }
+
+    /// Everything owned by one organisation.
+    pub fn org(&self, org: OrgId) -> OrgScope<'_> {
+        OrgScope { db: &self.db, org }
+    }
+}
+
+/// One organisation's data.
+#[derive(Clone, Copy)]
+pub struct OrgScope<'a> {
+    db: &'a Db,
+    org: OrgId,
+}
+
+impl<'a> OrgScope<'a> {
+    pub fn id(&self) -> OrgId {
+        self.org
+    }
+    pub fn properties(&self) -> PropertyRepo<'a> {
+        PropertyRepo { db: self.db, org: self.org }
+    }
+    pub fn members(&self) -> MemberRepo<'a> {
+        MemberRepo { db: self.db, org: self.org }
+    }
+    pub fn sessions(&self) -> SessionRepo<'a> {
+        SessionRepo { db: self.db, org: self.org }
+    }
+    pub fn api_keys(&self) -> ApiKeyRepo<'a> {
+        ApiKeyRepo { db: self.db, org: self.org }
+    }
+    pub fn audit(&self) -> AuditTrail<'a> {
+        AuditTrail { db: self.db, org: self.org }
+    }
+}
+
+/// Serialises writers that check an organisation-wide limit: on PostgreSQL it locks the
+/// organisation's row until `tx` ends; on SQLite the write transaction is already exclusive.
+pub(crate) async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        #[allow(dead_code)]
+        id: String,
+    }
+    let _: Option<Locked> = tx
+        .opt(
+            &Query::select()
+                .column(Organisations::Id)
+                .from(Organisations::Table)
+                .and_where(Expr::col(Organisations::Id).eq(org.to_string()))
+                .lock(LockType::Update)
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! `lintel serve`: migrate, then serve the API until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use lintel_api::AppState;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+pub async fn run(config: &Config) -> anyhow::Result<()> {
+    let store = crate::open_store(config).await?;
+    let ran = store.migrate().await.context("running migrations")?;
+    if ran > 0 {
+        tracing::info!(count = ran, "applied migrations");
+    }
+
+    let state = AppState::new(store.clone(), config.api_config())
+        .await
+        .context("starting the API")?;
+    let app = lintel_api::router(state);
+
+    let listener = TcpListener::bind(config.bind.trim())
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind.trim()))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?store.backend(), "listening on http://{addr}");
+
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+
+    // In-flight requests have finished (or the server failed): release the database either way.
+    tracing::info!("closing the database");
+    store.close().await;
+    served.context("server error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down: finishing in-flight requests"),
+        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down: finishing in-flight requests"),
+    }
+}
