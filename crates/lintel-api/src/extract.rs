@@ -24,7 +24,7 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         let name = rest.split('`').next().unwrap_or_default();
         let field = match path.as_str() {
             "." | "" => name.to_string(),
-            p => format!("{}.{name}", p.trim_end_matches(&format!(".{name}"))),
+            p => p.to_string(),
         };
         return ApiError::Validation(vec![FieldError::new(field, "is not a known field")]);
     }

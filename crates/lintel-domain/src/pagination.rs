@@ -124,7 +124,8 @@ mod tests {
         assert_eq!(errs.len(), 2);
         assert!(PageRequest::parse(AUDIT_PAGE, None, Some(25)).is_err());
         assert_eq!(PageRequest::parse(AUDIT_PAGE, Some(2), None).unwrap().page_size, 25);
-        assert_eq!(Page::new(vec![1], p, 40).total_pages, 2);
+        assert_eq!(Page::new(vec![1], p, 40).total_pages, 1);
+        assert_eq!(Page::new(vec![1], PageRequest { page: 1, page_size: 12 }, 40).total_pages, 4);
         assert_eq!(Page::<u8>::new(vec![], p, 0).total_pages, 0);
     }
 }

@@ -150,29 +150,6 @@ impl Db {
         }
     }
 
-    fn target(&self) -> Target<'_> {
-        match &*self.pools {
-            Pools::Sqlite { pool, .. } => Target::SqlitePool(pool),
-            Pools::Postgres(pool) => Target::PgPool(pool),
-        }
-    }
-
-    pub async fn all<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
-        self.target().all(stmt).await
-    }
-    pub async fn opt<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
-        self.target().opt(stmt).await
-    }
-    pub async fn one<T: DbRow>(&self, stmt: &impl SqlxBinder) -> Result<T> {
-        self.target().opt(stmt).await?.ok_or(StoreError::NotFound)
-    }
-    pub async fn exec(&self, stmt: &impl SqlxBinder) -> Result<u64> {
-        self.target().exec(stmt).await
-    }
-    /// Runs literal SQL (several statements allowed): migrations and health checks only.
-    pub async fn raw(&self, sql: &str) -> Result<()> {
-        self.target().raw(sql).await
-    }
 }
 
 enum TxInner {
@@ -204,98 +181,100 @@ impl Tx {
         timing::record(started.elapsed());
         Ok(r?)
     }
+}
 
-    fn target(&mut self) -> Target<'_> {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => Target::SqliteConn(tx),
-            TxInner::Postgres(tx) => Target::PgConn(tx),
+/// Matches a `Db`'s backend, binding its pool.
+macro_rules! on_pool {
+    ($this:ident, |$a:ident| $sa:expr, |$b:ident| $pa:expr) => {
+        match &*$this.pools {
+            Pools::Sqlite { pool: $a, .. } => $sa,
+            Pools::Postgres($b) => $pa,
         }
-    }
-
-    pub async fn all<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
-        self.target().all(stmt).await
-    }
-    pub async fn opt<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
-        self.target().opt(stmt).await
-    }
-    pub async fn one<T: DbRow>(&mut self, stmt: &impl SqlxBinder) -> Result<T> {
-        self.target().opt(stmt).await?.ok_or(StoreError::NotFound)
-    }
-    pub async fn exec(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
-        self.target().exec(stmt).await
-    }
-    pub async fn raw(&mut self, sql: &str) -> Result<()> {
-        self.target().raw(sql).await
-    }
+    };
 }
 
-/// Where a statement runs: a pool or an open transaction, on either backend.
-enum Target<'c> {
-    SqlitePool(&'c SqlitePool),
-    PgPool(&'c PgPool),
-    SqliteConn(&'c mut SqliteConnection),
-    PgConn(&'c mut PgConnection),
+/// Matches a `Tx`'s backend, binding its connection.
+macro_rules! on_tx {
+    ($this:ident, |$a:ident| $sa:expr, |$b:ident| $pa:expr) => {
+        match &mut $this.inner {
+            TxInner::Sqlite(tx) => {
+                let $a = &mut **tx;
+                $sa
+            }
+            TxInner::Postgres(tx) => {
+                let $b = &mut **tx;
+                $pa
+            }
+        }
+    };
 }
 
-/// Renders `$stmt` for the target's dialect and runs `$call` on the matching executor.
-macro_rules! on_target {
-    ($target:expr, $stmt:expr, |$sql:ident, $values:ident, $ex:ident| $call:expr) => {{
+/// Renders `$stmt` for the executor's dialect, runs `$call`, and adds the time to the request's
+/// database timer. `$ex` is bound to a pool (`Db`) or to the open transaction's connection (`Tx`).
+macro_rules! run {
+    ($on:ident, $this:ident, $stmt:expr, |$sql:ident, $values:ident, $ex:ident| $call:expr) => {{
         let started = Instant::now();
-        let out = match $target {
-            Target::SqlitePool($ex) => {
+        let out = $on!(
+            $this,
+            |$ex| {
                 let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
                 $call
-            }
-            Target::SqliteConn($ex) => {
-                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $ex = &mut *$ex;
-                $call
-            }
-            Target::PgPool($ex) => {
+            },
+            |$ex| {
                 let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
                 $call
             }
-            Target::PgConn($ex) => {
-                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
-                let $ex = &mut *$ex;
-                $call
-            }
-        };
+        );
         timing::record(started.elapsed());
         out
     }};
 }
 
-impl Target<'_> {
-    async fn all<T: DbRow>(self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
-        Ok(on_target!(self, stmt, |sql, v, ex| {
-            sqlx::query_as_with::<_, T, _>(&sql, v).fetch_all(ex).await?
-        }))
-    }
+/// The query methods, written once and instantiated for pools (`Db`) and transactions (`Tx`).
+/// `$on` is a macro that matches the receiver's backend and binds its executor.
+macro_rules! query_methods {
+    ($recv:ty, $on:ident) => {
+        pub async fn all<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+            Ok(run!($on, self, stmt, |sql, v, ex| {
+                sqlx::query_as_with::<_, T, _>(&sql, v).fetch_all(ex).await?
+            }))
+        }
 
-    async fn opt<T: DbRow>(self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
-        Ok(on_target!(self, stmt, |sql, v, ex| {
-            sqlx::query_as_with::<_, T, _>(&sql, v)
-                .fetch_optional(ex)
-                .await?
-        }))
-    }
+        pub async fn opt<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+            Ok(run!($on, self, stmt, |sql, v, ex| {
+                sqlx::query_as_with::<_, T, _>(&sql, v).fetch_optional(ex).await?
+            }))
+        }
 
-    async fn exec(self, stmt: &impl SqlxBinder) -> Result<u64> {
-        Ok(on_target!(self, stmt, |sql, v, ex| {
-            sqlx::query_with(&sql, v).execute(ex).await?.rows_affected()
-        }))
-    }
+        pub async fn one<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<T> {
+            self.opt(stmt).await?.ok_or(StoreError::NotFound)
+        }
 
-    async fn raw(self, sql: &str) -> Result<()> {
-        let started = Instant::now();
-        match self {
-            Target::SqlitePool(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
-            Target::PgPool(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
-            Target::SqliteConn(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(drop),
-            Target::PgConn(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(drop),
-        }?;
-        timing::record(started.elapsed());
-        Ok(())
-    }
+        /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
+        pub async fn exec(self: $recv, stmt: &impl SqlxBinder) -> Result<u64> {
+            Ok(run!($on, self, stmt, |sql, v, ex| {
+                sqlx::query_with(&sql, v).execute(ex).await?.rows_affected()
+            }))
+        }
+
+        /// Runs literal SQL (several statements allowed): migrations and health checks only.
+        pub async fn raw(self: $recv, sql: &str) -> Result<()> {
+            let started = Instant::now();
+            $on!(
+                self,
+                |ex| sqlx::raw_sql(sql).execute(ex).await.map(drop)?,
+                |ex| sqlx::raw_sql(sql).execute(ex).await.map(drop)?
+            );
+            timing::record(started.elapsed());
+            Ok(())
+        }
+    };
+}
+
+impl Db {
+    query_methods!(&Self, on_pool);
+}
+
+impl Tx {
+    query_methods!(&mut Self, on_tx);
 }

@@ -6,6 +6,7 @@
 //! in the same transaction ([`audit`]).
 
 pub mod audit;
+pub mod buildings;
 pub mod db;
 pub mod error;
 pub mod identity;
@@ -14,6 +15,8 @@ pub mod properties;
 mod schema;
 mod tenancy;
 pub mod timing;
+pub mod units;
+mod units_bulk;
 
 pub use db::{Backend, ConnectOptions, Db};
 pub use error::{Result, StoreError};

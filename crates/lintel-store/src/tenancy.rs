@@ -5,11 +5,13 @@ use lintel_domain::OrgId;
 use sea_query::{Expr, LockType, Query};
 
 use crate::audit::AuditTrail;
+use crate::buildings::BuildingRepo;
 use crate::db::{ConnectOptions, Db, Tx};
 use crate::error::Result;
 use crate::identity::{ApiKeyRepo, Credentials, MemberRepo, Orgs, SessionRepo};
 use crate::properties::PropertyRepo;
 use crate::schema::Organisations;
+use crate::units::UnitRepo;
 
 /// The data layer.
 #[derive(Clone)]
@@ -71,6 +73,12 @@ impl<'a> OrgScope<'a> {
     }
     pub fn properties(&self) -> PropertyRepo<'a> {
         PropertyRepo { db: self.db, org: self.org }
+    }
+    pub fn buildings(&self) -> BuildingRepo<'a> {
+        BuildingRepo { db: self.db, org: self.org }
+    }
+    pub fn units(&self) -> UnitRepo<'a> {
+        UnitRepo { db: self.db, org: self.org }
     }
     pub fn members(&self) -> MemberRepo<'a> {
         MemberRepo { db: self.db, org: self.org }

@@ -11,7 +11,13 @@ use tracing_subscriber::prelude::*;
 use crate::config::{Config, LogFormat};
 
 /// The crates whose logs `log_level` sets; everything else logs warnings and errors only.
-const OUR_CRATES: &[&str] = &["lintel", "lintel_api", "lintel_store", "lintel_domain", "lintel_jobs"];
+const OUR_CRATES: &[&str] = &[
+    "lintel",
+    "lintel_api",
+    "lintel_store",
+    "lintel_domain",
+    "lintel_jobs",
+];
 
 /// The filter directives: `RUST_LOG` when set, else `log_level` applied to Lintel's crates.
 /// A `log_level` that is already a directive list (`info,sqlx=debug`) is used as it is.
@@ -67,7 +73,10 @@ mod tests {
         assert_eq!(directives("debug", Some("sqlx=trace")), "sqlx=trace");
         let d = directives("debug", None);
         assert!(d.starts_with("warn,lintel=debug,lintel_api=debug"), "{d}");
-        assert_eq!(directives("info,tower_http=debug", Some("  ")), "info,tower_http=debug");
+        assert_eq!(
+            directives("info,tower_http=debug", Some("  ")),
+            "info,tower_http=debug"
+        );
         assert!(directives("", None).contains("lintel_store=info"));
     }
 }

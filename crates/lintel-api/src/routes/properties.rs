@@ -21,7 +21,7 @@ use crate::AppState;
 
 const ENTITY: &str = "Property";
 
-fn store_err(p: &Principal, state: &AppState) -> impl Fn(StoreError) -> ApiError + '_ {
+fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
     move |e| match e {
         StoreError::LimitReached { limit } => p.limit_error(Limit::Properties, limit, state),
         e => ApiError::from_store(ENTITY, e),

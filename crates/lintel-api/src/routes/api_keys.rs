@@ -1,0 +1,97 @@
+//! API keys (F1.4): create (the secret is shown once), list, revoke. Admin only, BUSINESS plan
+//! only. A key is sent as `Authorization: Bearer lk_…` and acts with the role it was given.
+
+use axum::extract::State;
+use lintel_domain::access::{ApiKey, NewApiKeyInput};
+use lintel_domain::pagination::API_KEYS_PAGE;
+use lintel_domain::{ApiKeyKind, Feature, Page};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{issue_api_key, AdminOnly, Auth};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use super::members::page_of;
+use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: &str = "API key";
+
+/// A new key and its secret. The secret is shown only in this answer; it is stored hashed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiKey {
+    pub api_key: ApiKey,
+    /// Send it as `Authorization: Bearer <secret>`. It cannot be shown again.
+    #[schema(example = "lk_3Fq9xJ2mVbT0sLkQe8Wc1nYpRz5uHd7aGf4iOj6tKvE")]
+    pub secret: String,
+}
+
+/// Query parameters of `GET /api/api-keys`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+}
+
+/// Creates an API key with a role. The answer carries the secret, shown this once.
+/// Admin only; BUSINESS plan (else 403 PLAN_UPGRADE_REQUIRED).
+#[utoipa::path(post, path = "/api/api-keys", tag = "API keys", request_body = NewApiKeyInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<CreatedApiKey>), WriteErrors))]
+async fn create(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewApiKeyInput>,
+) -> ApiResult<Created<CreatedApiKey>> {
+    auth.require_feature(Feature::ApiAccess, &state)?;
+    let (name, role) = input.validate().map_err(ApiError::Validation)?;
+    let (api_key, secret) = issue_api_key(&state.store, &auth.actor(), auth.org, name, role)
+        .await
+        .map_err(ApiError::internal)?;
+    Result::Ok(Created(CreatedApiKey { api_key, secret }))
+}
+
+/// Lists the organisation's API keys (revoked ones included), newest first. Never shows a
+/// secret. Admin only; BUSINESS plan.
+#[utoipa::path(get, path = "/api/api-keys", tag = "API keys", params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<ApiKey>>), ReadErrors))]
+async fn list(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<ApiKey>>> {
+    auth.require_feature(Feature::ApiAccess, &state)?;
+    let page = page_of(API_KEYS_PAGE, q.page.as_deref(), q.page_size.as_deref(), Vec::new())?;
+    let keys = state.store.org(auth.org).api_keys().list(page).await;
+    Result::Ok(Ok(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))
+}
+
+/// Revokes an API key: it answers 401 from then on. Answers 200 with the revoked key;
+/// revoking twice keeps the first revocation time. Admin only; BUSINESS plan.
+#[utoipa::path(delete, path = "/api/api-keys/{id}", tag = "API keys",
+    params(("id" = lintel_domain::ApiKeyId, Path, description = "API key ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<ApiKey>, description = "The revoked key"), WriteErrors))]
+async fn revoke(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<ApiKeyKind>,
+) -> ApiResult<Ok<ApiKey>> {
+    auth.require_feature(Feature::ApiAccess, &state)?;
+    let key = state.store.org(auth.org).api_keys().revoke(&auth.actor(), id).await;
+    Result::Ok(Ok(key.map_err(|e| ApiError::from_store(ENTITY, e))?))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(revoke))
+}

@@ -1,0 +1,148 @@
+//! Members (F1.1–F1.3): the users of an organisation and their roles. Listing and reading need
+//! property_manager or higher; adding, changing roles and removing are admin only. The store
+//! keeps at least one admin (422 on `role`) and counts members against the plan's cap.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lintel_domain::identity::{MemberPatchInput, NewMemberInput, User};
+use lintel_domain::pagination::MEMBERS_PAGE;
+use lintel_domain::{FieldError, Limit, Page, PageRequest, PageRule, UserId, UserKind};
+use lintel_store::identity::NewUserRecord;
+use lintel_store::StoreError;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::hash_new_password;
+use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{query_int, ApiJson, ApiQuery, PathId};
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: &str = "User";
+
+/// Checks raw `page` / `pageSize` query values against `rule`, adding to `errors`; every bad
+/// parameter is listed in one 422.
+pub(super) fn page_of(
+    rule: PageRule,
+    page: Option<&str>,
+    size: Option<&str>,
+    mut errors: Vec<FieldError>,
+) -> ApiResult<PageRequest> {
+    let page = query_int(&mut errors, "page", page);
+    let size = query_int(&mut errors, "pageSize", size);
+    match PageRequest::parse(rule, page, size) {
+        Result::Ok(p) if errors.is_empty() => Result::Ok(p),
+        Result::Ok(_) => Err(ApiError::Validation(errors)),
+        Err(mut e) => {
+            errors.append(&mut e);
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+fn store_err(p: &Principal, state: &AppState) -> impl Fn(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::LimitReached { limit } => p.limit_error(Limit::Members, limit, state),
+        e => ApiError::from_store(ENTITY, e),
+    }
+}
+
+/// Query parameters of `GET /api/members`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+}
+
+/// Lists the organisation's members, oldest first. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/members", tag = "Members", params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<User>>), ReadErrors))]
+async fn list(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<User>>> {
+    let page = page_of(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref(), Vec::new())?;
+    let users = state.store.org(auth.org).members().list(page).await;
+    Result::Ok(Ok(users.map_err(store_err(&auth, &state))?))
+}
+
+/// Retrieves one member. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/members/{id}", tag = "Members",
+    params(("id" = UserId, Path, description = "User ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<User>), ReadErrors))]
+async fn get(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UserKind>,
+) -> ApiResult<Ok<User>> {
+    let user = state.store.org(auth.org).members().get(id).await;
+    Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
+}
+
+/// Adds a user to the organisation with a role and an initial password. Admin only; counts
+/// against the plan's member limit (403 PLAN_LIMIT_EXCEEDED); a taken email is 409 EMAIL_TAKEN.
+#[utoipa::path(post, path = "/api/members", tag = "Members", request_body = NewMemberInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<User>), WriteErrors))]
+async fn add(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewMemberInput>,
+) -> ApiResult<Created<User>> {
+    let new = input.validate().map_err(ApiError::Validation)?;
+    let password_hash = hash_new_password(new.password).await?;
+    let rec = NewUserRecord { email: new.email.as_str().to_string(), name: new.name, password_hash };
+    let repo = state.store.org(auth.org).members();
+    let user = repo.add(&auth.actor(), rec, new.role, auth.cap(Limit::Members)).await;
+    Result::Ok(Created(user.map_err(store_err(&auth, &state))?))
+}
+
+/// Changes a member's role; takes effect on their next request. The organisation must keep
+/// at least one admin (422 on `role`). Admin only.
+#[utoipa::path(patch, path = "/api/members/{id}", tag = "Members",
+    params(("id" = UserId, Path, description = "User ID")),
+    request_body = MemberPatchInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<User>), WriteErrors))]
+async fn update(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UserKind>,
+    ApiJson(input): ApiJson<MemberPatchInput>,
+) -> ApiResult<Ok<User>> {
+    let role = input.validate().map_err(ApiError::Validation)?;
+    let user = state.store.org(auth.org).members().set_role(&auth.actor(), id, role).await;
+    Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
+}
+
+/// Removes a member and ends their sessions (204). The last admin cannot be removed (422 on
+/// `role`); an admin may remove themselves while another admin remains. Admin only.
+#[utoipa::path(delete, path = "/api/members/{id}", tag = "Members",
+    params(("id" = UserId, Path, description = "User ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 204, description = "Member removed"), WriteErrors))]
+async fn remove(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UserKind>,
+) -> ApiResult<StatusCode> {
+    let done = state.store.org(auth.org).members().remove(&auth.actor(), id).await;
+    done.map_err(store_err(&auth, &state))?;
+    Result::Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, add)).routes(routes!(get, update, remove))
+}

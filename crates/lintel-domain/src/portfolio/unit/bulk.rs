@@ -1,0 +1,145 @@
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::{NewUnit, UnitInput};
+use crate::validation::{FieldError, Validator};
+
+/// Most units accepted by one bulk create.
+pub const BULK_UNITS_MAX: usize = 500;
+
+/// `POST /api/properties/{id}/units/bulk`: 1..=500 units, all or nothing.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BulkUnitsInput {
+    pub units: Option<Vec<UnitInput>>,
+}
+
+/// A text as the row validation will store it, for the duplicate check.
+fn trimmed(s: &Option<String>) -> Option<String> {
+    let s = s.as_deref().map(str::trim)?;
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl BulkUnitsInput {
+    /// Checks every row (errors under `units[i].…`) and rejects a `name`+`suite` given twice.
+    pub fn validate(self) -> Result<Vec<NewUnit>, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let Some(rows) = v.required("units", self.units) else {
+            return Err(v.into_errors());
+        };
+        if rows.is_empty() || rows.len() > BULK_UNITS_MAX {
+            v.error(
+                "units",
+                format!("must contain between 1 and {BULK_UNITS_MAX} units"),
+            );
+            return Err(v.into_errors());
+        }
+        let mut seen: HashMap<(String, Option<String>), usize> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, row) in rows.into_iter().enumerate() {
+            let prefix = format!("units[{i}]");
+            let key = trimmed(&row.name).map(|n| (n, trimmed(&row.suite)));
+            let mut key_valid = true;
+            match row.validate() {
+                Ok(unit) => out.push(unit),
+                Err(errs) => {
+                    let (name_f, suite_f) = (format!("{prefix}.name"), format!("{prefix}.suite"));
+                    let mut nested = Validator::nested(prefix.clone());
+                    nested.absorb(errs);
+                    let errs = nested.into_errors();
+                    key_valid = !errs.iter().any(|e| e.field == name_f || e.field == suite_f);
+                    v.absorb(errs);
+                }
+            }
+            if let Some(key) = key.filter(|_| key_valid) {
+                if let Some(j) = seen.get(&key) {
+                    v.error(
+                        &format!("{prefix}.name"),
+                        format!("duplicates units[{j}].name"),
+                    );
+                } else {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        v.finish(|| out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> UnitInput {
+        UnitInput {
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    fn fields(errs: &[FieldError]) -> Vec<&str> {
+        errs.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn bulk_counts_paths_and_duplicates() {
+        let bulk = |units: Option<Vec<UnitInput>>| BulkUnitsInput { units }.validate();
+        let e = bulk(None).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].message.as_str()),
+            ("units", "is required")
+        );
+        for n in [0, BULK_UNITS_MAX + 1] {
+            let e = bulk(Some(vec![named("A"); n])).unwrap_err();
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].message, "must contain between 1 and 500 units");
+        }
+        let many: Vec<_> = (0..BULK_UNITS_MAX)
+            .map(|i| named(&format!("U{i}")))
+            .collect();
+        assert_eq!(bulk(Some(many)).unwrap().len(), BULK_UNITS_MAX);
+
+        let rows = vec![
+            UnitInput {
+                suite: Some("".into()),
+                ..named("A")
+            },
+            UnitInput {
+                bedrooms: Some(0.3),
+                ..named("B")
+            },
+            UnitInput {
+                parking_stalls: Some(-1),
+                ..named(" A ")
+            },
+            UnitInput {
+                suite: Some("1".into()),
+                ..named("A")
+            },
+            UnitInput::default(),
+            UnitInput {
+                suite: Some(" 1".into()),
+                ..named("A")
+            },
+            UnitInput {
+                suite: Some("x".repeat(51)),
+                ..named("A")
+            },
+        ];
+        let errs = bulk(Some(rows)).unwrap_err();
+        assert_eq!(
+            fields(&errs),
+            [
+                "units[1].bedrooms",
+                "units[2].parkingStalls",
+                "units[2].name",
+                "units[4].name",
+                "units[5].name",
+                "units[6].suite",
+            ]
+        );
+        assert_eq!(errs[2].message, "duplicates units[0].name");
+        assert_eq!(errs[4].message, "duplicates units[3].name");
+    }
+}

@@ -1,0 +1,294 @@
+//! Buildings: named structures properties link to, with amenities and a count of their properties.
+
+use lintel_domain::portfolio::{Address, Amenity, Building, BuildingPatch, NewBuilding};
+use lintel_domain::{Actor, BuildingId, OrgId, Page, PageRequest, Timestamp};
+use sea_query::{
+    Alias, Cond, Expr, Func, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
+};
+
+use crate::audit::{self, Change};
+use crate::db::{Count, Db, Tx};
+use crate::error::{parse_col, Result, StoreError};
+use crate::properties::like_contains;
+use crate::schema::{Buildings as B, Properties as P};
+
+#[derive(sqlx::FromRow)]
+struct BuildingRow {
+    id: String,
+    org_id: String,
+    name: String,
+    address_line1: Option<String>,
+    address_line2: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    postal_code: Option<String>,
+    country: Option<String>,
+    number_of_units: Option<i64>,
+    description: Option<String>,
+    amenities_json: String,
+    created_at: i64,
+    updated_at: i64,
+    properties_count: i64,
+}
+
+impl BuildingRow {
+    fn into_building(self) -> Result<Building> {
+        // An address is stored whole or not at all; its required parts say which.
+        let address = match (self.address_line1, self.city, self.country) {
+            (Some(line1), Some(city), Some(country)) => Some(Address {
+                line1,
+                line2: self.address_line2,
+                city,
+                region: self.region,
+                postal_code: self.postal_code,
+                country,
+            }),
+            _ => None,
+        };
+        let amenities: Vec<Amenity> = serde_json::from_str(&self.amenities_json)
+            .map_err(|e| StoreError::Corrupt(format!("buildings.amenities_json: {e}")))?;
+        Ok(Building {
+            id: parse_col("buildings.id", &self.id)?,
+            organisation_id: parse_col("buildings.org_id", &self.org_id)?,
+            name: self.name,
+            address,
+            number_of_units: self.number_of_units,
+            description: self.description,
+            amenities,
+            properties_count: self.properties_count,
+            created_at: Timestamp(self.created_at),
+            updated_at: Timestamp(self.updated_at),
+        })
+    }
+}
+
+/// `(SELECT COUNT(*) FROM properties WHERE properties.building_id = buildings.id)`.
+fn properties_count() -> SimpleExpr {
+    let q = Query::select()
+        .expr(Expr::col((P::Table, P::Id)).count())
+        .from(P::Table)
+        .and_where(Expr::col((P::Table, P::BuildingId)).equals((B::Table, B::Id)))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
+}
+
+/// The organisation's buildings, with every column a [`Building`] needs.
+fn select(org: OrgId) -> SelectStatement {
+    Query::select()
+        .columns(
+            [
+                B::Id,
+                B::OrgId,
+                B::Name,
+                B::AddressLine1,
+                B::AddressLine2,
+                B::City,
+                B::Region,
+                B::PostalCode,
+                B::Country,
+                B::NumberOfUnits,
+                B::Description,
+                B::AmenitiesJson,
+                B::CreatedAt,
+                B::UpdatedAt,
+            ]
+            .map(|c| (B::Table, c)),
+        )
+        .expr_as(properties_count(), Alias::new("properties_count"))
+        .from(B::Table)
+        .and_where(Expr::col((B::Table, B::OrgId)).eq(org.to_string()))
+        .to_owned()
+}
+
+fn amenities_json(list: &[Amenity]) -> Result<String> {
+    serde_json::to_string(list).map_err(|e| StoreError::Corrupt(format!("amenities: {e}")))
+}
+
+/// The address columns, all `NULL` when there is no address.
+fn address_values(a: Option<&Address>) -> [(B, sea_query::Value); 6] {
+    [
+        (B::AddressLine1, a.map(|a| a.line1.clone()).into()),
+        (B::AddressLine2, a.and_then(|a| a.line2.clone()).into()),
+        (B::City, a.map(|a| a.city.clone()).into()),
+        (B::Region, a.and_then(|a| a.region.clone()).into()),
+        (B::PostalCode, a.and_then(|a| a.postal_code.clone()).into()),
+        (B::Country, a.map(|a| a.country.clone()).into()),
+    ]
+}
+
+/// Filters of `GET /api/buildings`.
+#[derive(Debug, Clone, Default)]
+pub struct BuildingFilter {
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+}
+
+/// The buildings of one organisation.
+pub struct BuildingRepo<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+async fn get_in(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<Building> {
+    let row: BuildingRow = tx
+        .one(
+            &select(org)
+                .and_where(Expr::col((B::Table, B::Id)).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    row.into_building()
+}
+
+impl BuildingRepo<'_> {
+    pub async fn get(&self, id: BuildingId) -> Result<Building> {
+        let row: BuildingRow = self
+            .db
+            .one(
+                &select(self.org)
+                    .and_where(Expr::col((B::Table, B::Id)).eq(id.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        row.into_building()
+    }
+
+    /// The building named exactly `name`, if any (names are unique per organisation).
+    pub async fn find_by_name(&self, name: &str) -> Result<Option<Building>> {
+        let row: Option<BuildingRow> = self
+            .db
+            .opt(
+                &select(self.org)
+                    .and_where(Expr::col((B::Table, B::Name)).eq(name.trim()))
+                    .to_owned(),
+            )
+            .await?;
+        row.map(BuildingRow::into_building).transpose()
+    }
+
+    /// Buildings by name, then ID.
+    pub async fn list(&self, f: &BuildingFilter, page: PageRequest) -> Result<Page<Building>> {
+        let mut cond = Cond::all().add(Expr::col((B::Table, B::OrgId)).eq(self.org.to_string()));
+        if let Some(q) = f.q.as_deref() {
+            let name = Func::lower(Expr::col((B::Table, B::Name)));
+            cond = cond.add(Expr::expr(name).like(like_contains(q)));
+        }
+        let total: Count = self
+            .db
+            .one(
+                &Query::select()
+                    .expr_as(Expr::col((B::Table, B::Id)).count(), Alias::new("n"))
+                    .from(B::Table)
+                    .cond_where(cond.clone())
+                    .to_owned(),
+            )
+            .await?;
+        let mut q = select(self.org);
+        q.cond_where(cond)
+            .order_by((B::Table, B::Name), Order::Asc)
+            .order_by((B::Table, B::Id), Order::Asc)
+            .limit(page.limit())
+            .offset(page.offset());
+        let rows: Vec<BuildingRow> = self.db.all(&q).await?;
+        let items = rows
+            .into_iter()
+            .map(BuildingRow::into_building)
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, page, total.n as u64))
+    }
+
+    /// Creates a building. A name already used in the organisation is a [`StoreError::Conflict`].
+    pub async fn create(&self, actor: &Actor, new: NewBuilding) -> Result<Building> {
+        let mut tx = self.db.begin().await?;
+        let id = BuildingId::new();
+        let now = Timestamp::now().0;
+        let mut cols = vec![B::Id, B::OrgId, B::Name];
+        let mut vals: Vec<SimpleExpr> = vec![
+            id.to_string().into(),
+            self.org.to_string().into(),
+            new.name.clone().into(),
+        ];
+        for (c, v) in address_values(new.address.as_ref()) {
+            cols.push(c);
+            vals.push(v.into());
+        }
+        cols.extend([
+            B::NumberOfUnits,
+            B::Description,
+            B::AmenitiesJson,
+            B::CreatedAt,
+            B::UpdatedAt,
+        ]);
+        vals.extend([
+            new.number_of_units.into(),
+            new.description.clone().into(),
+            amenities_json(&new.amenities)?.into(),
+            now.into(),
+            now.into(),
+        ]);
+        tx.exec(
+            &Query::insert()
+                .into_table(B::Table)
+                .columns(cols)
+                .values_panic(vals)
+                .to_owned(),
+        )
+        .await?;
+        let created = get_in(&mut tx, self.org, id).await?;
+        let change = Change::<(), _> {
+            action: "building.create",
+            entity_type: "building",
+            entity_id: &created.id.to_string(),
+            before: None,
+            after: Some(&created),
+        };
+        audit::record(&mut tx, self.org, actor, change).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Applies a patch. Renaming onto another building's name is a [`StoreError::Conflict`].
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: BuildingId,
+        patch: BuildingPatch,
+    ) -> Result<Building> {
+        let mut tx = self.db.begin().await?;
+        let before = get_in(&mut tx, self.org, id).await?;
+        let mut after = before.clone();
+        patch.apply(&mut after);
+        let mut values: Vec<(B, SimpleExpr)> = vec![(B::Name, after.name.clone().into())];
+        values.extend(
+            address_values(after.address.as_ref())
+                .into_iter()
+                .map(|(c, v)| (c, v.into())),
+        );
+        values.extend([
+            (B::NumberOfUnits, after.number_of_units.into()),
+            (B::Description, after.description.clone().into()),
+            (B::AmenitiesJson, amenities_json(&after.amenities)?.into()),
+            (B::UpdatedAt, Timestamp::now().0.into()),
+        ]);
+        tx.exec(
+            &Query::update()
+                .table(B::Table)
+                .values(values)
+                .and_where(Expr::col(B::OrgId).eq(self.org.to_string()))
+                .and_where(Expr::col(B::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        let after = get_in(&mut tx, self.org, id).await?;
+        let change = Change {
+            action: "building.update",
+            entity_type: "building",
+            entity_id: &after.id.to_string(),
+            before: Some(&before),
+            after: Some(&after),
+        };
+        audit::record(&mut tx, self.org, actor, change).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

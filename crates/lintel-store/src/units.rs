@@ -1,0 +1,285 @@
+//! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::units_bulk`].
+
+use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
+use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
+use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
+
+use crate::audit::{self, Change};
+use crate::db::{Count, Db, Tx};
+use crate::error::{parse_col, Result, StoreError};
+use crate::schema::{Properties as P, Units as U};
+
+pub(crate) const COLUMNS: [U; 20] = [
+    U::Id,
+    U::OrgId,
+    U::PropertyId,
+    U::Name,
+    U::Suite,
+    U::UnitType,
+    U::Bedrooms,
+    U::Bathrooms,
+    U::AreaSqft,
+    U::RentMinor,
+    U::RentCurrency,
+    U::Furnishing,
+    U::Storage,
+    U::ParkingStalls,
+    U::MaxOccupancy,
+    U::MaxOccupancySet,
+    U::Status,
+    U::Description,
+    U::CreatedAt,
+    U::UpdatedAt,
+];
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    id: String,
+    org_id: String,
+    property_id: String,
+    name: String,
+    suite: Option<String>,
+    unit_type: String,
+    bedrooms: f64,
+    bathrooms: f64,
+    area_sqft: Option<i64>,
+    rent_minor: Option<i64>,
+    rent_currency: Option<String>,
+    furnishing: String,
+    storage: String,
+    parking_stalls: Option<i64>,
+    max_occupancy: i64,
+    max_occupancy_set: i64,
+    status: String,
+    description: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl UnitRow {
+    /// The unit, and whether its max occupancy was pinned (rather than following the bedrooms).
+    pub(crate) fn into_unit(self) -> Result<(Unit, bool)> {
+        let rent = match (self.rent_minor, self.rent_currency) {
+            (Some(amount_minor), Some(currency)) => Some(lintel_domain::money::MoneyDto {
+                amount_minor,
+                currency,
+            }),
+            _ => None,
+        };
+        let unit = Unit {
+            id: parse_col("units.id", &self.id)?,
+            organisation_id: parse_col("units.org_id", &self.org_id)?,
+            property_id: parse_col("units.property_id", &self.property_id)?,
+            name: self.name,
+            suite: self.suite,
+            unit_type: parse_col("units.unit_type", &self.unit_type)?,
+            bedrooms: self.bedrooms,
+            bathrooms: self.bathrooms,
+            area_sqft: self.area_sqft,
+            rent,
+            furnishing: parse_col("units.furnishing", &self.furnishing)?,
+            storage: parse_col("units.storage", &self.storage)?,
+            parking_stalls: self.parking_stalls,
+            max_occupancy: self.max_occupancy,
+            status: parse_col("units.status", &self.status)?,
+            description: self.description,
+            created_at: Timestamp(self.created_at),
+            updated_at: Timestamp(self.updated_at),
+        };
+        Ok((unit, self.max_occupancy_set != 0))
+    }
+}
+
+/// The organisation's units, with every column a [`Unit`] needs.
+pub(crate) fn select(org: OrgId) -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(|c| (U::Table, c)))
+        .from(U::Table)
+        .and_where(Expr::col((U::Table, U::OrgId)).eq(org.to_string()))
+        .to_owned()
+}
+
+async fn get_in(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
+    let row: UnitRow = tx
+        .one(
+            &select(org)
+                .and_where(Expr::col((U::Table, U::Id)).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    row.into_unit()
+}
+
+#[derive(sqlx::FromRow)]
+struct ArchivedRow {
+    archived_at: Option<i64>,
+}
+
+/// Checks that `property` is one of the organisation's and writable: NotFound, else Archived.
+pub(crate) async fn writable_property(tx: &mut Tx, org: OrgId, property: PropertyId) -> Result<()> {
+    let row: ArchivedRow = tx
+        .one(
+            &Query::select()
+                .column(P::ArchivedAt)
+                .from(P::Table)
+                .and_where(Expr::col(P::OrgId).eq(org.to_string()))
+                .and_where(Expr::col(P::Id).eq(property.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    match row.archived_at {
+        Some(_) => Err(StoreError::Archived),
+        None => Ok(()),
+    }
+}
+
+/// Filters of `GET /api/units`.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub property_id: Option<PropertyId>,
+    pub status: Option<UnitStatus>,
+}
+
+/// The units of one organisation.
+pub struct UnitRepo<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+impl UnitRepo<'_> {
+    pub async fn get(&self, id: UnitId) -> Result<Unit> {
+        let row: UnitRow = self
+            .db
+            .one(
+                &select(self.org)
+                    .and_where(Expr::col((U::Table, U::Id)).eq(id.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(row.into_unit()?.0)
+    }
+
+    /// Units in ID (creation) order. Another organisation's property simply matches nothing.
+    pub async fn list(&self, f: &UnitFilter, page: PageRequest) -> Result<Page<Unit>> {
+        let mut cond = Cond::all().add(Expr::col((U::Table, U::OrgId)).eq(self.org.to_string()));
+        if let Some(p) = f.property_id {
+            cond = cond.add(Expr::col((U::Table, U::PropertyId)).eq(p.to_string()));
+        }
+        if let Some(s) = f.status {
+            cond = cond.add(Expr::col((U::Table, U::Status)).eq(s.as_str()));
+        }
+        let total: Count = self
+            .db
+            .one(
+                &Query::select()
+                    .expr_as(Expr::col((U::Table, U::Id)).count(), Alias::new("n"))
+                    .from(U::Table)
+                    .cond_where(cond.clone())
+                    .to_owned(),
+            )
+            .await?;
+        let mut q = select(self.org);
+        q.cond_where(cond)
+            .order_by((U::Table, U::Id), Order::Asc)
+            .limit(page.limit())
+            .offset(page.offset());
+        let rows: Vec<UnitRow> = self.db.all(&q).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| r.into_unit().map(|(u, _)| u))
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, page, total.n as u64))
+    }
+
+    /// Applies a patch. The property must be writable; a name + suite already used by another
+    /// unit of the property is reported on `name`.
+    pub async fn update(&self, actor: &Actor, id: UnitId, patch: UnitPatch) -> Result<Unit> {
+        let mut tx = self.db.begin().await?;
+        let (before, set) = get_in(&mut tx, self.org, id).await?;
+        writable_property(&mut tx, self.org, before.property_id).await?;
+        let mut after = before.clone();
+        let set = patch.apply(&mut after, set);
+        if after.name != before.name || after.suite != before.suite {
+            let key = [(after.name.clone(), after.suite.clone())];
+            let taken = crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key).await?;
+            if !taken.is_empty() {
+                return Err(crate::units_bulk::name_taken("name"));
+            }
+        }
+        let rent = after.rent.as_ref();
+        tx.exec(
+            &Query::update()
+                .table(U::Table)
+                .values([
+                    (U::Name, after.name.clone().into()),
+                    (U::Suite, after.suite.clone().into()),
+                    (U::UnitType, after.unit_type.as_str().into()),
+                    (U::Bedrooms, after.bedrooms.into()),
+                    (U::Bathrooms, after.bathrooms.into()),
+                    (U::AreaSqft, after.area_sqft.into()),
+                    (U::RentMinor, rent.map(|r| r.amount_minor).into()),
+                    (U::RentCurrency, rent.map(|r| r.currency.clone()).into()),
+                    (U::Furnishing, after.furnishing.as_str().into()),
+                    (U::Storage, after.storage.as_str().into()),
+                    (U::ParkingStalls, after.parking_stalls.into()),
+                    (U::MaxOccupancy, after.max_occupancy.into()),
+                    (U::MaxOccupancySet, i64::from(set).into()),
+                    (U::Status, after.status.as_str().into()),
+                    (U::Description, after.description.clone().into()),
+                    (U::UpdatedAt, Timestamp::now().0.into()),
+                ])
+                .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
+                .and_where(Expr::col(U::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        let (after, _) = get_in(&mut tx, self.org, id).await?;
+        self.finish(tx, actor, "unit.update", &before, &after).await?;
+        Ok(after)
+    }
+
+    /// Sets a unit's status; setting the status it already has changes (and records) nothing.
+    pub async fn set_status(&self, actor: &Actor, id: UnitId, status: UnitStatus) -> Result<Unit> {
+        let mut tx = self.db.begin().await?;
+        let (before, _) = get_in(&mut tx, self.org, id).await?;
+        writable_property(&mut tx, self.org, before.property_id).await?;
+        if before.status == status {
+            tx.commit().await?;
+            return Ok(before);
+        }
+        tx.exec(
+            &Query::update()
+                .table(U::Table)
+                .values([
+                    (U::Status, status.as_str().into()),
+                    (U::UpdatedAt, Timestamp::now().0.into()),
+                ])
+                .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
+                .and_where(Expr::col(U::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        let (after, _) = get_in(&mut tx, self.org, id).await?;
+        self.finish(tx, actor, "unit.status", &before, &after).await?;
+        Ok(after)
+    }
+
+    async fn finish(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        action: &str,
+        before: &Unit,
+        after: &Unit,
+    ) -> Result<()> {
+        let change = Change {
+            action,
+            entity_type: "unit",
+            entity_id: &after.id.to_string(),
+            before: Some(before),
+            after: Some(after),
+        };
+        audit::record(&mut tx, self.org, actor, change).await?;
+        tx.commit().await
+    }
+}

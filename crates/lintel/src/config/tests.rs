@@ -1,0 +1,198 @@
+//! Layering: defaults < `lintel.toml` < `LINTEL_*`. `figment::Jail` runs each test in its own
+//! directory with its own environment, one at a time.
+
+use figment::Jail;
+
+use super::*;
+
+fn load(file: Option<&str>) -> Result<Config, String> {
+    Config::load(file.map(Path::new)).map_err(|e| format!("{e:#}"))
+}
+
+#[test]
+fn defaults_without_file_or_env() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        let c = load(None)?;
+        assert_eq!(c, Config::default());
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.log_format, LogFormat::Human);
+        assert_eq!(c.rate_limits, RateLimits::default());
+        assert_eq!(c.db_kind(), DbKind::Sqlite);
+        assert_eq!(
+            c.database_url().expose(),
+            "sqlite://./lintel-data/lintel.db?mode=rwc"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn toml_overrides_defaults_and_env_overrides_toml() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file(
+            "lintel.toml",
+            r#"
+                bind = "0.0.0.0:9000"
+                log_format = "json"
+                cors_origins = ["https://app.example.com"]
+                session_ttl_secs = 3600
+
+                [rate_limits]
+                general = 300
+                login = 10
+            "#,
+        )?;
+        let c = load(None)?;
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.cors_origins, ["https://app.example.com"]);
+        assert_eq!(c.rate_limits.general, 300);
+        assert_eq!(c.rate_limits.login, 10);
+        assert_eq!(
+            c.rate_limits.tenant,
+            RateLimits::default().tenant,
+            "unset keys keep defaults"
+        );
+
+        jail.set_env("LINTEL_BIND", "127.0.0.1:7001");
+        jail.set_env("LINTEL_LOG_FORMAT", "human");
+        jail.set_env("LINTEL_RATE_LIMITS__GENERAL", "50");
+        jail.set_env("LINTEL_RATE_LIMITS__ENABLED", "false");
+        jail.set_env(
+            "LINTEL_CORS_ORIGINS",
+            "https://a.example, https://b.example",
+        );
+        jail.set_env("LINTEL_SECURE_COOKIES", "true");
+        let c = load(None)?;
+        assert_eq!(c.bind, "127.0.0.1:7001");
+        assert_eq!(c.log_format, LogFormat::Human);
+        assert_eq!(c.rate_limits.general, 50);
+        assert_eq!(
+            c.rate_limits.login, 10,
+            "toml value kept where env is silent"
+        );
+        assert!(!c.rate_limits.enabled);
+        assert_eq!(c.cors_origins, ["https://a.example", "https://b.example"]);
+        let api = c.api_config();
+        assert!(api.secure_cookies);
+        assert_eq!(api.session_ttl_secs, 3600);
+        assert_eq!(api.rate_limits.general, 50);
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_keys_in_the_file_are_errors_naming_the_key() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file("lintel.toml", "bind = \"127.0.0.1:1\"\nlisten_port = 80\n")?;
+        let err = load(None).unwrap_err();
+        assert!(err.contains("listen_port"), "{err}");
+        assert!(err.contains("lintel.toml"), "{err}");
+
+        jail.create_file("nested.toml", "[rate_limits]\ngeneral = 1\nbogus = 2\n")?;
+        let err = load(Some("nested.toml")).unwrap_err();
+        assert!(err.contains("bogus"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn unrelated_lintel_variables_are_ignored() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env("LINTEL_CONFIG", "elsewhere.toml");
+        jail.set_env("LINTEL_TEST_POSTGRES_URL", "postgres://x@localhost/y");
+        jail.set_env("LINTEL_ADMIN_PASSWORD", "not-config");
+        assert_eq!(load(None)?, Config::default());
+        Ok(())
+    });
+}
+
+#[test]
+fn explicit_file_must_exist() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        let err = load(Some("missing.toml")).unwrap_err();
+        assert!(
+            err.contains("missing.toml") && err.contains("does not exist"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn database_urls_pick_the_backend_and_stay_secret() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env(
+            "LINTEL_DATABASE_URL",
+            "postgres://lintel:hunter2@db.internal/lintel",
+        );
+        jail.set_env("LINTEL_REDIS_URL", "redis://:s3cret@cache.internal:6379");
+        jail.set_env("LINTEL_MAX_CONNECTIONS", "40");
+        let c = load(None)?;
+        assert_eq!(c.db_kind(), DbKind::Postgres);
+        assert_eq!(c.connect_options().max_connections, 40);
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert_eq!(
+            c.api_config().redis_url.as_deref(),
+            Some("redis://:s3cret@cache.internal:6379")
+        );
+
+        jail.set_env("LINTEL_DATABASE_URL", "mysql://root@localhost/lintel");
+        let err = load(None).unwrap_err();
+        assert!(
+            err.contains("mysql:") && err.contains("database_url"),
+            "{err}"
+        );
+        assert!(!err.contains("root@localhost"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_values_are_reported_with_their_key() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env("LINTEL_LOG_FORMAT", "xml");
+        let err = load(None).unwrap_err();
+        assert!(
+            err.contains("log_format") || err.contains("LOG_FORMAT"),
+            "{err}"
+        );
+        assert!(err.contains("human") && err.contains("json"), "{err}");
+
+        jail.set_env("LINTEL_LOG_FORMAT", "json");
+        jail.set_env("LINTEL_BODY_LIMIT", "0");
+        let err = load(None).unwrap_err();
+        assert!(err.contains("body_limit"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_example_file_lists_the_defaults() {
+    let example = include_str!("../../../../lintel.example.toml");
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file("lintel.example.toml", example)?;
+        assert_eq!(load(Some("lintel.example.toml"))?, Config::default());
+        for key in KEYS {
+            assert!(
+                example.contains(&format!("\n{key} ="))
+                    || example.contains(&format!("# {key} ="))
+                    || example.contains(&format!("[{key}]")),
+                "{key} missing"
+            );
+        }
+        Ok(())
+    });
+}
