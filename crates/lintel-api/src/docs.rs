@@ -56,13 +56,31 @@ carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Un
 
 /// Shared error responses, declared once under `components.responses`.
 const ERROR_RESPONSES: [(&str, &str); 7] = [
-    ("ValidationError", "VALIDATION_ERROR: malformed or invalid input, fields listed in details"),
-    ("Unauthorized", "UNAUTHORIZED: missing, expired or revoked credentials"),
-    ("Forbidden", "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error"),
+    (
+        "ValidationError",
+        "VALIDATION_ERROR: malformed or invalid input, fields listed in details",
+    ),
+    (
+        "Unauthorized",
+        "UNAUTHORIZED: missing, expired or revoked credentials",
+    ),
+    (
+        "Forbidden",
+        "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error",
+    ),
     ("NotFound", "NOT_FOUND: no such record in your organisation"),
-    ("Conflict", "CONFLICT: the change conflicts with existing data"),
-    ("RateLimited", "RATE_LIMITED: retry after the number of seconds in Retry-After"),
-    ("InternalError", "INTERNAL_ERROR: opaque; quote the requestId when reporting it"),
+    (
+        "Conflict",
+        "CONFLICT: the change conflicts with existing data",
+    ),
+    (
+        "RateLimited",
+        "RATE_LIMITED: retry after the number of seconds in Retry-After",
+    ),
+    (
+        "InternalError",
+        "INTERNAL_ERROR: opaque; quote the requestId when reporting it",
+    ),
 ];
 
 /// Completes the generated document: info, server, security schemes and shared responses.
@@ -85,36 +103,64 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
     let bearer = HttpBuilder::new()
         .scheme(HttpAuthScheme::Bearer)
         .bearer_format("API key")
-        .description(Some("An API key: `Authorization: Bearer lintel_…`"))
+        .description(Some(format!(
+            "An API key: `Authorization: Bearer {}…`",
+            crate::auth::secrets::API_KEY_PREFIX
+        )))
         .build();
     components.add_security_scheme("bearerAuth", SecurityScheme::Http(bearer));
     let cookie = ApiKeyValue::with_description(
         crate::auth::SESSION_COOKIE,
         "The browser session cookie set at login; writes also need the X-CSRF-Token header.",
     );
-    components.add_security_scheme("sessionCookie", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+    components.add_security_scheme(
+        "sessionCookie",
+        SecurityScheme::ApiKey(ApiKey::Cookie(cookie)),
+    );
 
     let mut schemas = Vec::new();
     <ErrorBody as utoipa::ToSchema>::schemas(&mut schemas);
-    schemas.push(("ErrorBody".to_string(), <ErrorBody as utoipa::PartialSchema>::schema()));
+    schemas.push((
+        "ErrorBody".to_string(),
+        <ErrorBody as utoipa::PartialSchema>::schema(),
+    ));
     for (name, schema) in schemas {
         components.schemas.entry(name).or_insert(schema);
     }
     for (name, description) in ERROR_RESPONSES {
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-        let mut res = ResponseBuilder::new().description(description).content("application/json", content);
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build();
+        let mut res = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", content);
         if name == "RateLimited" {
             let int = || ObjectBuilder::new().schema_type(Type::Integer).build();
             for (h, d) in [
                 ("Retry-After", "Seconds until the window resets."),
                 ("X-RateLimit-Limit", "Requests allowed per window."),
-                ("X-RateLimit-Remaining", "Requests left in the current window."),
-                ("X-RateLimit-Reset", "Unix time (ms) when the window resets."),
+                (
+                    "X-RateLimit-Remaining",
+                    "Requests left in the current window.",
+                ),
+                (
+                    "X-RateLimit-Reset",
+                    "Unix time (ms) when the window resets.",
+                ),
             ] {
-                res = res.header(h, HeaderBuilder::new().schema(int()).description(Some(d)).build());
+                res = res.header(
+                    h,
+                    HeaderBuilder::new()
+                        .schema(int())
+                        .description(Some(d))
+                        .build(),
+                );
             }
         }
-        components.responses.entry(name.to_string()).or_insert(res.build().into());
+        components
+            .responses
+            .entry(name.to_string())
+            .or_insert(res.build().into());
     }
     api
 }
@@ -165,9 +211,15 @@ fn swagger_config() -> Arc<Config<'static>> {
 /// trailing slash), a `noindex` robots tag and Lintel's title.
 fn index_html(raw: &[u8]) -> String {
     let html = String::from_utf8_lossy(raw)
-        .replace("<title>Swagger UI</title>", "<title>Lintel API · Swagger UI</title>")
+        .replace(
+            "<title>Swagger UI</title>",
+            "<title>Lintel API · Swagger UI</title>",
+        )
         .replace("href=\"./", &format!("href=\"{UI_PATH}/"))
-        .replace("href=\"index.css\"", &format!("href=\"{UI_PATH}/index.css\""))
+        .replace(
+            "href=\"index.css\"",
+            &format!("href=\"{UI_PATH}/index.css\""),
+        )
         .replace("src=\"./", &format!("src=\"{UI_PATH}/"));
     if html.contains("name=\"robots\"") {
         return html;
@@ -191,7 +243,10 @@ pub fn ui_file(file: &str) -> Response {
         Err(e) => return ApiError::internal(format!("Swagger UI: {e}")).into_response(),
     };
     let (body, cache) = match file {
-        "index.html" => (index_html(&served.bytes).into_bytes(), "public, max-age=300"),
+        "index.html" => (
+            index_html(&served.bytes).into_bytes(),
+            "public, max-age=300",
+        ),
         "swagger-initializer.js" => (served.bytes.into_owned(), "public, max-age=300"),
         _ => (served.bytes.into_owned(), "public, max-age=86400"),
     };
@@ -207,9 +262,18 @@ pub fn ui_file(file: &str) -> Response {
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UI_CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex, nofollow"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(UI_CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
     res
 }
 
@@ -227,7 +291,10 @@ mod tests {
     }
 
     fn header<'a>(res: &'a Response, name: &str) -> &'a str {
-        res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     #[tokio::test]
@@ -236,12 +303,18 @@ mod tests {
             let (res, html) = fetch(path).await;
             assert_eq!(res.status(), StatusCode::OK);
             assert!(header(&res, "content-type").starts_with("text/html"));
-            assert!(html.contains("<meta name=\"robots\" content=\"noindex"), "{html}");
+            assert!(
+                html.contains("<meta name=\"robots\" content=\"noindex"),
+                "{html}"
+            );
             assert_eq!(header(&res, "x-robots-tag"), "noindex, nofollow");
             assert_eq!(header(&res, "cache-control"), "public, max-age=300");
             assert_eq!(header(&res, "x-content-type-options"), "nosniff");
             assert!(header(&res, "content-security-policy").contains("script-src 'self';"));
-            assert!(!html.contains("<script>"), "no inline script: the CSP forbids it");
+            assert!(
+                !html.contains("<script>"),
+                "no inline script: the CSP forbids it"
+            );
         }
         let (_, html) = fetch("").await;
         let prefix = format!("{UI_PATH}/");
@@ -252,7 +325,9 @@ mod tests {
         refs.dedup();
         assert!(refs.len() >= 6, "{refs:?}");
         for r in refs {
-            let file = r.strip_prefix(&prefix).unwrap_or_else(|| panic!("relative URL {r}"));
+            let file = r
+                .strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("relative URL {r}"));
             let (res, body) = fetch(file).await;
             assert_eq!(res.status(), StatusCode::OK, "{r}");
             assert!(!body.is_empty(), "{r}");
@@ -271,6 +346,32 @@ mod tests {
         assert!(init.contains("\"url\": \"/api/docs\""), "{init}");
         assert!(!init.contains("petstore"));
         assert_eq!(fetch("nope.js").await.0.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn routes_serve_the_document_and_the_ui_with_or_without_slash() {
+        use tower::ServiceExt;
+        let state = crate::ratelimit::tests::state(Default::default()).await;
+        let app = router().with_state(state);
+        for path in [
+            "/api/docs",
+            "/api/docs/ui",
+            "/api/docs/ui/",
+            "/api/docs/ui/swagger-ui.css",
+        ] {
+            let req = axum::http::Request::get(path).body(axum::body::Body::empty());
+            let res = app.clone().oneshot(req.unwrap()).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            if path == "/api/docs" {
+                assert_eq!(header(&res, "content-type"), "application/json");
+                assert_eq!(header(&res, "access-control-allow-origin"), "*");
+                assert_eq!(header(&res, "x-content-type-options"), "nosniff");
+                let body = res.into_body().collect().await.unwrap().to_bytes();
+                let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(doc["openapi"], "3.1.0");
+                assert!(doc["paths"]["/api/health"].is_object());
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 use crate::AppState;
 
@@ -45,9 +47,17 @@ impl Metrics {
             &LABELS,
         )
         .expect("valid histogram");
-        registry.register(Box::new(requests.clone())).expect("register counter");
-        registry.register(Box::new(duration.clone())).expect("register histogram");
-        Metrics { registry, requests, duration }
+        registry
+            .register(Box::new(requests.clone()))
+            .expect("register counter");
+        registry
+            .register(Box::new(duration.clone()))
+            .expect("register histogram");
+        Metrics {
+            registry,
+            requests,
+            duration,
+        }
     }
 
     /// Records one handled request. `route` must be a route template (bounded cardinality).
@@ -116,7 +126,12 @@ mod tests {
         let m = Metrics::new();
         m.record(&Method::GET, "/api/properties/{id}", StatusCode::OK, 0.012);
         m.record(&Method::GET, "/api/properties/{id}", StatusCode::OK, 0.2);
-        m.record(&Method::from_bytes(b"BREW").unwrap(), "unmatched", StatusCode::NOT_FOUND, 0.001);
+        m.record(
+            &Method::from_bytes(b"BREW").unwrap(),
+            "unmatched",
+            StatusCode::NOT_FOUND,
+            0.001,
+        );
         let text = m.render();
         assert!(
             text.contains(
@@ -124,7 +139,9 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains(r#"lintel_http_requests_total{method="OTHER",route="unmatched",status="404"} 1"#));
+        assert!(text.contains(
+            r#"lintel_http_requests_total{method="OTHER",route="unmatched",status="404"} 1"#
+        ));
         assert!(text.contains(
             r#"lintel_http_request_duration_seconds_count{method="GET",route="/api/properties/{id}",status="200"} 2"#
         ));

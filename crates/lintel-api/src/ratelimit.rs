@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ const WINDOW_MS: i64 = 60_000;
 /// The in-process table drops expired windows every this many calls.
 const EVICT_EVERY: u64 = 1024;
 const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+/// After a Redis failure, requests skip Redis (and are allowed) for this long.
+const REDIS_BACKOFF_MS: i64 = 5000;
 const INCR_SCRIPT: &str = r"local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n";
@@ -48,7 +51,14 @@ pub enum Scope {
 
 impl Scope {
     pub fn as_str(self) -> &'static str {
-        ["general", "login", "registration", "tenant", "broker", "admin"][self as usize]
+        [
+            "general",
+            "login",
+            "registration",
+            "tenant",
+            "broker",
+            "admin",
+        ][self as usize]
     }
 
     /// The scope an authenticated caller is counted in.
@@ -100,7 +110,8 @@ impl Decision {
     }
 
     fn error(&self) -> ApiError {
-        ApiError::RateLimited { retry_after_secs: self.retry_after_secs }
+        let retry_after_secs = self.retry_after_secs;
+        ApiError::RateLimited { retry_after_secs }
     }
 
     /// The 429 answer, with its headers.
@@ -120,7 +131,8 @@ struct Memory {
 
 enum Backend {
     Memory(Mutex<Memory>),
-    Redis(ConnectionManager, redis::Script),
+    /// The connection, the script and, after a failure, when to try Redis again (Unix ms).
+    Redis(Box<(ConnectionManager, redis::Script, AtomicI64)>),
 }
 
 /// Counts requests per (scope, key) in fixed one-minute windows.
@@ -134,9 +146,13 @@ impl RateLimiter {
     pub async fn new(cfg: &RateLimits, redis_url: Option<&str>) -> anyhow::Result<RateLimiter> {
         let backend = match redis_url {
             None => Backend::Memory(Mutex::default()),
-            Some(url) => Backend::Redis(connect(url).await?, redis::Script::new(INCR_SCRIPT)),
+            Some(url) => {
+                let script = redis::Script::new(INCR_SCRIPT);
+                Backend::Redis(Box::new((connect(url).await?, script, AtomicI64::new(0))))
+            }
         };
-        Ok(RateLimiter { limits: cfg.clone(), backend })
+        let limits = cfg.clone();
+        Ok(RateLimiter { limits, backend })
     }
 
     pub fn enabled(&self) -> bool {
@@ -145,7 +161,14 @@ impl RateLimiter {
 
     pub fn limit(&self, scope: Scope) -> u32 {
         let l = &self.limits;
-        [l.general, l.login, l.registration, l.tenant, l.broker, l.admin][scope as usize]
+        [
+            l.general,
+            l.login,
+            l.registration,
+            l.tenant,
+            l.broker,
+            l.admin,
+        ][scope as usize]
     }
 
     /// Charges one request to `(scope, key)` now. `None` when limiting is off or Redis failed.
@@ -153,7 +176,8 @@ impl RateLimiter {
         if !self.enabled() {
             return None;
         }
-        self.hit_at(scope, key, chrono::Utc::now().timestamp_millis()).await
+        let now = chrono::Utc::now().timestamp_millis();
+        self.hit_at(scope, key, now).await
     }
 
     async fn hit_at(&self, scope: Scope, key: &str, now_ms: i64) -> Option<Decision> {
@@ -165,30 +189,32 @@ impl RateLimiter {
                 if m.calls % EVICT_EVERY == 0 {
                     m.windows.retain(|_, (s, _)| *s >= start);
                 }
-                let w = m.windows.entry((scope, key.to_string())).or_insert((start, 0));
+                let entry = m.windows.entry((scope, key.to_string()));
+                let w = entry.or_insert((start, 0));
                 if w.0 != start {
                     *w = (start, 0);
                 }
                 w.1 += 1;
                 w.1
             }
-            Backend::Redis(conn, script) => {
+            Backend::Redis(redis) => {
+                let (conn, script, retry_at) = &**redis;
+                if now_ms < retry_at.load(Ordering::Relaxed) {
+                    return None; // Redis failed moments ago: fail open without waiting on it
+                }
                 let rkey = format!("lintel:rl:{}:{key}:{start}", scope.as_str());
                 let ttl = start + WINDOW_MS - now_ms + 1000;
                 let mut conn = conn.clone();
                 let mut call = script.key(rkey);
                 let call = call.arg(ttl).invoke_async::<u64>(&mut conn);
-                match tokio::time::timeout(REDIS_TIMEOUT, call).await {
-                    Ok(Ok(n)) => n,
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "rate limit: Redis failed, allowing the request");
-                        return None;
-                    }
-                    Err(_) => {
-                        tracing::warn!("rate limit: Redis timed out, allowing the request");
-                        return None;
-                    }
-                }
+                let error = match tokio::time::timeout(REDIS_TIMEOUT, call).await {
+                    Ok(Ok(n)) => return Some(Decision::new(self.limit(scope), n, start, now_ms)),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => "timed out".to_string(),
+                };
+                retry_at.store(now_ms + REDIS_BACKOFF_MS, Ordering::Relaxed);
+                tracing::warn!(%error, "rate limit: Redis failed; allowing requests for 5 s");
+                return None;
             }
         };
         Some(Decision::new(self.limit(scope), count, start, now_ms))
@@ -198,20 +224,27 @@ impl RateLimiter {
 async fn connect(url: &str) -> anyhow::Result<ConnectionManager> {
     use anyhow::Context;
     let client = redis::Client::open(url).context("invalid rate-limit Redis URL")?;
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Duration::from_secs(3))
-        .set_response_timeout(REDIS_TIMEOUT)
-        .set_number_of_retries(2);
-    let fut = async {
-        let mut conn = ConnectionManager::new_with_config(client, config).await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await?;
-        Ok::<_, redis::RedisError>(conn)
+    let probe = async {
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
     };
-    match tokio::time::timeout(Duration::from_secs(5), fut).await {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(e)) => Err(anyhow::anyhow!("cannot reach the rate-limit Redis server: {e}")),
-        Err(_) => Err(anyhow::anyhow!("cannot reach the rate-limit Redis server: timed out")),
+    let why = match tokio::time::timeout(Duration::from_secs(5), probe).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("timed out".to_string()),
+    };
+    if let Some(why) = why {
+        anyhow::bail!("cannot reach the rate-limit Redis server: {why}");
     }
+    // Reconnects back off 1 s, 2 s, 2 s; requests meanwhile fail open (see `hit_at`).
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Duration::from_secs(2))
+        .set_response_timeout(REDIS_TIMEOUT)
+        .set_factor(2)
+        .set_max_delay(2000)
+        .set_number_of_retries(3);
+    let conn = ConnectionManager::new_with_config(client, config).await;
+    conn.context("cannot reach the rate-limit Redis server")
 }
 
 /// What the request has been charged with so far.
@@ -237,7 +270,8 @@ impl Slot {
 
 /// The caller's address, IPv6 grouped by /64 (one host's block); "unknown" without connect info.
 fn client_ip(ext: &Extensions) -> String {
-    match ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical()) {
+    let ip = ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    match ip.map(|ip| ip.to_canonical()) {
         Some(IpAddr::V4(v4)) => v4.to_string(),
         Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
@@ -287,7 +321,11 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
 }
 
 /// Charges an authenticated caller's bucket (once per request); 429 when over the limit.
-pub async fn charge_principal(parts: &Parts, state: &AppState, p: &Principal) -> Result<(), ApiError> {
+pub async fn charge_principal(
+    parts: &Parts,
+    state: &AppState,
+    p: &Principal,
+) -> Result<(), ApiError> {
     let slot = parts.extensions.get::<Slot>();
     let decision = match slot.map(Slot::get) {
         Some(Charge::Done(d)) => d,
@@ -311,139 +349,190 @@ pub async fn charge_principal(parts: &Parts, state: &AppState, p: &Principal) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use axum::{body::Body, http::StatusCode, routing::get, Router};
+    use axum::{body::Body, http::StatusCode, routing, Router};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use tower::ServiceExt;
 
-    fn limits(general: u32) -> RateLimits {
-        RateLimits { general, login: 2, ..RateLimits::default() }
+    const NOW: i64 = 1_700_000_012_345; // 12.345 s into the window starting at ..._000_000
+
+    async fn limiter(general: u32, url: Option<&str>) -> RateLimiter {
+        let mut l = RateLimits::default();
+        (l.general, l.login) = (general, 2);
+        RateLimiter::new(&l, url).await.unwrap()
     }
 
-    async fn memory(l: RateLimits) -> RateLimiter {
-        RateLimiter::new(&l, None).await.unwrap()
+    async fn hit(rl: &RateLimiter, scope: Scope, key: &str, now: i64) -> Decision {
+        rl.hit_at(scope, key, now).await.unwrap()
     }
 
     #[tokio::test]
     async fn allows_exactly_the_limit_then_denies() {
-        let rl = memory(limits(3)).await;
-        let now = 1_700_000_012_345; // 12.345 s into the window starting at ..._000_000
+        let rl = limiter(3, None).await;
         for i in 1..=3u32 {
-            let d = rl.hit_at(Scope::General, "ip:a", now).await.unwrap();
+            let d = hit(&rl, Scope::General, "ip:a", NOW).await;
             assert!(d.allowed, "request {i} should pass");
-            assert_eq!((d.limit, d.remaining, d.reset_ms), (3, 3 - i, 1_700_000_040_000));
+            let expected = (3, 3 - i, 1_700_000_040_000);
+            assert_eq!((d.limit, d.remaining, d.reset_ms), expected);
         }
-        let d = rl.hit_at(Scope::General, "ip:a", now).await.unwrap();
+        let d = hit(&rl, Scope::General, "ip:a", NOW).await;
         assert!(!d.allowed);
-        assert_eq!((d.remaining, d.retry_after_secs), (0, 28)); // 27.655 s left, rounded up
-        let next = rl.hit_at(Scope::General, "ip:a", 1_700_000_040_000).await.unwrap();
+        // 27.655 s left, rounded up.
+        assert_eq!((d.remaining, d.retry_after_secs), (0, 28));
+        let next = hit(&rl, Scope::General, "ip:a", 1_700_000_040_000).await;
         assert!(next.allowed, "a new window starts afresh");
         assert_eq!((next.remaining, next.reset_ms), (2, 1_700_000_100_000));
     }
 
     #[tokio::test]
     async fn keys_and_scopes_are_independent_and_windows_evicted() {
-        let rl = memory(limits(1)).await;
-        let now = 1_700_000_000_000;
-        assert!(rl.hit_at(Scope::General, "ip:a", now).await.unwrap().allowed);
-        assert!(!rl.hit_at(Scope::General, "ip:a", now).await.unwrap().allowed);
-        assert!(rl.hit_at(Scope::General, "ip:b", now).await.unwrap().allowed);
-        let login = rl.hit_at(Scope::Login, "ip:a", now).await.unwrap();
+        let rl = limiter(1, None).await;
+        assert!(hit(&rl, Scope::General, "ip:a", NOW).await.allowed);
+        assert!(!hit(&rl, Scope::General, "ip:a", NOW).await.allowed);
+        assert!(hit(&rl, Scope::General, "ip:b", NOW).await.allowed);
+        let login = hit(&rl, Scope::Login, "ip:a", NOW).await;
         assert_eq!((login.allowed, login.limit, login.remaining), (true, 2, 1));
-        assert_eq!(rl.hit_at(Scope::Admin, "user:x", now).await.unwrap().limit, 120);
+        assert_eq!(hit(&rl, Scope::Admin, "user:x", NOW).await.limit, 120);
         assert_eq!(Scope::for_role(Role::Landlord), Scope::General);
         assert_eq!(Scope::for_role(Role::Broker).as_str(), "broker");
-        for i in 4..EVICT_EVERY {
-            rl.hit_at(Scope::General, &format!("ip:{i}"), now).await;
+        let rl = limiter(1, None).await;
+        for i in 1..EVICT_EVERY {
+            hit(&rl, Scope::General, &format!("ip:{i}"), NOW).await;
         }
-        rl.hit_at(Scope::General, "ip:new", now + WINDOW_MS).await;
-        let Backend::Memory(m) = &rl.backend else { unreachable!() };
-        assert_eq!(m.lock().unwrap().windows.len(), 1, "only the live window is kept");
-        let off = memory(RateLimits { enabled: false, ..limits(1) }).await;
+        hit(&rl, Scope::General, "ip:new", NOW + WINDOW_MS).await;
+        let Backend::Memory(m) = &rl.backend else {
+            unreachable!()
+        };
+        let live = m.lock().unwrap().windows.len();
+        assert_eq!(live, 1, "only the live window is kept");
+        let off = RateLimits {
+            enabled: false,
+            ..Default::default()
+        };
+        let off = RateLimiter::new(&off, None).await.unwrap();
         assert_eq!(off.check(Scope::General, "ip:a").await, None);
     }
 
-    async fn send(app: &Router, method: Method, path: &str) -> Response {
-        let req = Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
-        app.clone().oneshot(req).await.unwrap()
+    async fn send(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
+        let req = Request::builder().method(method).uri(path);
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = res.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 16).await.unwrap();
+        let body = String::from_utf8_lossy(&body).into_owned();
+        (parts.status, parts.headers, body)
     }
 
-    fn hdr<'a>(res: &'a Response, name: &str) -> &'a str {
-        res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    fn hdr<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+        h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    async fn tenant(State(st): State<AppState>, parts: Parts) -> Result<(), ApiError> {
+        let p = Principal {
+            org: lintel_domain::OrgId::new(),
+            role: Role::Tenant,
+            plan: lintel_domain::Plan::Business,
+            user: Some(lintel_domain::UserId::new()),
+            via: Via::Session(lintel_domain::SessionId::new()),
+            request_id: None,
+        };
+        charge_principal(&parts, &st, &p).await
+    }
+
+    /// An application state on an in-memory database (unmigrated: for routes that don't use it).
+    pub(crate) async fn state(limits: RateLimits) -> AppState {
+        let opts = lintel_store::ConnectOptions::default();
+        let store = lintel_store::Store::connect("sqlite::memory:", &opts).await;
+        let rate_limits = limits.clone();
+        let config = crate::ApiConfig {
+            rate_limits,
+            ..Default::default()
+        };
+        AppState {
+            store: store.unwrap(),
+            config: Arc::new(config),
+            limiter: Arc::new(RateLimiter::new(&limits, None).await.unwrap()),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+        }
     }
 
     #[tokio::test]
     async fn layer_limits_login_before_public_after_and_principals_by_role() {
-        let l = RateLimits { general: 2, login: 1, tenant: 1, ..RateLimits::default() };
-        let opts = lintel_store::ConnectOptions::default();
-        let state = AppState {
-            store: lintel_store::Store::connect("sqlite::memory:", &opts).await.unwrap(),
-            config: Arc::new(crate::ApiConfig { rate_limits: l.clone(), ..Default::default() }),
-            limiter: Arc::new(memory(l).await),
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-        };
-        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut l = RateLimits::default();
+        (l.general, l.login, l.tenant) = (2, 1, 1);
+        let state = state(l).await;
+        let hits = Arc::new(AtomicUsize::new(0));
         let h = hits.clone();
-        let login = move || async move { h.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 };
-        let tenant = |State(st): State<AppState>, parts: Parts| async move {
-            let p = Principal {
-                org: lintel_domain::OrgId::new(),
-                role: Role::Tenant,
-                plan: lintel_domain::Plan::Business,
-                user: Some(lintel_domain::UserId::new()),
-                via: Via::Session(lintel_domain::SessionId::new()),
-                request_id: None,
-            };
-            charge_principal(&parts, &st, &p).await
+        let login = move || async move {
+            h.fetch_add(1, SeqCst);
+            "in"
         };
         let app = Router::new()
-            .route("/api/auth/login", axum::routing::post(login))
-            .route("/api/health", get(|| async { "ok" }))
-            .route("/api/me", get(tenant))
+            .route("/api/auth/login", routing::post(login))
+            .route("/api/health", routing::get(|| async { "ok" }))
+            .route("/api/me", routing::get(tenant))
             .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
             .with_state(state);
 
-        let ok = send(&app, Method::POST, "/api/auth/login").await;
-        assert_eq!(ok.status(), StatusCode::OK);
-        assert_eq!((hdr(&ok, "x-ratelimit-limit"), hdr(&ok, "x-ratelimit-remaining")), ("1", "0"));
-        let denied = send(&app, Method::POST, "/api/auth/login").await;
-        assert_eq!(denied.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert!(!hdr(&denied, "retry-after").is_empty());
-        assert!(hdr(&denied, "x-ratelimit-reset").parse::<i64>().unwrap() > 1_700_000_000_000);
-        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1, "handler not run when over");
+        let (status, h, _) = send(&app, Method::POST, "/api/auth/login").await;
+        assert_eq!(status, StatusCode::OK);
+        let pair = (
+            hdr(&h, "x-ratelimit-limit"),
+            hdr(&h, "x-ratelimit-remaining"),
+        );
+        assert_eq!(pair, ("1", "0"));
+        let (status, h, body) = send(&app, Method::POST, "/api/auth/login").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(body.contains("RATE_LIMITED") && !hdr(&h, "retry-after").is_empty());
+        assert!(hdr(&h, "x-ratelimit-reset").parse::<i64>().unwrap() > NOW);
+        assert_eq!(hits.load(SeqCst), 1, "the handler does not run when over");
 
-        // A principal's (new) user bucket, not the IP's, even though the user differs each time.
-        let me = send(&app, Method::GET, "/api/me").await;
-        assert_eq!((me.status(), hdr(&me, "x-ratelimit-limit")), (StatusCode::OK, "1"));
+        // The principal's own bucket (a new user each time), not the IP's.
+        let (status, h, _) = send(&app, Method::GET, "/api/me").await;
+        assert_eq!(
+            (status, hdr(&h, "x-ratelimit-limit")),
+            (StatusCode::OK, "1")
+        );
         for remaining in ["1", "0"] {
-            let res = send(&app, Method::GET, "/api/health").await;
-            assert_eq!((res.status(), hdr(&res, "x-ratelimit-remaining")), (StatusCode::OK, remaining));
+            let (status, h, _) = send(&app, Method::GET, "/api/health").await;
+            let got = (status, hdr(&h, "x-ratelimit-remaining"));
+            assert_eq!(got, (StatusCode::OK, remaining));
         }
-        let over = send(&app, Method::GET, "/api/health").await;
-        assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(hdr(&over, "x-ratelimit-limit"), "2");
-        let body = axum::body::to_bytes(over.into_body(), 1 << 16).await.unwrap();
-        assert!(String::from_utf8_lossy(&body).contains("RATE_LIMITED"));
+        let (status, h, body) = send(&app, Method::GET, "/api/health").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(hdr(&h, "x-ratelimit-limit"), "2");
+        assert!(body.contains("RATE_LIMITED"), "{body}");
     }
 
     #[tokio::test]
     async fn redis_unreachable_fails_at_start_and_counts_are_shared() {
-        let err = RateLimiter::new(&limits(1), Some("redis://127.0.0.1:1/")).await.err().unwrap();
-        assert!(err.to_string().contains("rate-limit Redis"), "{err}");
+        let bad = RateLimiter::new(&RateLimits::default(), Some("redis://127.0.0.1:1/")).await;
+        let err = bad.err().unwrap().to_string();
+        assert!(err.contains("rate-limit Redis"), "{err}");
         let Ok(url) = std::env::var("LINTEL_TEST_REDIS_URL") else {
-            eprintln!("skipping the shared Redis rate-limit test: LINTEL_TEST_REDIS_URL is not set");
+            eprintln!("skipping the shared Redis rate-limit test: LINTEL_TEST_REDIS_URL is unset");
             return;
         };
-        let a = RateLimiter::new(&limits(3), Some(&url)).await.unwrap();
-        let b = RateLimiter::new(&limits(3), Some(&url)).await.unwrap();
+        let a = limiter(3, Some(&url)).await;
+        let b = limiter(3, Some(&url)).await;
         let key = format!("test:{:x}", rand::random::<u64>());
         let now = chrono::Utc::now().timestamp_millis();
-        assert_eq!(a.hit_at(Scope::General, &key, now).await.unwrap().remaining, 2);
-        assert_eq!(b.hit_at(Scope::General, &key, now).await.unwrap().remaining, 1);
-        assert!(a.hit_at(Scope::General, &key, now).await.unwrap().allowed);
-        let d = b.hit_at(Scope::General, &key, now).await.unwrap();
-        assert!(!d.allowed);
+        assert_eq!(hit(&a, Scope::General, &key, now).await.remaining, 2);
+        assert_eq!(hit(&b, Scope::General, &key, now).await.remaining, 1);
+        assert!(hit(&a, Scope::General, &key, now).await.allowed);
+        let d = hit(&b, Scope::General, &key, now).await;
+        assert!(
+            !d.allowed,
+            "the fourth request in the window is over the shared limit"
+        );
         assert_eq!(d.reset_ms, now - now.rem_euclid(WINDOW_MS) + WINDOW_MS);
-        assert!(b.hit_at(Scope::Login, &key, now).await.unwrap().allowed, "scopes are separate");
+        assert!(
+            hit(&b, Scope::Login, &key, now).await.allowed,
+            "scopes are separate"
+        );
     }
 }

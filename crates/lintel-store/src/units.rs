@@ -201,7 +201,8 @@ impl UnitRepo<'_> {
         let set = patch.apply(&mut after, set);
         if after.name != before.name || after.suite != before.suite {
             let key = [(after.name.clone(), after.suite.clone())];
-            let taken = crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key).await?;
+            let taken =
+                crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key).await?;
             if !taken.is_empty() {
                 return Err(crate::units_bulk::name_taken("name"));
             }
@@ -234,7 +235,8 @@ impl UnitRepo<'_> {
         )
         .await?;
         let (after, _) = get_in(&mut tx, self.org, id).await?;
-        self.finish(tx, actor, "unit.update", &before, &after).await?;
+        self.finish(tx, actor, "unit.update", &before, &after)
+            .await?;
         Ok(after)
     }
 
@@ -260,7 +262,8 @@ impl UnitRepo<'_> {
         )
         .await?;
         let (after, _) = get_in(&mut tx, self.org, id).await?;
-        self.finish(tx, actor, "unit.status", &before, &after).await?;
+        self.finish(tx, actor, "unit.status", &before, &after)
+            .await?;
         Ok(after)
     }
 

@@ -18,7 +18,10 @@ const CHUNK: usize = 100;
 
 /// The error for a name + suite already used in the property, on `field`.
 pub(crate) fn name_taken(field: &str) -> StoreError {
-    StoreError::Invalid(vec![FieldError::new(field, "already exists in this property")])
+    StoreError::Invalid(vec![FieldError::new(
+        field,
+        "already exists in this property",
+    )])
 }
 
 #[derive(sqlx::FromRow)]
@@ -49,7 +52,10 @@ pub(crate) async fn taken(
             q.and_where(Expr::col(U::Id).ne(id.to_string()));
         }
         let rows: Vec<KeyRow> = tx.all(&q).await?;
-        existing.extend(rows.into_iter().map(|r| (r.name, r.suite.unwrap_or_default())));
+        existing.extend(
+            rows.into_iter()
+                .map(|r| (r.name, r.suite.unwrap_or_default())),
+        );
     }
     Ok(keys
         .iter()
@@ -73,7 +79,13 @@ async fn org_units(tx: &mut Tx, org: OrgId) -> Result<u64> {
     Ok(c.n as u64)
 }
 
-fn row_values(id: UnitId, org: OrgId, property: PropertyId, u: &NewUnit, now: i64) -> Vec<SimpleExpr> {
+fn row_values(
+    id: UnitId,
+    org: OrgId,
+    property: PropertyId,
+    u: &NewUnit,
+    now: i64,
+) -> Vec<SimpleExpr> {
     vec![
         id.to_string().into(),
         org.to_string().into(),
@@ -187,8 +199,10 @@ impl UnitRepo<'_> {
                 return Err(StoreError::LimitReached { limit: max });
             }
         }
-        let keys: Vec<(String, Option<String>)> =
-            rows.iter().map(|u| (u.name.clone(), u.suite.clone())).collect();
+        let keys: Vec<(String, Option<String>)> = rows
+            .iter()
+            .map(|u| (u.name.clone(), u.suite.clone()))
+            .collect();
         let clashes = taken(&mut tx, property, None, &keys).await?;
         if !clashes.is_empty() {
             let errors = clashes
@@ -212,7 +226,9 @@ impl UnitRepo<'_> {
         let mut created = Vec::with_capacity(ids.len());
         for chunk_ids in ids.chunks(CHUNK) {
             let q = select(self.org)
-                .and_where(Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())))
+                .and_where(
+                    Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
+                )
                 .order_by((U::Table, U::Id), Order::Asc)
                 .to_owned();
             let found: Vec<UnitRow> = tx.all(&q).await?;

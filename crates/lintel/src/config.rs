@@ -239,7 +239,11 @@ fn env_provider() -> Env {
 
 /// Figment's errors, one per line, each naming the key and where its value came from.
 fn describe(err: figment::Error) -> String {
-    let lines: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+    // Figment names keys with their profile (`default.foo`); Lintel has no profiles.
+    let lines: Vec<String> = err
+        .into_iter()
+        .map(|e| e.to_string().replace("for key \"default.", "for key \""))
+        .collect();
     format!("invalid configuration: {}", lines.join("; "))
 }
 

@@ -79,16 +79,18 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
     }
-    let kind = config.db_kind();
-    match (kind, &config.database_url) {
-        (DbKind::Sqlite, None) => {
-            tracing::info!(backend = "sqlite", data_dir = %config.data_dir.display(), "opening database")
-        }
-        _ => tracing::info!(backend = ?kind, "opening database"),
+    let kind = match config.db_kind() {
+        DbKind::Sqlite => "sqlite",
+        DbKind::Postgres => "postgres",
+    };
+    if config.database_url.is_none() {
+        tracing::info!(backend = kind, data_dir = %config.data_dir.display(), "opening database");
+    } else {
+        tracing::info!(backend = kind, "opening database");
     }
     Store::connect(config.database_url().expose(), &config.connect_options())
         .await
-        .with_context(|| format!("cannot open the {kind:?} database"))
+        .with_context(|| format!("cannot open the {kind} database"))
 }
 
 /// [`open_store`], then any pending migrations, so admin commands work on a fresh install.

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use lintel_api::AppState;
+use lintel_store::Backend;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -24,7 +25,11 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind.trim()))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = ?store.backend(), "listening on http://{addr}");
+    let backend = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    tracing::info!(%addr, backend, "listening on http://{addr}");
 
     let served = axum::serve(
         listener,

@@ -201,7 +201,7 @@ fn env_overrides_toml_and_unknown_keys_fail() {
             .arg("serve")
             .env("LINTEL_BIND", "127.0.0.1:0"),
     );
-    let (status, _) = get(server.addr, "/health", None);
+    let (status, _) = get(server.addr, "/api/health", None);
     assert_eq!(status, 200);
     server.stop_gracefully();
 

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::members::page_of;
 use crate::auth::{issue_api_key, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use super::members::page_of;
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
@@ -71,7 +71,12 @@ async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<ApiKey>>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
-    let page = page_of(API_KEYS_PAGE, q.page.as_deref(), q.page_size.as_deref(), Vec::new())?;
+    let page = page_of(
+        API_KEYS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        Vec::new(),
+    )?;
     let keys = state.store.org(auth.org).api_keys().list(page).await;
     Result::Ok(Ok(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
@@ -88,10 +93,17 @@ async fn revoke(
     PathId(id): PathId<ApiKeyKind>,
 ) -> ApiResult<Ok<ApiKey>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
-    let key = state.store.org(auth.org).api_keys().revoke(&auth.actor(), id).await;
+    let key = state
+        .store
+        .org(auth.org)
+        .api_keys()
+        .revoke(&auth.actor(), id)
+        .await;
     Result::Ok(Ok(key.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(revoke))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }

@@ -40,9 +40,14 @@ pub struct AuditQuery {
 }
 
 fn filter_value(errors: &mut Vec<FieldError>, field: &str, raw: Option<String>) -> Option<String> {
-    let v = raw.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
+    let v = raw
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())?;
     if v.chars().count() > FILTER_MAX || v.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, format!("must be at most {FILTER_MAX} printable characters")));
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {FILTER_MAX} printable characters"),
+        ));
         return None;
     }
     Some(v)
@@ -60,10 +65,20 @@ async fn list(
     let mut errors = Vec::new();
     let entity_type = filter_value(&mut errors, "entityType", q.entity_type);
     let entity_id = filter_value(&mut errors, "entityId", q.entity_id);
-    let page = page_of(AUDIT_PAGE, q.page.as_deref(), q.page_size.as_deref(), errors)?;
-    let filter = AuditFilter { entity_type, entity_id };
+    let page = page_of(
+        AUDIT_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        errors,
+    )?;
+    let filter = AuditFilter {
+        entity_type,
+        entity_id,
+    };
     let entries = state.store.org(auth.org).audit().list(&filter, page).await;
-    Result::Ok(Ok(entries.map_err(|e| ApiError::from_store("Audit entry", e))?))
+    Result::Ok(Ok(
+        entries.map_err(|e| ApiError::from_store("Audit entry", e))?
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

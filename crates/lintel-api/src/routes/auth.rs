@@ -11,9 +11,9 @@ use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use lintel_domain::access::SessionInfo;
 use lintel_domain::identity::{LoginInput, Organisation, RegisterInput, User};
 use lintel_domain::{Plan, Role, SessionId, SessionKind, Timestamp};
-use lintel_domain::access::SessionInfo;
 use lintel_store::identity::{NewSession, NewUserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,13 +28,14 @@ use crate::AppState;
 
 /// The one answer to a failed sign-in, whether or not the email exists.
 pub(super) const INVALID_CREDENTIALS: &str = "Invalid email or password.";
+/// Why API keys cannot list or end sessions.
+const KEYS_HAVE_NO_SESSIONS: &str = "Sessions belong to users; API keys have none.";
 /// Longest user agent kept with a session.
 const USER_AGENT_MAX: usize = 512;
 
 /// Who is signing in from where: the `User-Agent` header and the peer address, when known.
 pub(super) struct ClientMeta {
     pub user_agent: Option<String>,
-    pub ip: Option<String>,
     pub peer: Option<IpAddr>,
 }
 
@@ -42,10 +43,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-        let user_agent = user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
-        Result::Ok(ClientMeta { user_agent, ip: peer.map(|p| p.to_string()), peer })
+        let ua = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        let user_agent = ua.map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        let peer = peer.map(|c| c.0.ip().to_canonical());
+        Result::Ok(ClientMeta { user_agent, peer })
     }
 }
 
@@ -120,13 +125,29 @@ impl IntoResponse for AuthError {
 }
 
 /// Runs CPU-heavy work (Argon2) off the async workers.
-pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// An Argon2id hash of a new password, computed off the async workers.
 pub(super) async fn hash_new_password(password: String) -> ApiResult<String> {
-    blocking(move || hash_password(&password)).await?.map_err(ApiError::internal)
+    let hashed = blocking(move || hash_password(&password)).await?;
+    hashed.map_err(ApiError::internal)
+}
+
+/// A redirect, optionally setting a cookie.
+pub(super) fn redirect(
+    status: StatusCode,
+    to: &'static str,
+    cookie: Option<HeaderValue>,
+) -> Response {
+    let location = [(header::LOCATION, HeaderValue::from_static(to))];
+    match cookie {
+        Some(c) => (status, location, [(header::SET_COOKIE, c)]).into_response(),
+        None => (status, location).into_response(),
+    }
 }
 
 /// A started session: the answer body and the `Set-Cookie` value carrying its token.
@@ -136,14 +157,19 @@ pub(super) struct Started {
 }
 
 fn cookie_value(state: &AppState, token: &str, max_age: i64) -> ApiResult<HeaderValue> {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let v = format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
-    HeaderValue::from_str(&v).map_err(ApiError::internal)
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let attrs = format!("Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; {attrs}")).map_err(ApiError::internal)
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub(super) fn clear_cookie(state: &AppState) -> HeaderValue {
-    cookie_value(state, "", 0).unwrap_or(HeaderValue::from_static("lintel_session=; Path=/; Max-Age=0"))
+    let fallback = HeaderValue::from_static("lintel_session=; Path=/; Max-Age=0");
+    cookie_value(state, "", 0).unwrap_or(fallback)
 }
 
 async fn start_session(state: &AppState, user: User, meta: ClientMeta) -> ApiResult<Started> {
@@ -155,15 +181,26 @@ async fn start_session(state: &AppState, user: User, meta: ClientMeta) -> ApiRes
         token_hash: secrets::lookup_hash(&token),
         csrf_hash: secrets::lookup_hash(&csrf),
         user_agent: meta.user_agent,
-        ip: meta.ip,
+        ip: meta.peer.map(|p| p.to_string()),
         expires_at: Timestamp(Timestamp::now().0.saturating_add(ttl.saturating_mul(1000))),
     };
-    let session_id = state.store.org(user.organisation_id).sessions().create(new).await;
+    let org = user.organisation_id;
+    let session_id = state.store.org(org).sessions().create(new).await;
     let session_id = session_id.map_err(ApiError::internal)?;
-    let organisation = state.store.orgs().get(user.organisation_id).await;
-    let organisation = organisation.map_err(ApiError::internal)?;
-    let body = SignedIn { user, organisation, csrf_token: csrf, session_id };
-    Result::Ok(Started { body, cookie: cookie_value(state, &token, ttl)? })
+    let organisation = state
+        .store
+        .orgs()
+        .get(org)
+        .await
+        .map_err(ApiError::internal)?;
+    let cookie = cookie_value(state, &token, ttl)?;
+    let body = SignedIn {
+        user,
+        organisation,
+        csrf_token: csrf,
+        session_id,
+    };
+    Result::Ok(Started { body, cookie })
 }
 
 /// Checks an email and password and starts a session. Unknown emails are verified against a
@@ -174,9 +211,13 @@ pub(super) async fn sign_in(
     password: String,
     meta: ClientMeta,
 ) -> Result<Started, AuthError> {
-    let record = state.store.credentials().login(&email).await.map_err(ApiError::internal)?;
+    let record = state.store.credentials().login(&email).await;
+    let record = record.map_err(ApiError::internal)?;
     let hash = record.as_ref().map(|r| r.password_hash.clone());
-    let ok = blocking(move || verify_password(&password, hash.as_deref().unwrap_or_else(secrets::dummy_hash)));
+    let ok = blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => verify_password(&password, secrets::dummy_hash()),
+    });
     match record {
         Some(r) if ok.await? => Result::Ok(start_session(state, r.user, meta).await?),
         _ => Err(AuthError::InvalidCredentials),
@@ -184,8 +225,11 @@ pub(super) async fn sign_in(
 }
 
 fn with_cookie(status: StatusCode, started: Started) -> Response {
-    let body = Envelope { success: true, data: started.body };
-    (status, [(header::SET_COOKIE, started.cookie)], axum::Json(body)).into_response()
+    let body = axum::Json(Envelope {
+        success: true,
+        data: started.body,
+    });
+    (status, [(header::SET_COOKIE, started.cookie)], body).into_response()
 }
 
 /// Creates an organisation on the FREE plan with the caller as its admin, and signs them in
@@ -206,9 +250,16 @@ async fn register(
 ) -> Result<Response, AuthError> {
     let reg = input.validate().map_err(ApiError::Validation)?;
     let password_hash = hash_new_password(reg.password).await?;
-    let admin = NewUserRecord { email: reg.email.as_str().to_string(), name: reg.name, password_hash };
+    let email = reg.email.as_str().to_string();
+    let admin = NewUserRecord {
+        email,
+        name: reg.name,
+        password_hash,
+    };
     let orgs = state.store.orgs();
-    let created = orgs.create_with_admin(&reg.organisation_name, Plan::Free, admin, None).await;
+    let created = orgs
+        .create_with_admin(&reg.organisation_name, Plan::Free, admin, None)
+        .await;
     let (_, user) = created.map_err(|e| ApiError::from_store("User", e))?;
     let started = start_session(&state, user, meta).await?;
     Result::Ok(with_cookie(StatusCode::CREATED, started))
@@ -241,12 +292,26 @@ async fn login(
     security(("sessionCookie" = []), ("bearerAuth" = [])),
     responses((status = 200, body = Envelope<CurrentSession>), ReadErrors))]
 async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<CurrentSession>> {
-    let organisation = state.store.orgs().get(auth.org).await.map_err(ApiError::internal)?;
+    let organisation = state
+        .store
+        .orgs()
+        .get(auth.org)
+        .await
+        .map_err(ApiError::internal)?;
     let user = match auth.user {
-        Some(u) => Some(state.store.org(auth.org).members().get(u).await.map_err(|e| ApiError::from_store("User", e))?),
+        Some(u) => Some(state.store.org(auth.org).members().get(u).await),
         None => None,
     };
-    Result::Ok(Ok(CurrentSession { user, organisation, session_id: auth.session_id(), role: auth.role }))
+    let user = user
+        .transpose()
+        .map_err(|e| ApiError::from_store("User", e))?;
+    let (session_id, role) = (auth.session_id(), auth.role);
+    Result::Ok(Ok(CurrentSession {
+        user,
+        organisation,
+        session_id,
+        role,
+    }))
 }
 
 /// Signs out: ends the session named by the cookie (if any), clears the cookie and always
@@ -256,23 +321,33 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<Curr
         headers(("Location" = String), ("Set-Cookie" = String)))))]
 async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let jar = axum_extra::extract::cookie::CookieJar::from_headers(&headers);
-    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value()).filter(|t| !t.is_empty() && t.len() <= 256) {
-        if let Err(e) = state.store.credentials().end_session(&secrets::lookup_hash(token)).await {
+    let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+    if let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 256) {
+        let ended = state
+            .store
+            .credentials()
+            .end_session(&secrets::lookup_hash(&token))
+            .await;
+        if let Err(e) = ended {
             tracing::warn!(error = %e, "could not end the session at sign-out");
         }
     }
-    let cookie = clear_cookie(&state);
-    (StatusCode::FOUND, [(header::LOCATION, HeaderValue::from_static("/login")), (header::SET_COOKIE, cookie)])
-        .into_response()
+    redirect(StatusCode::FOUND, "/login", Some(clear_cookie(&state)))
 }
 
 /// The signed-in user's unexpired sessions, newest first; `current` marks this one.
 /// Sessions belong to users: API keys get 403 NOT_APPLICABLE.
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "Auth", security(("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Vec<SessionInfo>>), ReadErrors))]
-async fn list_sessions(auth: Auth, State(state): State<AppState>) -> Result<Ok<Vec<SessionInfo>>, AuthError> {
-    let user = auth.user.ok_or(AuthError::NotApplicable("Sessions belong to users; API keys have none."))?;
-    let sessions = state.store.org(auth.org).sessions().list_for(user, auth.session_id()).await;
+async fn list_sessions(
+    auth: Auth,
+    State(state): State<AppState>,
+) -> Result<Ok<Vec<SessionInfo>>, AuthError> {
+    let user = auth
+        .user
+        .ok_or(AuthError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
+    let repo = state.store.org(auth.org).sessions();
+    let sessions = repo.list_for(user, auth.session_id()).await;
     Result::Ok(Ok(sessions.map_err(ApiError::internal)?))
 }
 
@@ -286,11 +361,15 @@ async fn revoke_session(
     State(state): State<AppState>,
     PathId(id): PathId<SessionKind>,
 ) -> Result<Response, AuthError> {
-    let user = auth.user.ok_or(AuthError::NotApplicable("Sessions belong to users; API keys have none."))?;
+    let user = auth
+        .user
+        .ok_or(AuthError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
-    repo.revoke(user, id).await.map_err(|e| ApiError::from_store("Session", e))?;
+    let done = repo.revoke(user, id).await;
+    done.map_err(|e| ApiError::from_store("Session", e))?;
     if auth.session_id() == Some(id) {
-        return Result::Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(&state))]).into_response());
+        let clear = [(header::SET_COOKIE, clear_cookie(&state))];
+        return Result::Ok((StatusCode::NO_CONTENT, clear).into_response());
     }
     Result::Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -317,7 +396,7 @@ async fn callback(RawQuery(raw): RawQuery) -> Response {
         Result::Ok(Some(c)) if c.trim().is_empty() => "/login?error=missing_code",
         _ => "/login?error=invalid_code",
     };
-    (StatusCode::FOUND, [(header::LOCATION, HeaderValue::from_static(to))]).into_response()
+    redirect(StatusCode::FOUND, to, None)
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -21,7 +21,7 @@ use lintel_domain::identity::LoginInput;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::auth::{sign_in, AuthError, ClientMeta, INVALID_CREDENTIALS};
+use super::auth::{redirect, sign_in, AuthError, ClientMeta, INVALID_CREDENTIALS};
 use crate::ratelimit::Scope;
 use crate::AppState;
 
@@ -103,7 +103,10 @@ fn render(status: StatusCode, banners: &[Banner], email: Option<&str>) -> Respon
             Banner::Error(t) => ("error", t),
             Banner::Warning(t) => ("warning", t),
         };
-        notes.push_str(&format!("<p class=\"banner {class}\" role=\"alert\">{}</p>\n", escape(text)));
+        notes.push_str(&format!(
+            "<p class=\"banner {class}\" role=\"alert\">{}</p>\n",
+            escape(text)
+        ));
     }
     let email: String = email.unwrap_or_default().chars().take(254).collect();
     let html = format!(
@@ -122,8 +125,14 @@ fn render(status: StatusCode, banners: &[Banner], email: Option<&str>) -> Respon
         escape(&email)
     );
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp())),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp()),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
@@ -133,7 +142,8 @@ fn render(status: StatusCode, banners: &[Banner], email: Option<&str>) -> Respon
 /// `GET /login`: the form, with a banner for `?error=…` and the degraded-service banner for
 /// `?auth=temporarily_unavailable`.
 async fn page(RawQuery(raw): RawQuery) -> Response {
-    let q: PageQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let q: PageQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let mut banners = Vec::new();
     if q.auth.as_deref() == Some("temporarily_unavailable") {
         banners.push(Banner::Warning(UNAVAILABLE));
@@ -145,7 +155,7 @@ async fn page(RawQuery(raw): RawQuery) -> Response {
 }
 
 fn see_other(to: &'static str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static(to))]).into_response()
+    redirect(StatusCode::SEE_OTHER, to, None)
 }
 
 /// The rate-limit key of the caller's address, in the form the middleware uses for
@@ -169,9 +179,17 @@ struct LoginForm {
 
 /// `POST /login` (form-urlencoded `email`, `password`): signs in and redirects (303) to the docs;
 /// on failure back to `/login?error=…`. Counts against the per-IP login limit (429 page).
-async fn submit(State(state): State<AppState>, meta: ClientMeta, headers: HeaderMap, body: Bytes) -> Response {
+async fn submit(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     // Login CSRF: a browser posting this form from another site says so; refuse it.
-    if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
         return see_other("/login?error=invalid_request");
     }
     if let Some(d) = state.limiter.check(Scope::Login, &ip_key(meta.peer)).await {
@@ -188,15 +206,15 @@ async fn submit(State(state): State<AppState>, meta: ClientMeta, headers: Header
     let Result::Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return see_other("/login?error=invalid_request");
     };
-    let input = LoginInput { email: form.email.filter(|e| !e.trim().is_empty()), password: form.password };
+    let input = LoginInput {
+        email: form.email.filter(|e| !e.trim().is_empty()),
+        password: form.password,
+    };
     let Result::Ok((email, password)) = input.validate() else {
         return see_other("/login?error=invalid_request");
     };
     match sign_in(&state, email, password, meta).await {
-        Result::Ok(started) => {
-            let to = HeaderValue::from_static(AFTER_SIGN_IN);
-            (StatusCode::SEE_OTHER, [(header::LOCATION, to), (header::SET_COOKIE, started.cookie)]).into_response()
-        }
+        Result::Ok(s) => redirect(StatusCode::SEE_OTHER, AFTER_SIGN_IN, Some(s.cookie)),
         Err(AuthError::InvalidCredentials) => see_other("/login?error=invalid_credentials"),
         Err(AuthError::Api(e)) => {
             tracing::error!(error = %e, "sign-in form failed");

@@ -43,7 +43,7 @@ pub(super) fn page_of(
     }
 }
 
-fn store_err(p: &Principal, state: &AppState) -> impl Fn(StoreError) -> ApiError + '_ {
+fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
     move |e| match e {
         StoreError::LimitReached { limit } => p.limit_error(Limit::Members, limit, state),
         e => ApiError::from_store(ENTITY, e),
@@ -72,7 +72,12 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<User>>> {
-    let page = page_of(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref(), Vec::new())?;
+    let page = page_of(
+        MEMBERS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        Vec::new(),
+    )?;
     let users = state.store.org(auth.org).members().list(page).await;
     Result::Ok(Ok(users.map_err(store_err(&auth, &state))?))
 }
@@ -103,9 +108,15 @@ async fn add(
 ) -> ApiResult<Created<User>> {
     let new = input.validate().map_err(ApiError::Validation)?;
     let password_hash = hash_new_password(new.password).await?;
-    let rec = NewUserRecord { email: new.email.as_str().to_string(), name: new.name, password_hash };
+    let rec = NewUserRecord {
+        email: new.email.as_str().to_string(),
+        name: new.name,
+        password_hash,
+    };
     let repo = state.store.org(auth.org).members();
-    let user = repo.add(&auth.actor(), rec, new.role, auth.cap(Limit::Members)).await;
+    let user = repo
+        .add(&auth.actor(), rec, new.role, auth.cap(Limit::Members))
+        .await;
     Result::Ok(Created(user.map_err(store_err(&auth, &state))?))
 }
 
@@ -123,7 +134,12 @@ async fn update(
     ApiJson(input): ApiJson<MemberPatchInput>,
 ) -> ApiResult<Ok<User>> {
     let role = input.validate().map_err(ApiError::Validation)?;
-    let user = state.store.org(auth.org).members().set_role(&auth.actor(), id, role).await;
+    let user = state
+        .store
+        .org(auth.org)
+        .members()
+        .set_role(&auth.actor(), id, role)
+        .await;
     Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
 }
 
@@ -138,11 +154,18 @@ async fn remove(
     State(state): State<AppState>,
     PathId(id): PathId<UserKind>,
 ) -> ApiResult<StatusCode> {
-    let done = state.store.org(auth.org).members().remove(&auth.actor(), id).await;
+    let done = state
+        .store
+        .org(auth.org)
+        .members()
+        .remove(&auth.actor(), id)
+        .await;
     done.map_err(store_err(&auth, &state))?;
     Result::Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, add)).routes(routes!(get, update, remove))
+    OpenApiRouter::new()
+        .routes(routes!(list, add))
+        .routes(routes!(get, update, remove))
 }

@@ -1,6 +1,9 @@
 //! Layering: defaults < `lintel.toml` < `LINTEL_*`. `figment::Jail` runs each test in its own
 //! directory with its own environment, one at a time.
 
+// `Jail` closures return figment's (large) error type; that is its API, not ours.
+#![allow(clippy::result_large_err)]
+
 use figment::Jail;
 
 use super::*;

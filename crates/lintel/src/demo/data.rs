@@ -12,7 +12,7 @@ pub struct Addr {
 }
 
 impl Addr {
-    fn input(&self) -> AddressInput {
+    pub fn input(&self) -> AddressInput {
         AddressInput {
             line1: Some(self.line1.into()),
             line2: self.line2.map(Into::into),

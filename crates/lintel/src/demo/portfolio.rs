@@ -5,7 +5,7 @@
 
 use lintel_domain::money::MoneyDto;
 use lintel_domain::portfolio::{
-    AddressInput, AmenityInput, BuildingInput, BulkUnitsInput, PropertyInput, UnitInput,
+    AmenityInput, BuildingInput, BulkUnitsInput, PropertyInput, UnitInput,
 };
 use lintel_domain::{Actor, Limit, OrgId, Plan};
 use lintel_store::Store;

@@ -1,0 +1,146 @@
+//! Buildings (F2.2): list, retrieve, create, update. Properties link to them by `buildingId`.
+
+use axum::extract::State;
+use lintel_domain::pagination::BUILDINGS_PAGE;
+use lintel_domain::portfolio::{Building, BuildingInput, BuildingPatchInput};
+use lintel_domain::{BuildingId, BuildingKind, FieldError, Page, PageRequest};
+use lintel_store::buildings::BuildingFilter;
+use lintel_store::StoreError;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Auth, LandlordUp, ManagerUp};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{query_int, ApiJson, ApiQuery, PathId};
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: &str = "Building";
+
+fn store_err(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(_) => {
+            ApiError::Conflict("A building with this name already exists.".into())
+        }
+        e => ApiError::from_store(ENTITY, e),
+    }
+}
+
+/// Query parameters of `GET /api/buildings`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+    /// Case-insensitive search in the name.
+    q: Option<String>,
+}
+
+/// Lists the organisation's buildings by name. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/buildings", tag = "Buildings", params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<Building>>), ReadErrors))]
+async fn list(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<Building>>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let page = query_int(&mut errors, "page", q.page.as_deref());
+    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 200 || s.contains('\0')) {
+        errors.push(FieldError::new(
+            "q",
+            "must be at most 200 characters, without NUL",
+        ));
+    }
+    let page = match PageRequest::parse(BUILDINGS_PAGE, page, size) {
+        Result::Ok(p) if errors.is_empty() => p,
+        Result::Ok(_) => return Err(ApiError::Validation(errors)),
+        Err(mut e) => {
+            errors.append(&mut e);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let filter = BuildingFilter {
+        q: search.map(str::to_string),
+    };
+    let page = state
+        .store
+        .org(auth.org)
+        .buildings()
+        .list(&filter, page)
+        .await;
+    Result::Ok(Ok(page.map_err(store_err)?))
+}
+
+/// Retrieves one building. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/buildings/{id}", tag = "Buildings",
+    params(("id" = BuildingId, Path, description = "Building ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Building>), ReadErrors))]
+async fn get(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<BuildingKind>,
+) -> ApiResult<Ok<Building>> {
+    let b = state.store.org(auth.org).buildings().get(id).await;
+    Result::Ok(Ok(b.map_err(store_err)?))
+}
+
+/// Creates a building; names are unique within the organisation (409 otherwise).
+/// Requires landlord or higher.
+#[utoipa::path(post, path = "/api/buildings", tag = "Buildings", request_body = BuildingInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<Building>), WriteErrors))]
+async fn create(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<BuildingInput>,
+) -> ApiResult<Created<Building>> {
+    let new = input.validate().map_err(ApiError::Validation)?;
+    let b = state
+        .store
+        .org(auth.org)
+        .buildings()
+        .create(&auth.actor(), new)
+        .await;
+    Result::Ok(Created(b.map_err(store_err)?))
+}
+
+/// Changes a building: only the fields sent change; `null` clears an optional field and
+/// `amenities` replaces the whole list. Requires landlord or higher.
+#[utoipa::path(patch, path = "/api/buildings/{id}", tag = "Buildings",
+    params(("id" = BuildingId, Path, description = "Building ID")),
+    request_body = BuildingPatchInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Building>), WriteErrors))]
+async fn update(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<BuildingKind>,
+    ApiJson(input): ApiJson<BuildingPatchInput>,
+) -> ApiResult<Ok<Building>> {
+    let patch = input.validate().map_err(ApiError::Validation)?;
+    let b = state
+        .store
+        .org(auth.org)
+        .buildings()
+        .update(&auth.actor(), id, patch)
+        .await;
+    Result::Ok(Ok(b.map_err(store_err)?))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+}

@@ -1,0 +1,200 @@
+//! Units (F2.3): list, retrieve, create (one or in bulk) under a property, update, set status.
+
+use axum::extract::State;
+use lintel_domain::pagination::UNITS_PAGE;
+use lintel_domain::portfolio::{
+    BulkUnitsInput, Unit, UnitInput, UnitPatchInput, UnitStatus, UnitStatusInput,
+};
+use lintel_domain::{
+    FieldError, Limit, Page, PageRequest, PropertyId, PropertyKind, UnitId, UnitKind,
+};
+use lintel_store::units::UnitFilter;
+use lintel_store::StoreError;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{query_enum, query_int, ApiJson, ApiQuery, PathId};
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+/// Maps a store error; `entity` names what a NotFound is about (the unit, or the property units
+/// are created in). Writes to an archived property are a 409 about the property.
+fn store_err<'a>(
+    p: &'a Principal,
+    state: &'a AppState,
+    entity: &'static str,
+) -> impl Fn(StoreError) -> ApiError + 'a {
+    move |e| match e {
+        StoreError::LimitReached { limit } => p.limit_error(Limit::Units, limit, state),
+        StoreError::Archived => ApiError::from_store("Property", StoreError::Archived),
+        StoreError::Conflict(_) => ApiError::Conflict(
+            "A unit with this name and suite already exists in this property.".into(),
+        ),
+        e => ApiError::from_store(entity, e),
+    }
+}
+
+/// Query parameters of `GET /api/units`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+    /// Only the units of this property.
+    #[param(value_type = Option<PropertyId>)]
+    property_id: Option<String>,
+    #[param(value_type = Option<UnitStatus>)]
+    status: Option<String>,
+}
+
+/// Lists the organisation's units in creation order. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/units", tag = "Units", params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<Unit>>), ReadErrors))]
+async fn list(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<Unit>>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let page = query_int(&mut errors, "page", q.page.as_deref());
+    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
+    let property_id = match q.property_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<PropertyId>() {
+            Result::Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(FieldError::new("propertyId", e.to_string()));
+                None
+            }
+        },
+    };
+    let status = query_enum(&mut errors, "status", q.status.as_deref());
+    let page = match PageRequest::parse(UNITS_PAGE, page, size) {
+        Result::Ok(p) if errors.is_empty() => p,
+        Result::Ok(_) => return Err(ApiError::Validation(errors)),
+        Err(mut e) => {
+            errors.append(&mut e);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let filter = UnitFilter {
+        property_id,
+        status,
+    };
+    let page = state.store.org(auth.org).units().list(&filter, page).await;
+    Result::Ok(Ok(page.map_err(store_err(&auth, &state, "Unit"))?))
+}
+
+/// Retrieves one unit. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/units/{id}", tag = "Units",
+    params(("id" = UnitId, Path, description = "Unit ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Unit>), ReadErrors))]
+async fn get(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UnitKind>,
+) -> ApiResult<Ok<Unit>> {
+    let u = state.store.org(auth.org).units().get(id).await;
+    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+}
+
+/// Creates a unit in a property. Requires landlord or higher; counts against the plan's unit
+/// limit. An archived property is read-only (409).
+#[utoipa::path(post, path = "/api/properties/{id}/units", tag = "Units",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    request_body = UnitInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<Unit>), WriteErrors))]
+async fn create(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(property): PathId<PropertyKind>,
+    ApiJson(input): ApiJson<UnitInput>,
+) -> ApiResult<Created<Unit>> {
+    let new = input.validate().map_err(ApiError::Validation)?;
+    let repo = state.store.org(auth.org).units();
+    let u = repo
+        .create(&auth.actor(), property, new, auth.cap(Limit::Units))
+        .await;
+    Result::Ok(Created(u.map_err(store_err(&auth, &state, "Property"))?))
+}
+
+/// Creates 1–500 units in a property at once, all or nothing: every failing row is listed as
+/// `units[i].field`, including names already used in the property. Requires landlord or higher;
+/// the whole batch counts against the plan's unit limit.
+#[utoipa::path(post, path = "/api/properties/{id}/units/bulk", tag = "Units",
+    params(("id" = PropertyId, Path, description = "Property ID")),
+    request_body = BulkUnitsInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<Vec<Unit>>), WriteErrors))]
+async fn create_bulk(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(property): PathId<PropertyKind>,
+    ApiJson(input): ApiJson<BulkUnitsInput>,
+) -> ApiResult<Created<Vec<Unit>>> {
+    let rows = input.validate().map_err(ApiError::Validation)?;
+    let repo = state.store.org(auth.org).units();
+    let out = repo
+        .create_many(&auth.actor(), property, rows, auth.cap(Limit::Units))
+        .await;
+    Result::Ok(Created(out.map_err(store_err(&auth, &state, "Property"))?))
+}
+
+/// Changes a unit: only the fields sent change; `null` clears an optional field, and
+/// `maxOccupancy: null` returns it to the bedrooms default. Requires landlord or higher.
+#[utoipa::path(patch, path = "/api/units/{id}", tag = "Units",
+    params(("id" = UnitId, Path, description = "Unit ID")),
+    request_body = UnitPatchInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Unit>), WriteErrors))]
+async fn update(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UnitKind>,
+    ApiJson(input): ApiJson<UnitPatchInput>,
+) -> ApiResult<Ok<Unit>> {
+    let patch = input.validate().map_err(ApiError::Validation)?;
+    let repo = state.store.org(auth.org).units();
+    let u = repo.update(&auth.actor(), id, patch).await;
+    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+}
+
+/// Sets a unit's status (`vacant`, `occupied`, `maintenance`, `unavailable`). Requires landlord
+/// or higher.
+#[utoipa::path(patch, path = "/api/units/{id}/status", tag = "Units",
+    params(("id" = UnitId, Path, description = "Unit ID")),
+    request_body = UnitStatusInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Unit>), WriteErrors))]
+async fn set_status(
+    auth: Auth<LandlordUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<UnitKind>,
+    ApiJson(input): ApiJson<UnitStatusInput>,
+) -> ApiResult<Ok<Unit>> {
+    let status = input.validate().map_err(ApiError::Validation)?;
+    let repo = state.store.org(auth.org).units();
+    let u = repo.set_status(&auth.actor(), id, status).await;
+    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get, update))
+        .routes(routes!(set_status))
+        .routes(routes!(create))
+        .routes(routes!(create_bulk))
+}
