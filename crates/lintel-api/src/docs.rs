@@ -21,10 +21,10 @@ use crate::AppState;
 /// Where the UI lives; its asset URLs are made absolute under this prefix.
 const UI_PATH: &str = "/api/docs/ui";
 
-/// The page's policy: scripts and styles from this origin only (no inline or eval scripts; the
-/// vendored page loads `swagger-initializer.js` as a file), inline styles (React sets `style`
-/// attributes), `data:` images (icons in the CSS), fetches to this origin (the document and
-/// "Try it out"), and no framing.
+/// The page's policy: scripts from this origin only (no inline or eval scripts: the vendored page
+/// loads `swagger-initializer.js` as a file), styles from this origin plus inline ones (React sets
+/// `style` attributes), `data:` images (icons in the CSS) and `blob:` ones (image responses),
+/// fetches to this origin (the document and "Try it out"), and no framing.
 const UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
@@ -55,32 +55,15 @@ carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Un
 `RATE_LIMITED` answer adds `Retry-After` (seconds).";
 
 /// Shared error responses, declared once under `components.responses`.
+#[rustfmt::skip]
 const ERROR_RESPONSES: [(&str, &str); 7] = [
-    (
-        "ValidationError",
-        "VALIDATION_ERROR: malformed or invalid input, fields listed in details",
-    ),
-    (
-        "Unauthorized",
-        "UNAUTHORIZED: missing, expired or revoked credentials",
-    ),
-    (
-        "Forbidden",
-        "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error",
-    ),
+    ("ValidationError", "VALIDATION_ERROR: malformed or invalid input, fields listed in details"),
+    ("Unauthorized", "UNAUTHORIZED: missing, expired or revoked credentials"),
+    ("Forbidden", "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error"),
     ("NotFound", "NOT_FOUND: no such record in your organisation"),
-    (
-        "Conflict",
-        "CONFLICT: the change conflicts with existing data",
-    ),
-    (
-        "RateLimited",
-        "RATE_LIMITED: retry after the number of seconds in Retry-After",
-    ),
-    (
-        "InternalError",
-        "INTERNAL_ERROR: opaque; quote the requestId when reporting it",
-    ),
+    ("Conflict", "CONFLICT: the change conflicts with existing data"),
+    ("RateLimited", "RATE_LIMITED: retry after the number of seconds in Retry-After"),
+    ("InternalError", "INTERNAL_ERROR: opaque; quote the requestId when reporting it"),
 ];
 
 /// Completes the generated document: info, server, security schemes and shared responses.
@@ -225,8 +208,8 @@ fn index_html(raw: &[u8]) -> String {
         return html;
     }
     let meta = "<meta name=\"robots\" content=\"noindex, nofollow\">";
-    match html.find("<head>") {
-        Some(i) => format!("{}\n    {meta}{}", &html[..i + 6], &html[i + 6..]),
+    match html.find("</head>") {
+        Some(i) => format!("{}  {meta}\n  {}", &html[..i], &html[i..]),
         None => format!("{meta}\n{html}"),
     }
 }

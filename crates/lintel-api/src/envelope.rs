@@ -20,12 +20,23 @@ pub struct Created<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Ok<T> {
     fn into_response(self) -> Response {
-        axum::Json(Envelope { success: true, data: self.0 }).into_response()
+        axum::Json(Envelope {
+            success: true,
+            data: self.0,
+        })
+        .into_response()
     }
 }
 
 impl<T: Serialize> IntoResponse for Created<T> {
     fn into_response(self) -> Response {
-        (StatusCode::CREATED, axum::Json(Envelope { success: true, data: self.0 })).into_response()
+        (
+            StatusCode::CREATED,
+            axum::Json(Envelope {
+                success: true,
+                data: self.0,
+            }),
+        )
+            .into_response()
     }
 }

@@ -68,6 +68,12 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("unauthorized")]
     Unauthorized,
+    /// A sign-in with a wrong email or password (one answer for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The feature does not apply to this kind of caller (e.g. sessions for an API key).
+    #[error("not applicable: {0}")]
+    NotApplicable(&'static str),
     /// The caller's role is below `0`.
     #[error("role too low")]
     RoleTooLow(Role),
@@ -88,9 +94,18 @@ pub enum ApiError {
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("plan limit exceeded")]
-    PlanLimitExceeded { resource: &'static str, limit: u64, plan: Plan, upgrade_url: String },
+    PlanLimitExceeded {
+        resource: &'static str,
+        limit: u64,
+        plan: Plan,
+        upgrade_url: String,
+    },
     #[error("plan upgrade required")]
-    PlanUpgradeRequired { current: Plan, required: Plan, upgrade_url: String },
+    PlanUpgradeRequired {
+        current: Plan,
+        required: Plan,
+        upgrade_url: String,
+    },
     #[error("plan context unavailable")]
     PlanContextUnavailable { upgrade_url: String },
     #[error("service unavailable")]
@@ -124,7 +139,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::NotApplicable(_) => StatusCode::FORBIDDEN,
             ApiError::RoleTooLow(_)
             | ApiError::Forbidden(_)
             | ApiError::PlanLimitExceeded { .. }
@@ -165,6 +181,13 @@ impl ApiError {
                 (ErrorCode::ValidationError, msg.to_string())
             }
             ApiError::Unauthorized => (ErrorCode::Unauthorized, "Unauthorized".into()),
+            ApiError::InvalidCredentials => {
+                (ErrorCode::Unauthorized, "Invalid email or password.".into())
+            }
+            ApiError::NotApplicable(msg) => {
+                b.message = Some(msg.to_string());
+                (ErrorCode::NotApplicable, "Not applicable".into())
+            }
             ApiError::RoleTooLow(role) => {
                 b.message = Some(format!("Forbidden: requires {role} role or higher"));
                 (ErrorCode::Forbidden, "Forbidden".into())
@@ -187,16 +210,28 @@ impl ApiError {
                 format!("Request body is larger than the limit of {limit} bytes."),
             ),
             ApiError::RateLimited { .. } => (ErrorCode::RateLimited, "Too many requests".into()),
-            ApiError::PlanLimitExceeded { resource, limit, plan, upgrade_url } => {
+            ApiError::PlanLimitExceeded {
+                resource,
+                limit,
+                plan,
+                upgrade_url,
+            } => {
                 b.message = Some(format!(
                     "The {} plan allows {limit} {resource}. Upgrade to add more.",
                     plan.label()
                 ));
                 b.upgrade_url = Some(upgrade_url.clone());
                 b.current_plan = Some(plan.label().into());
-                (ErrorCode::PlanLimitExceeded, format!("Plan limit reached: {limit} {resource}."))
+                (
+                    ErrorCode::PlanLimitExceeded,
+                    format!("Plan limit reached: {limit} {resource}."),
+                )
             }
-            ApiError::PlanUpgradeRequired { current, required, upgrade_url } => {
+            ApiError::PlanUpgradeRequired {
+                current,
+                required,
+                upgrade_url,
+            } => {
                 b.message = Some(format!(
                     "This feature requires the {} plan; your organisation is on {}.",
                     required.label(),
@@ -207,7 +242,10 @@ impl ApiError {
                 b.required_plan = Some(required.label().into());
                 (
                     ErrorCode::PlanUpgradeRequired,
-                    format!("PLAN_UPGRADE_REQUIRED: requires the {} plan", required.label()),
+                    format!(
+                        "PLAN_UPGRADE_REQUIRED: requires the {} plan",
+                        required.label()
+                    ),
                 )
             }
             ApiError::PlanContextUnavailable { upgrade_url } => {
@@ -216,7 +254,10 @@ impl ApiError {
                     "Organisation billing context could not be loaded. Request denied as a fail-secure measure."
                         .into(),
                 );
-                (ErrorCode::PlanContextUnavailable, "PLAN_CONTEXT_UNAVAILABLE".into())
+                (
+                    ErrorCode::PlanContextUnavailable,
+                    "PLAN_CONTEXT_UNAVAILABLE".into(),
+                )
             }
             ApiError::Unavailable(msg) => (ErrorCode::ServiceUnavailable, msg.clone()),
             ApiError::Internal(_) => {

@@ -33,14 +33,20 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         ApiError::BadRequest(format!("Invalid request body: {msg}."), vec![])
     } else {
         let detail = FieldError::new(field.clone(), msg.clone());
-        ApiError::BadRequest(format!("Invalid request body: {field}: {msg}."), vec![detail])
+        ApiError::BadRequest(
+            format!("Invalid request body: {field}: {msg}."),
+            vec![detail],
+        )
     }
 }
 
 /// Parses a JSON body into `T`, mapping every failure to the envelope.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest("Request body must be a JSON object.".into(), vec![]));
+        return Err(ApiError::BadRequest(
+            "Request body must be a JSON object.".into(),
+            vec![],
+        ));
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let msg = e.to_string();
@@ -74,9 +80,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| {
-            ApiError::BadRequest(format!("Invalid query string: {e}."), vec![])
-        })
+        serde_urlencoded::from_str(q)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {e}."), vec![]))
     }
 }
 
@@ -87,10 +93,13 @@ impl<S: Send + Sync, K: IdKind> FromRequestParts<S> for PathId<K> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound(K::ENTITY))?;
-        raw.parse().map(PathId).map_err(|_| ApiError::NotFound(K::ENTITY))
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound(K::ENTITY))?;
+        raw.parse()
+            .map(PathId)
+            .map_err(|_| ApiError::NotFound(K::ENTITY))
     }
 }
 

@@ -37,7 +37,8 @@ pub struct AppState {
 impl AppState {
     /// Builds the state; connects to Redis when `config.redis_url` is set.
     pub async fn new(store: Store, config: ApiConfig) -> anyhow::Result<AppState> {
-        let limiter = ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
+        let limiter =
+            ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
         Ok(AppState {
             store,
             config: Arc::new(config),
@@ -69,7 +70,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document as pretty JSON (what `lintel openapi` prints and CI compares).
 pub fn openapi_json() -> String {
-    let mut s = openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    let mut s = openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
     s.push('\n');
     s
 }

@@ -39,7 +39,11 @@ fn millis_header(micros: u64) -> HeaderValue {
 /// Gives the request its ID and span, times it and its database work.
 async fn request_context(req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id = request_id::accept(req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()));
+    let id = request_id::accept(
+        req.headers()
+            .get(&X_REQUEST_ID)
+            .and_then(|v| v.to_str().ok()),
+    );
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -47,7 +51,10 @@ async fn request_context(req: Request, next: Next) -> Response {
         path = %req.uri().path(),
     );
     let db_micros = Arc::new(AtomicU64::new(0));
-    let fut = lintel_store::timing::scope(db_micros.clone(), request_id::scope(id.clone(), next.run(req)));
+    let fut = lintel_store::timing::scope(
+        db_micros.clone(),
+        request_id::scope(id.clone(), next.run(req)),
+    );
     let mut res = fut.instrument(span.clone()).await;
     let total = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let h = res.headers_mut();
@@ -57,7 +64,11 @@ async fn request_context(req: Request, next: Next) -> Response {
     h.insert(X_RESPONSE_TIME, millis_header(total));
     h.insert(X_DB_TIME, millis_header(db_micros.load(Ordering::Relaxed)));
     span.in_scope(|| {
-        tracing::info!(status = res.status().as_u16(), elapsed_ms = total as f64 / 1000.0, "handled")
+        tracing::info!(
+            status = res.status().as_u16(),
+            elapsed_ms = total as f64 / 1000.0,
+            "handled"
+        )
     });
     res
 }
@@ -70,8 +81,14 @@ async fn security_headers(req: Request, next: Next) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
         (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in defaults {
@@ -137,4 +154,3 @@ pub fn layer(app: Router, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(request_context))
 }
-

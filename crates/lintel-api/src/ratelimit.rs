@@ -268,17 +268,21 @@ impl Slot {
     }
 }
 
-/// The caller's address, IPv6 grouped by /64 (one host's block); "unknown" without connect info.
-fn client_ip(ext: &Extensions) -> String {
-    let ip = ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+/// The per-IP bucket key (what login, registration and anonymous calls count in): IPv6 grouped
+/// by /64 (one host's block); "ip:unknown" without an address.
+pub fn ip_key(ip: Option<IpAddr>) -> String {
     match ip.map(|ip| ip.to_canonical()) {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V4(v4)) => format!("ip:{v4}"),
         Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        None => "unknown".into(),
+        None => "ip:unknown".into(),
     }
+}
+
+fn request_ip_key(ext: &Extensions) -> String {
+    ip_key(ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
 }
 
 /// The middleware: see the module documentation.
@@ -287,7 +291,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     if !limiter.enabled() {
         return next.run(req).await;
     }
-    let ip_key = format!("ip:{}", client_ip(req.extensions()));
+    let ip_key = request_ip_key(req.extensions());
     let slot = Slot(Arc::new(Mutex::new(Charge::Nothing)));
     req.extensions_mut().insert(slot.clone());
     let before = match (req.method() == Method::POST, req.uri().path()) {

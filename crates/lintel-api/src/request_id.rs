@@ -27,7 +27,8 @@ pub fn accept(incoming: Option<&str>) -> String {
         Some(s)
             if !s.is_empty()
                 && s.len() <= 64
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
         {
             s.to_string()
         }

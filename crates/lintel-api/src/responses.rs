@@ -10,17 +10,29 @@ fn error(description: &str) -> RefOr<Response> {
     let schema = utoipa::openapi::Ref::from_schema_name("ErrorBody");
     ResponseBuilder::new()
         .description(description)
-        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema)).build(),
+        )
         .into()
 }
 
 fn set(codes: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    codes.iter().map(|(c, d)| (c.to_string(), error(d))).collect()
+    codes
+        .iter()
+        .map(|(c, d)| (c.to_string(), error(d)))
+        .collect()
 }
 
 const COMMON: [(&str, &str); 4] = [
-    ("401", "UNAUTHORIZED: missing, expired or revoked credentials"),
-    ("403", "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error"),
+    (
+        "401",
+        "UNAUTHORIZED: missing, expired or revoked credentials",
+    ),
+    (
+        "403",
+        "FORBIDDEN (role too low, missing CSRF token) or a PLAN_* error",
+    ),
     ("429", "RATE_LIMITED: see Retry-After"),
     ("500", "INTERNAL_ERROR: opaque, quotes the request ID"),
 ];
@@ -34,7 +46,10 @@ impl utoipa::IntoResponses for ReadErrors {
         m.extend(set(&[
             ("400", "VALIDATION_ERROR: malformed query"),
             ("404", "NOT_FOUND: no such record in your organisation"),
-            ("422", "VALIDATION_ERROR: invalid parameters, listed in details"),
+            (
+                "422",
+                "VALIDATION_ERROR: invalid parameters, listed in details",
+            ),
         ]));
         m
     }
@@ -47,10 +62,16 @@ impl utoipa::IntoResponses for WriteErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut m = ReadErrors::responses();
         m.extend(set(&[
-            ("400", "VALIDATION_ERROR: malformed JSON or a wrong JSON type"),
+            (
+                "400",
+                "VALIDATION_ERROR: malformed JSON or a wrong JSON type",
+            ),
             ("409", "CONFLICT: the change conflicts with existing data"),
             ("413", "PAYLOAD_TOO_LARGE: body over the configured limit"),
-            ("422", "VALIDATION_ERROR: invalid fields, every one listed in details"),
+            (
+                "422",
+                "VALIDATION_ERROR: invalid fields, every one listed in details",
+            ),
         ]));
         m
     }
@@ -62,7 +83,10 @@ pub fn register_schemas(api: &mut utoipa::openapi::OpenApi) {
     let components = api.components.get_or_insert_with(Default::default);
     let mut schemas = Vec::new();
     ErrorBody::schemas(&mut schemas);
-    schemas.push(("ErrorBody".to_string(), <ErrorBody as utoipa::PartialSchema>::schema()));
+    schemas.push((
+        "ErrorBody".to_string(),
+        <ErrorBody as utoipa::PartialSchema>::schema(),
+    ));
     for (name, schema) in schemas {
         components.schemas.entry(name).or_insert(schema);
     }

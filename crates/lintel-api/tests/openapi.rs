@@ -23,7 +23,8 @@ fn committed_document_matches_the_code() {
         std::fs::write(committed_path(), &generated).unwrap();
         return;
     }
-    let committed = std::fs::read_to_string(committed_path()).expect("openapi.json at the repo root");
+    let committed =
+        std::fs::read_to_string(committed_path()).expect("openapi.json at the repo root");
     assert!(
         committed == generated,
         "openapi.json is out of date: run `LINTEL_UPDATE_OPENAPI=1 cargo test -p lintel-api --test openapi` and commit it"
@@ -39,11 +40,17 @@ fn document_is_openapi_3_1_with_security_and_errors() {
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
-            assert!(!responses.is_empty(), "{method} {path} documents no response");
+            assert!(
+                !responses.is_empty(),
+                "{method} {path} documents no response"
+            );
             if PUBLIC.contains(&path.as_str()) {
                 continue;
             }
-            assert!(op["security"].is_array(), "{method} {path} documents no security");
+            assert!(
+                op["security"].is_array(),
+                "{method} {path} documents no security"
+            );
             for code in ["401", "403"] {
                 assert!(responses.contains_key(code), "{method} {path} lacks {code}");
             }

@@ -21,9 +21,18 @@ backend_test!(health_and_ready, |app| {
 
 backend_test!(every_response_carries_the_contract_headers, |app| {
     let org = app.org(Plan::Pro).await;
-    for (path, client) in [("/api/health", &Client::Anon), ("/api/properties", &org.admin), ("/nope", &Client::Anon)] {
+    for (path, client) in [
+        ("/api/health", &Client::Anon),
+        ("/api/properties", &org.admin),
+        ("/nope", &Client::Anon),
+    ] {
         let r = app.get(path, client).await;
-        for h in ["x-request-id", "x-response-time-ms", "x-db-query-time-ms", "x-content-type-options"] {
+        for h in [
+            "x-request-id",
+            "x-response-time-ms",
+            "x-db-query-time-ms",
+            "x-content-type-options",
+        ] {
             assert!(!r.header(h).is_empty(), "{path} lacks {h}");
         }
         assert!(r.header("x-response-time-ms").parse::<f64>().is_ok());
@@ -41,24 +50,56 @@ backend_test!(unknown_routes_methods_and_bodies, |app| {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.code(), "NOT_FOUND");
     assert_eq!(r.body["success"], false);
-    let r = app.raw(Method::PUT, "/api/properties", &org.admin, None).await;
+    let r = app
+        .raw(Method::PUT, "/api/properties", &org.admin, None)
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.code(), "METHOD_NOT_ALLOWED");
 
     let big = format!("{{\"name\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
-    let r = app.raw(Method::POST, "/api/properties", &org.admin, Some(big.into_bytes())).await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/properties",
+            &org.admin,
+            Some(big.into_bytes()),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.code(), "PAYLOAD_TOO_LARGE");
 
-    for body in [&b"not json"[..], b"[1,2]", b"\xff\xfe", b"", b"{\"name\": \"a\0\"}"] {
-        let r = app.raw(Method::POST, "/api/properties", &org.admin, Some(body.to_vec())).await;
+    for body in [
+        &b"not json"[..],
+        b"[1,2]",
+        b"\xff\xfe",
+        b"",
+        b"{\"name\": \"a\0\"}",
+    ] {
+        let r = app
+            .raw(
+                Method::POST,
+                "/api/properties",
+                &org.admin,
+                Some(body.to_vec()),
+            )
+            .await;
         assert!(r.status.is_client_error(), "{:?} -> {}", body, r.status);
         assert_eq!(r.code(), "VALIDATION_ERROR", "{:?}", body);
     }
     let deep = "[".repeat(5000) + &"]".repeat(5000);
-    let r = app.raw(Method::POST, "/api/properties", &org.admin, Some(deep.into_bytes())).await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/properties",
+            &org.admin,
+            Some(deep.into_bytes()),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get("/api/properties", &org.admin).await.data()["total"], 0);
+    assert_eq!(
+        app.get("/api/properties", &org.admin).await.data()["total"],
+        0
+    );
 });
 
 backend_test!(server_errors_are_opaque, |app| {
@@ -69,7 +110,9 @@ backend_test!(server_errors_are_opaque, |app| {
     assert_eq!(r.code(), "INTERNAL_ERROR");
     assert_eq!(r.body["requestId"], r.header("x-request-id"));
     let text = r.text.to_lowercase();
-    for leak in ["select", "sqlx", "pool", "postgres", "sqlite", ".rs", "closed"] {
+    for leak in [
+        "select", "sqlx", "pool", "postgres", "sqlite", ".rs", "closed",
+    ] {
         assert!(!text.contains(leak), "500 body leaks {leak}: {}", r.text);
     }
 });

@@ -9,7 +9,9 @@ use serde_json::json;
 
 backend_test!(create_get_and_list, |app| {
     let org = app.org(Plan::Pro).await;
-    let r = app.post("/api/properties", &org.admin, property_body("Harbour View")).await;
+    let r = app
+        .post("/api/properties", &org.admin, property_body("Harbour View"))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let p = r.data().clone();
     assert!(p["id"].as_str().unwrap().starts_with("prop_"));
@@ -31,7 +33,11 @@ backend_test!(create_get_and_list, |app| {
     assert_eq!(list.data()["page"], 1);
     assert_eq!(list.data()["pageSize"], 12);
     assert_eq!(list.data()["totalPages"], 1);
-    assert_eq!(list.data()["items"][0]["name"], "Alder Court", "sorted by name");
+    assert_eq!(
+        list.data()["items"][0]["name"],
+        "Alder Court",
+        "sorted by name"
+    );
     assert_eq!(list.body["success"], true);
 });
 
@@ -48,17 +54,44 @@ backend_test!(validation_lists_every_field, |app| {
     assert_eq!(r.code(), "VALIDATION_ERROR");
     assert_eq!(
         r.fields(),
-        ["name", "type", "status", "address.line1", "address.city", "address.country"]
+        [
+            "name",
+            "type",
+            "status",
+            "address.line1",
+            "address.city",
+            "address.country"
+        ]
     );
-    let unknown = app.post("/api/properties", &org.admin, json!({"name": "x", "colour": "red"})).await;
+    let unknown = app
+        .post(
+            "/api/properties",
+            &org.admin,
+            json!({"name": "x", "colour": "red"}),
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.fields(), ["colour"]);
 
-    let malformed = app.raw(axum::http::Method::POST, "/api/properties", &org.admin, Some(b"{\"name\":".to_vec())).await;
+    let malformed = app
+        .raw(
+            axum::http::Method::POST,
+            "/api/properties",
+            &org.admin,
+            Some(b"{\"name\":".to_vec()),
+        )
+        .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "VALIDATION_ERROR");
-    let wrong_type = app.post("/api/properties", &org.admin, json!({"name": 42})).await;
-    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST, "{}", wrong_type.text);
+    let wrong_type = app
+        .post("/api/properties", &org.admin, json!({"name": 42}))
+        .await;
+    assert_eq!(
+        wrong_type.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        wrong_type.text
+    );
     assert_eq!(wrong_type.fields(), ["name"]);
     let list = app.get("/api/properties", &org.admin).await;
     assert_eq!(list.data()["total"], 0, "nothing was stored");
@@ -79,25 +112,54 @@ backend_test!(auth_roles_and_tenancy, |app| {
         let r = app.get("/api/properties", &c).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
         assert_eq!(r.code(), "FORBIDDEN");
-        assert_eq!(r.body["message"], "Forbidden: requires property_manager role or higher");
+        assert_eq!(
+            r.body["message"],
+            "Forbidden: requires property_manager role or higher"
+        );
     }
     let pm = app.member(&org, Role::PropertyManager).await;
-    assert_eq!(app.get(&format!("/api/properties/{id}"), &pm).await.status, StatusCode::OK);
-    let w = app.post("/api/properties", &pm, property_body("Nope")).await;
+    assert_eq!(
+        app.get(&format!("/api/properties/{id}"), &pm).await.status,
+        StatusCode::OK
+    );
+    let w = app
+        .post("/api/properties", &pm, property_body("Nope"))
+        .await;
     assert_eq!(w.status, StatusCode::FORBIDDEN);
-    assert_eq!(w.body["message"], "Forbidden: requires landlord role or higher");
+    assert_eq!(
+        w.body["message"],
+        "Forbidden: requires landlord role or higher"
+    );
     let landlord = app.member(&org, Role::Landlord).await;
-    assert_eq!(app.post("/api/properties", &landlord, property_body("Yes")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/properties", &landlord, property_body("Yes"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
 
     // Another organisation's record answers 404, never data.
-    let r = app.get(&format!("/api/properties/{id}"), &other.admin).await;
+    let r = app
+        .get(&format!("/api/properties/{id}"), &other.admin)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["error"], "Property not found.");
-    let r = app.patch(&format!("/api/properties/{id}"), &other.admin, json!({"name": "Stolen"})).await;
+    let r = app
+        .patch(
+            &format!("/api/properties/{id}"),
+            &other.admin,
+            json!({"name": "Stolen"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post_empty(&format!("/api/properties/{id}/archive"), &other.admin).await;
+    let r = app
+        .post_empty(&format!("/api/properties/{id}/archive"), &other.admin)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/api/properties", &other.admin).await.data()["total"], 0);
+    assert_eq!(
+        app.get("/api/properties", &other.admin).await.data()["total"],
+        0
+    );
     let unchanged = app.get(&format!("/api/properties/{id}"), &org.admin).await;
     assert_eq!(unchanged.data()["name"], "Mine");
     // A malformed or wrong-kind ID is simply not found.
@@ -106,8 +168,16 @@ backend_test!(auth_roles_and_tenancy, |app| {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
     }
     // Writes with a session cookie need the CSRF token.
-    let Client::Session { cookie, .. } = org.admin.clone() else { unreachable!() };
-    let r = app.post("/api/properties", &Client::SessionNoCsrf { cookie }, property_body("x")).await;
+    let Client::Session { cookie, .. } = org.admin.clone() else {
+        unreachable!()
+    };
+    let r = app
+        .post(
+            "/api/properties",
+            &Client::SessionNoCsrf { cookie },
+            property_body("x"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 });
 
@@ -115,30 +185,64 @@ backend_test!(update_archive_restore, |app| {
     let org = app.org(Plan::Pro).await;
     let id = create_property(&app, &org.admin, "Old Name").await;
     let r = app
-        .patch(&format!("/api/properties/{id}"), &org.admin, json!({"name": "New Name", "description": "Sunny", "status": "maintenance"}))
+        .patch(
+            &format!("/api/properties/{id}"),
+            &org.admin,
+            json!({"name": "New Name", "description": "Sunny", "status": "maintenance"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.data()["name"], "New Name");
     assert_eq!(r.data()["status"], "maintenance");
-    let r = app.patch(&format!("/api/properties/{id}"), &org.admin, json!({"description": null})).await;
+    let r = app
+        .patch(
+            &format!("/api/properties/{id}"),
+            &org.admin,
+            json!({"description": null}),
+        )
+        .await;
     assert_eq!(r.data()["description"], serde_json::Value::Null);
     assert_eq!(r.data()["name"], "New Name");
-    let bad = app.patch(&format!("/api/properties/{id}"), &org.admin, json!({"type": "boat", "name": ""})).await;
+    let bad = app
+        .patch(
+            &format!("/api/properties/{id}"),
+            &org.admin,
+            json!({"type": "boat", "name": ""}),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.fields(), ["name", "type"]);
 
-    let a = app.post_empty(&format!("/api/properties/{id}/archive"), &org.admin).await;
+    let a = app
+        .post_empty(&format!("/api/properties/{id}/archive"), &org.admin)
+        .await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.data()["archivedAt"].is_string());
-    assert_eq!(app.get("/api/properties", &org.admin).await.data()["total"], 0);
-    let archived = app.get("/api/properties?availability=archived", &org.admin).await;
+    assert_eq!(
+        app.get("/api/properties", &org.admin).await.data()["total"],
+        0
+    );
+    let archived = app
+        .get("/api/properties?availability=archived", &org.admin)
+        .await;
     assert_eq!(archived.data()["total"], 1);
-    let locked = app.patch(&format!("/api/properties/{id}"), &org.admin, json!({"name": "x"})).await;
+    let locked = app
+        .patch(
+            &format!("/api/properties/{id}"),
+            &org.admin,
+            json!({"name": "x"}),
+        )
+        .await;
     assert_eq!(locked.status, StatusCode::CONFLICT);
-    let r = app.post_empty(&format!("/api/properties/{id}/restore"), &org.admin).await;
+    let r = app
+        .post_empty(&format!("/api/properties/{id}/restore"), &org.admin)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.data()["archivedAt"].is_null());
-    assert_eq!(app.get("/api/properties", &org.admin).await.data()["total"], 1);
+    assert_eq!(
+        app.get("/api/properties", &org.admin).await.data()["total"],
+        1
+    );
 
     // Every write left an audit entry with before and after.
     let trail = app
@@ -146,21 +250,39 @@ backend_test!(update_archive_restore, |app| {
         .org(org.id)
         .audit()
         .list(
-            &lintel_store::audit::AuditFilter { entity_type: Some("property".into()), entity_id: Some(id.clone()) },
-            lintel_domain::PageRequest { page: 1, page_size: 25 },
+            &lintel_store::audit::AuditFilter {
+                entity_type: Some("property".into()),
+                entity_id: Some(id.clone()),
+            },
+            lintel_domain::PageRequest {
+                page: 1,
+                page_size: 25,
+            },
         )
         .await
         .unwrap();
     let actions: Vec<&str> = trail.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["property.restore", "property.archive", "property.update", "property.update", "property.create"]
+        [
+            "property.restore",
+            "property.archive",
+            "property.update",
+            "property.update",
+            "property.create"
+        ]
     );
     assert_eq!(trail.items[3].before.as_ref().unwrap()["name"], "Old Name");
     assert_eq!(trail.items[3].after.as_ref().unwrap()["name"], "New Name");
-    assert_eq!(trail.items[2].before.as_ref().unwrap()["description"], "Sunny");
+    assert_eq!(
+        trail.items[2].before.as_ref().unwrap()["description"],
+        "Sunny"
+    );
     assert!(trail.items[2].after.as_ref().unwrap()["description"].is_null());
-    assert_eq!(trail.items[4].actor_id.as_deref(), Some(org.admin_id.to_string().as_str()));
+    assert_eq!(
+        trail.items[4].actor_id.as_deref(),
+        Some(org.admin_id.to_string().as_str())
+    );
 });
 
 backend_test!(free_plan_allows_three_properties, |app| {
@@ -168,11 +290,16 @@ backend_test!(free_plan_allows_three_properties, |app| {
     for i in 0..3 {
         create_property(&app, &org.admin, &format!("P{i}")).await;
     }
-    let r = app.post("/api/properties", &org.admin, property_body("Fourth")).await;
+    let r = app
+        .post("/api/properties", &org.admin, property_body("Fourth"))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "PLAN_LIMIT_EXCEEDED");
     assert!(r.body["upgradeUrl"].is_string());
-    assert_eq!(app.get("/api/properties", &org.admin).await.data()["total"], 3);
+    assert_eq!(
+        app.get("/api/properties", &org.admin).await.data()["total"],
+        3
+    );
 });
 
 backend_test!(filters_search_sort_and_pagination, |app| {
@@ -182,14 +309,33 @@ backend_test!(filters_search_sort_and_pagination, |app| {
     }
     let commercial = json!({"name": "Delta Offices", "type": "commercial", "status": "inactive",
         "address": {"line1": "9 Rue Neuve", "city": "Lyon", "country": "fr"}});
-    assert_eq!(app.post("/api/properties", &org.admin, commercial).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/properties", &org.admin, commercial)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
 
     let q = |s: &str| format!("/api/properties?{s}");
-    assert_eq!(app.get(&q("type=commercial"), &org.admin).await.data()["total"], 1);
-    assert_eq!(app.get(&q("status=inactive"), &org.admin).await.data()["total"], 1);
+    assert_eq!(
+        app.get(&q("type=commercial"), &org.admin).await.data()["total"],
+        1
+    );
+    assert_eq!(
+        app.get(&q("status=inactive"), &org.admin).await.data()["total"],
+        1
+    );
     assert_eq!(app.get(&q("q=LYON"), &org.admin).await.data()["total"], 1);
-    assert_eq!(app.get(&q("q=100%25"), &org.admin).await.data()["total"], 1, "% matches literally");
-    assert_eq!(app.get(&q("q=a_c"), &org.admin).await.data()["total"], 1, "_ matches literally");
+    assert_eq!(
+        app.get(&q("q=100%25"), &org.admin).await.data()["total"],
+        1,
+        "% matches literally"
+    );
+    assert_eq!(
+        app.get(&q("q=a_c"), &org.admin).await.data()["total"],
+        1,
+        "_ matches literally"
+    );
     let desc = app.get(&q("sort=-name"), &org.admin).await;
     assert_eq!(desc.data()["items"][0]["name"], "Gamma_Court");
     let p2 = app.get(&q("page=2&pageSize=3"), &org.admin).await;
@@ -197,9 +343,22 @@ backend_test!(filters_search_sort_and_pagination, |app| {
     assert_eq!(p2.data()["totalPages"], 2);
     assert_eq!(p2.data()["total"], 4);
 
-    for bad in ["pageSize=0", "pageSize=101", "page=0", "page=abc", "status=sold", "sort=size", "availability=all"] {
+    for bad in [
+        "pageSize=0",
+        "pageSize=101",
+        "page=0",
+        "page=abc",
+        "status=sold",
+        "sort=size",
+        "availability=all",
+    ] {
         let r = app.get(&q(bad), &org.admin).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
         assert_eq!(r.code(), "VALIDATION_ERROR");
     }
     let both = app.get(&q("page=0&pageSize=1000"), &org.admin).await;
@@ -212,20 +371,34 @@ backend_test!(compare_side_by_side, |app| {
     let org = app.org(Plan::Business).await;
     let a = create_property(&app, &org.admin, "A").await;
     let b = create_property(&app, &org.admin, "B").await;
-    let r = app.get(&format!("/api/properties/compare?ids={a},{b}"), &org.admin).await;
+    let r = app
+        .get(&format!("/api/properties/compare?ids={a},{b}"), &org.admin)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let cols = r.data().as_array().unwrap();
     assert_eq!(cols.len(), 2);
     assert_eq!(cols[0]["id"], a);
     assert_eq!(cols[0]["unitsCount"], 0);
     assert_eq!(cols[0]["vacancyRate"], 0.0);
-    for bad in [format!("ids={a}"), format!("ids={a},{a}"), "ids=x,y".to_string(), String::new()] {
-        let r = app.get(&format!("/api/properties/compare?{bad}"), &org.admin).await;
+    for bad in [
+        format!("ids={a}"),
+        format!("ids={a},{a}"),
+        "ids=x,y".to_string(),
+        String::new(),
+    ] {
+        let r = app
+            .get(&format!("/api/properties/compare?{bad}"), &org.admin)
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(r.fields(), ["ids"]);
     }
     let other = app.org(Plan::Business).await;
     let theirs = create_property(&app, &other.admin, "Theirs").await;
-    let r = app.get(&format!("/api/properties/compare?ids={a},{theirs}"), &org.admin).await;
+    let r = app
+        .get(
+            &format!("/api/properties/compare?ids={a},{theirs}"),
+            &org.admin,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });

@@ -25,15 +25,27 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(id: UserId, request_id: Option<String>) -> Actor {
-        Actor { kind: ActorKind::User, id: Some(id.to_string()), request_id }
+        Actor {
+            kind: ActorKind::User,
+            id: Some(id.to_string()),
+            request_id,
+        }
     }
 
     pub fn api_key(id: ApiKeyId, request_id: Option<String>) -> Actor {
-        Actor { kind: ActorKind::ApiKey, id: Some(id.to_string()), request_id }
+        Actor {
+            kind: ActorKind::ApiKey,
+            id: Some(id.to_string()),
+            request_id,
+        }
     }
 
     pub fn system() -> Actor {
-        Actor { kind: ActorKind::System, id: None, request_id: None }
+        Actor {
+            kind: ActorKind::System,
+            id: None,
+            request_id: None,
+        }
     }
 }
 

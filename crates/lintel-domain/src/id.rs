@@ -24,9 +24,18 @@ pub trait IdKind: 'static + Send + Sync {
 
 pub struct Id<K: IdKind>(Ulid, PhantomData<K>);
 
+/// The next ULID of this process: monotonic, so IDs made within one millisecond still sort in
+/// creation order (the random part is incremented instead of drawn again).
+fn next_ulid() -> Ulid {
+    static GENERATOR: std::sync::Mutex<ulid::Generator> =
+        std::sync::Mutex::new(ulid::Generator::new());
+    let mut g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    g.generate().unwrap_or_else(|_| Ulid::new())
+}
+
 impl<K: IdKind> Id<K> {
     pub fn new() -> Self {
-        Id(Ulid::new(), PhantomData)
+        Id(next_ulid(), PhantomData)
     }
 
     pub fn from_ulid(u: Ulid) -> Self {
@@ -75,7 +84,12 @@ impl<K: IdKind> Ord for Id<K> {
 
 impl<K: IdKind> fmt::Display for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}_{}", K::PREFIX, self.0.to_string().to_ascii_lowercase())
+        write!(
+            f,
+            "{}_{}",
+            K::PREFIX,
+            self.0.to_string().to_ascii_lowercase()
+        )
     }
 }
 
@@ -178,14 +192,24 @@ mod tests {
         assert!(s.parse::<UnitId>().is_err());
         assert!("prop_".parse::<PropertyId>().is_err());
         assert!("prop_../../etc/passwd".parse::<PropertyId>().is_err());
-        assert!(s.to_uppercase().replace("PROP_", "prop_").parse::<PropertyId>().is_ok());
+        assert!(s
+            .to_uppercase()
+            .replace("PROP_", "prop_")
+            .parse::<PropertyId>()
+            .is_ok());
     }
 
     #[test]
-    fn sorts_by_creation_time() {
-        let a = UnitId::new();
-        std::thread::sleep(std::time::Duration::from_millis(2));
+    fn sorts_by_creation_time_even_within_a_millisecond() {
+        let ids: Vec<String> = (0..1000).map(|_| UnitId::new().to_string()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        let a = PropertyId::new();
         let b = UnitId::new();
-        assert!(a.to_string() < b.to_string());
+        assert!(
+            a.to_string()[5..] < b.to_string()[5..],
+            "one sequence across kinds"
+        );
     }
 }

@@ -54,10 +54,33 @@ impl Email {
 }
 
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "password12", "password123", "passw0rd", "qwerty", "qwertyuiop",
-    "1234567890", "0123456789", "12345678910", "iloveyou", "letmein", "welcome", "admin",
-    "administrator", "abcdefghij", "abcd1234", "qwerty123", "1q2w3e4r5t", "princess",
-    "sunshine", "football", "baseball", "dragon", "monkey", "trustno1", "changeme",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "qwerty",
+    "qwertyuiop",
+    "1234567890",
+    "0123456789",
+    "12345678910",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "admin",
+    "administrator",
+    "abcdefghij",
+    "abcd1234",
+    "qwerty123",
+    "1q2w3e4r5t",
+    "princess",
+    "sunshine",
+    "football",
+    "baseball",
+    "dragon",
+    "monkey",
+    "trustno1",
+    "changeme",
 ];
 
 /// Checks a new password: length, variety and a short list of the most common choices.
@@ -76,7 +99,10 @@ pub fn check_password(v: &mut Validator, field: &str, password: &str) -> bool {
         distinct.dedup();
         if distinct.len() < 5 {
             Some("is too weak: use at least 5 different characters".to_string())
-        } else if COMMON_PASSWORDS.iter().any(|p| lower.starts_with(p) && lower.len() <= p.len() + 4) {
+        } else if COMMON_PASSWORDS
+            .iter()
+            .any(|p| lower.starts_with(p) && lower.len() <= p.len() + 4)
+        {
             Some("is too common: choose a less guessable password".to_string())
         } else {
             None
@@ -164,13 +190,24 @@ impl LoginInput {
         let mut v = Validator::new();
         let email = v.required("email", self.email);
         let password = v.required("password", self.password);
-        if password.as_ref().is_some_and(|p| p.chars().count() > PASSWORD_MAX) {
-            v.error("password", format!("must be at most {PASSWORD_MAX} characters"));
+        if password
+            .as_ref()
+            .is_some_and(|p| p.chars().count() > PASSWORD_MAX)
+        {
+            v.error(
+                "password",
+                format!("must be at most {PASSWORD_MAX} characters"),
+            );
         }
         if email.as_ref().is_some_and(|e| e.len() > 254) {
             v.error("email", "must be at most 254 characters");
         }
-        v.finish(|| (email.unwrap().trim().to_ascii_lowercase(), password.unwrap()))
+        v.finish(|| {
+            (
+                email.unwrap().trim().to_ascii_lowercase(),
+                password.unwrap(),
+            )
+        })
     }
 }
 
@@ -267,8 +304,21 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Maria@Example.COM ").unwrap().as_str(), "maria@example.com");
-        for bad in ["", "a", "a@b", "a@@b.com", "a b@c.com", "@x.com", "a@.com", "a@x..com", "a@x.com."] {
+        assert_eq!(
+            Email::parse(" Maria@Example.COM ").unwrap().as_str(),
+            "maria@example.com"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "@x.com",
+            "a@.com",
+            "a@x..com",
+            "a@x.com.",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -16,8 +16,8 @@ pub mod role;
 pub mod time;
 pub mod validation;
 
-pub use id::*;
 pub use audit::{Actor, ActorKind, AuditEntry};
+pub use id::*;
 pub use money::{Currency, Money};
 pub use pagination::{Page, PageRequest, PageRule};
 pub use plan::{Feature, Limit, Plan};

@@ -6,13 +6,54 @@ use crate::validation::Validator;
 
 /// ISO-4217 codes in current use, with their number of minor-unit digits.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("AUD", 2), ("BGN", 2), ("BHD", 3), ("BRL", 2), ("CAD", 2), ("CHF", 2),
-    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CZK", 2), ("DKK", 2), ("EGP", 2), ("EUR", 2),
-    ("GBP", 2), ("HKD", 2), ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("ISK", 0),
-    ("JOD", 3), ("JPY", 0), ("KES", 2), ("KRW", 0), ("KWD", 3), ("MAD", 2), ("MXN", 2),
-    ("MYR", 2), ("NGN", 2), ("NOK", 2), ("NZD", 2), ("OMR", 3), ("PHP", 2), ("PKR", 2),
-    ("PLN", 2), ("QAR", 2), ("RON", 2), ("SAR", 2), ("SEK", 2), ("SGD", 2), ("THB", 2),
-    ("TRY", 2), ("TWD", 2), ("UAH", 2), ("USD", 2), ("VND", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MAD", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("QAR", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
 ];
 
 /// An ISO-4217 currency code known to Lintel.
@@ -62,7 +103,12 @@ pub const MAX_AMOUNT_MINOR: i64 = 10_000_000_000_000;
 impl Money {
     /// Validates a non-negative amount.
     pub fn validate_non_negative(v: &mut Validator, field: &str, dto: &MoneyDto) -> Option<Money> {
-        let amount = v.int_range(&format!("{field}.amountMinor"), dto.amount_minor, 0, MAX_AMOUNT_MINOR);
+        let amount = v.int_range(
+            &format!("{field}.amountMinor"),
+            dto.amount_minor,
+            0,
+            MAX_AMOUNT_MINOR,
+        );
         let currency = Currency::parse(&dto.currency);
         if currency.is_none() {
             v.error(
@@ -93,7 +139,10 @@ mod tests {
         assert_eq!(Currency::parse("JPY").unwrap().minor_digits(), 0);
         assert!(Currency::parse("usd").is_none());
         let mut v = Validator::new();
-        let bad = MoneyDto { amount_minor: -1, currency: "XXX".into() };
+        let bad = MoneyDto {
+            amount_minor: -1,
+            currency: "XXX".into(),
+        };
         assert!(Money::validate_non_negative(&mut v, "rent", &bad).is_none());
         assert_eq!(v.into_errors().len(), 2);
     }

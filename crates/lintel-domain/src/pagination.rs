@@ -15,10 +15,18 @@ pub struct PageRule {
 
 impl PageRule {
     pub const fn new(default: u32, max: u32) -> PageRule {
-        PageRule { default, max, fixed: false }
+        PageRule {
+            default,
+            max,
+            fixed: false,
+        }
     }
     pub const fn fixed(size: u32) -> PageRule {
-        PageRule { default: size, max: size, fixed: true }
+        PageRule {
+            default: size,
+            max: size,
+            fixed: true,
+        }
     }
 }
 
@@ -56,7 +64,10 @@ impl PageRequest {
             Some(_) if rule.fixed => {
                 v.error(
                     "pageSize",
-                    format!("is fixed at {} for this resource and cannot be set", rule.default),
+                    format!(
+                        "is fixed at {} for this resource and cannot be set",
+                        rule.default
+                    ),
                 );
                 None
             }
@@ -123,9 +134,25 @@ mod tests {
         let errs = PageRequest::parse(UNITS_PAGE, Some(0), Some(101)).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(PageRequest::parse(AUDIT_PAGE, None, Some(25)).is_err());
-        assert_eq!(PageRequest::parse(AUDIT_PAGE, Some(2), None).unwrap().page_size, 25);
+        assert_eq!(
+            PageRequest::parse(AUDIT_PAGE, Some(2), None)
+                .unwrap()
+                .page_size,
+            25
+        );
         assert_eq!(Page::new(vec![1], p, 40).total_pages, 1);
-        assert_eq!(Page::new(vec![1], PageRequest { page: 1, page_size: 12 }, 40).total_pages, 4);
+        assert_eq!(
+            Page::new(
+                vec![1],
+                PageRequest {
+                    page: 1,
+                    page_size: 12
+                },
+                40
+            )
+            .total_pages,
+            4
+        );
         assert_eq!(Page::<u8>::new(vec![], p, 0).total_pages, 0);
     }
 }

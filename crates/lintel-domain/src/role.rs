@@ -37,7 +37,13 @@ mod tests {
         assert!(Role::Admin.at_least(Role::Landlord));
         assert!(!Role::PropertyManager.at_least(Role::Landlord));
         assert_eq!(Role::below(Role::Landlord).count(), 3);
-        assert_eq!("property_manager".parse::<Role>(), Ok(Role::PropertyManager));
-        assert!("owner".parse::<Role>().unwrap_err().contains("tenant, broker"));
+        assert_eq!(
+            "property_manager".parse::<Role>(),
+            Ok(Role::PropertyManager)
+        );
+        assert!("owner"
+            .parse::<Role>()
+            .unwrap_err()
+            .contains("tenant, broker"));
     }
 }

@@ -30,9 +30,23 @@ pub async fn record<B: Serialize, A: Serialize>(
     actor: &Actor,
     change: Change<'_, B, A>,
 ) -> Result<()> {
-    let stmt = Query::insert()
-        .into_table(AuditLog::Table)
-        .columns([
+    record_many(tx, org, actor, std::slice::from_ref(&change)).await
+}
+
+/// Rows per multi-row audit `INSERT` (11 columns).
+const CHUNK: usize = 100;
+
+/// Writes several audit entries inside `tx`, in multi-row statements (bulk writes).
+pub async fn record_many<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    changes: &[Change<'_, B, A>],
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    for chunk in changes.chunks(CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table(AuditLog::Table).columns([
             AuditLog::Id,
             AuditLog::OrgId,
             AuditLog::ActorType,
@@ -44,22 +58,24 @@ pub async fn record<B: Serialize, A: Serialize>(
             AuditLog::AfterJson,
             AuditLog::RequestId,
             AuditLog::CreatedAt,
-        ])
-        .values_panic([
-            AuditId::new().to_string().into(),
-            org.to_string().into(),
-            actor.kind.as_str().into(),
-            actor.id.clone().into(),
-            change.action.into(),
-            change.entity_type.into(),
-            change.entity_id.into(),
-            to_json(change.before)?.into(),
-            to_json(change.after)?.into(),
-            actor.request_id.clone().into(),
-            Timestamp::now().0.into(),
-        ])
-        .to_owned();
-    tx.exec(&stmt).await?;
+        ]);
+        for change in chunk {
+            stmt.values_panic([
+                AuditId::new().to_string().into(),
+                org.to_string().into(),
+                actor.kind.as_str().into(),
+                actor.id.clone().into(),
+                change.action.into(),
+                change.entity_type.into(),
+                change.entity_id.into(),
+                to_json(change.before)?.into(),
+                to_json(change.after)?.into(),
+                actor.request_id.clone().into(),
+                now.into(),
+            ]);
+        }
+        tx.exec(&stmt).await?;
+    }
     Ok(())
 }
 
@@ -125,7 +141,12 @@ impl AuditTrail<'_> {
         }
         let total: Count = self
             .db
-            .one(&base.clone().expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n")).to_owned())
+            .one(
+                &base
+                    .clone()
+                    .expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n"))
+                    .to_owned(),
+            )
             .await?;
         let rows: Vec<AuditRow> = self
             .db
@@ -149,7 +170,10 @@ impl AuditTrail<'_> {
                     .to_owned(),
             )
             .await?;
-        let items = rows.into_iter().map(AuditRow::into_entry).collect::<Result<_>>()?;
+        let items = rows
+            .into_iter()
+            .map(AuditRow::into_entry)
+            .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
     }
 }

@@ -149,7 +149,6 @@ impl Db {
             Pools::Postgres(pool) => pool.close().await,
         }
     }
-
 }
 
 enum TxInner {
@@ -236,13 +235,17 @@ macro_rules! query_methods {
     ($recv:ty, $on:ident) => {
         pub async fn all<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
             Ok(run!($on, self, stmt, |sql, v, ex| {
-                sqlx::query_as_with::<_, T, _>(&sql, v).fetch_all(ex).await?
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_all(ex)
+                    .await?
             }))
         }
 
         pub async fn opt<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Option<T>> {
             Ok(run!($on, self, stmt, |sql, v, ex| {
-                sqlx::query_as_with::<_, T, _>(&sql, v).fetch_optional(ex).await?
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_optional(ex)
+                    .await?
             }))
         }
 

@@ -5,7 +5,9 @@ use lintel_domain::portfolio::{
     Property, PropertyComparison, PropertyPatch, PropertySort, PropertyStatus, PropertyType,
     RentSummary,
 };
-use lintel_domain::{Actor, BuildingId, FieldError, OrgId, Page, PageRequest, PropertyId, Timestamp};
+use lintel_domain::{
+    Actor, BuildingId, FieldError, OrgId, Page, PageRequest, PropertyId, Timestamp,
+};
 use sea_query::{
     Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
 };
@@ -143,7 +145,11 @@ pub struct PropertyRepo<'a> {
 
 async fn get_in(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<Property> {
     let row: PropertyRow = tx
-        .one(&select(org).and_where(Expr::col((P::Table, P::Id)).eq(id.to_string())).to_owned())
+        .one(
+            &select(org)
+                .and_where(Expr::col((P::Table, P::Id)).eq(id.to_string()))
+                .to_owned(),
+        )
         .await?;
     row.into_property()
 }
@@ -199,7 +205,11 @@ impl PropertyRepo<'_> {
     pub async fn get(&self, id: PropertyId) -> Result<Property> {
         let row: PropertyRow = self
             .db
-            .one(&select(self.org).and_where(Expr::col((P::Table, P::Id)).eq(id.to_string())).to_owned())
+            .one(
+                &select(self.org)
+                    .and_where(Expr::col((P::Table, P::Id)).eq(id.to_string()))
+                    .to_owned(),
+            )
             .await?;
         row.into_property()
     }
@@ -244,12 +254,20 @@ impl PropertyRepo<'_> {
             .limit(page.limit())
             .offset(page.offset());
         let rows: Vec<PropertyRow> = self.db.all(&q).await?;
-        let items = rows.into_iter().map(PropertyRow::into_property).collect::<Result<_>>()?;
+        let items = rows
+            .into_iter()
+            .map(PropertyRow::into_property)
+            .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
     }
 
     /// Creates a property; `limit` is the plan's cap on active properties.
-    pub async fn create(&self, actor: &Actor, new: NewProperty, limit: Option<u64>) -> Result<Property> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        new: NewProperty,
+        limit: Option<u64>,
+    ) -> Result<Property> {
         let mut tx = self.db.begin().await?;
         check_limit(&mut tx, self.org, limit).await?;
         if let Some(b) = new.building_id {
@@ -314,7 +332,12 @@ impl PropertyRepo<'_> {
     }
 
     /// Applies a patch; archived properties are read-only.
-    pub async fn update(&self, actor: &Actor, id: PropertyId, patch: PropertyPatch) -> Result<Property> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: PropertyId,
+        patch: PropertyPatch,
+    ) -> Result<Property> {
         let mut tx = self.db.begin().await?;
         let before = get_in(&mut tx, self.org, id).await?;
         if before.archived_at.is_some() {
@@ -330,7 +353,10 @@ impl PropertyRepo<'_> {
             &Query::update()
                 .table(P::Table)
                 .values([
-                    (P::BuildingId, after.building_id.map(|b| b.to_string()).into()),
+                    (
+                        P::BuildingId,
+                        after.building_id.map(|b| b.to_string()).into(),
+                    ),
                     (P::Name, after.name.clone().into()),
                     (P::Kind, after.kind.as_str().into()),
                     (P::Status, after.status.as_str().into()),
@@ -350,7 +376,8 @@ impl PropertyRepo<'_> {
         )
         .await?;
         let after = get_in(&mut tx, self.org, id).await?;
-        self.finish(tx, actor, "property.update", &before, &after).await?;
+        self.finish(tx, actor, "property.update", &before, &after)
+            .await?;
         Ok(after)
     }
 
@@ -385,12 +412,23 @@ impl PropertyRepo<'_> {
         )
         .await?;
         let after = get_in(&mut tx, self.org, id).await?;
-        let action = if archive { "property.archive" } else { "property.restore" };
+        let action = if archive {
+            "property.archive"
+        } else {
+            "property.restore"
+        };
         self.finish(tx, actor, action, &before, &after).await?;
         Ok(after)
     }
 
-    async fn finish(&self, mut tx: Tx, actor: &Actor, action: &str, before: &Property, after: &Property) -> Result<()> {
+    async fn finish(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        action: &str,
+        before: &Property,
+        after: &Property,
+    ) -> Result<()> {
         let change = Change {
             action,
             entity_type: "property",
@@ -432,7 +470,10 @@ impl PropertyRepo<'_> {
                     &Query::select()
                         .expr_as(
                             Func::cast_as(
-                                Func::coalesce([Func::sum(Expr::col(U::AreaSqft)).into(), Expr::val(0).into()]),
+                                Func::coalesce([
+                                    Func::sum(Expr::col(U::AreaSqft)).into(),
+                                    Expr::val(0).into(),
+                                ]),
                                 Alias::new("BIGINT"),
                             ),
                             Alias::new("area"),

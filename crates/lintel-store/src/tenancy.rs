@@ -72,25 +72,46 @@ impl<'a> OrgScope<'a> {
         self.org
     }
     pub fn properties(&self) -> PropertyRepo<'a> {
-        PropertyRepo { db: self.db, org: self.org }
+        PropertyRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn buildings(&self) -> BuildingRepo<'a> {
-        BuildingRepo { db: self.db, org: self.org }
+        BuildingRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn units(&self) -> UnitRepo<'a> {
-        UnitRepo { db: self.db, org: self.org }
+        UnitRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn members(&self) -> MemberRepo<'a> {
-        MemberRepo { db: self.db, org: self.org }
+        MemberRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn sessions(&self) -> SessionRepo<'a> {
-        SessionRepo { db: self.db, org: self.org }
+        SessionRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn api_keys(&self) -> ApiKeyRepo<'a> {
-        ApiKeyRepo { db: self.db, org: self.org }
+        ApiKeyRepo {
+            db: self.db,
+            org: self.org,
+        }
     }
     pub fn audit(&self) -> AuditTrail<'a> {
-        AuditTrail { db: self.db, org: self.org }
+        AuditTrail {
+            db: self.db,
+            org: self.org,
+        }
     }
 }
 

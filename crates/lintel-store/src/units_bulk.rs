@@ -4,12 +4,13 @@
 use std::collections::HashSet;
 
 use lintel_domain::portfolio::{NewUnit, Unit};
-use lintel_domain::{Actor, AuditId, FieldError, OrgId, PropertyId, Timestamp, UnitId};
+use lintel_domain::{Actor, FieldError, OrgId, PropertyId, Timestamp, UnitId};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
+use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
-use crate::schema::{AuditLog, Units as U};
+use crate::schema::Units as U;
 use crate::tenancy::lock_org;
 use crate::units::{select, writable_property, UnitRepo, UnitRow, COLUMNS};
 
@@ -112,42 +113,19 @@ fn row_values(
 
 /// One `unit.create` audit entry per unit, written in multi-row statements.
 async fn audit_created(tx: &mut Tx, org: OrgId, actor: &Actor, units: &[Unit]) -> Result<()> {
-    let now = Timestamp::now().0;
-    for chunk in units.chunks(CHUNK) {
-        let mut q = Query::insert();
-        q.into_table(AuditLog::Table).columns([
-            AuditLog::Id,
-            AuditLog::OrgId,
-            AuditLog::ActorType,
-            AuditLog::ActorId,
-            AuditLog::Action,
-            AuditLog::EntityType,
-            AuditLog::EntityId,
-            AuditLog::BeforeJson,
-            AuditLog::AfterJson,
-            AuditLog::RequestId,
-            AuditLog::CreatedAt,
-        ]);
-        for u in chunk {
-            let after = serde_json::to_string(u)
-                .map_err(|e| StoreError::Corrupt(format!("audit payload: {e}")))?;
-            q.values_panic([
-                AuditId::new().to_string().into(),
-                org.to_string().into(),
-                actor.kind.as_str().into(),
-                actor.id.clone().into(),
-                "unit.create".into(),
-                "unit".into(),
-                u.id.to_string().into(),
-                Option::<String>::None.into(),
-                after.into(),
-                actor.request_id.clone().into(),
-                now.into(),
-            ]);
-        }
-        tx.exec(&q).await?;
-    }
-    Ok(())
+    let ids: Vec<String> = units.iter().map(|u| u.id.to_string()).collect();
+    let changes: Vec<Change<(), Unit>> = units
+        .iter()
+        .zip(&ids)
+        .map(|(u, id)| Change {
+            action: "unit.create",
+            entity_type: "unit",
+            entity_id: id,
+            before: None,
+            after: Some(u),
+        })
+        .collect();
+    audit::record_many(tx, org, actor, &changes).await
 }
 
 impl UnitRepo<'_> {
@@ -211,9 +189,8 @@ impl UnitRepo<'_> {
                 .collect();
             return Err(StoreError::Invalid(errors));
         }
-        // IDs made in one millisecond are not ordered; sorting them keeps the input order.
-        let mut ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
-        ids.sort_unstable();
+        // IDs are monotonic, so the units sort in input order.
+        let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
         let now = Timestamp::now().0;
         for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
             let mut q = Query::insert();

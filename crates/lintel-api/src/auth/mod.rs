@@ -10,7 +10,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use lintel_domain::access::ApiKey;
-use lintel_domain::{Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId};
+use lintel_domain::{
+    Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
+};
 use lintel_store::identity::NewApiKey;
 use lintel_store::Store;
 
@@ -145,9 +147,10 @@ pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
 
 /// Reads a stored plan; an unreadable one denies the request (fail-secure).
 fn plan_of(raw: Option<&str>, state: &AppState) -> Result<Plan, ApiError> {
-    raw.and_then(|p| p.parse().ok()).ok_or_else(|| ApiError::PlanContextUnavailable {
-        upgrade_url: state.config.upgrade_url.clone(),
-    })
+    raw.and_then(|p| p.parse().ok())
+        .ok_or_else(|| ApiError::PlanContextUnavailable {
+            upgrade_url: state.config.upgrade_url.clone(),
+        })
 }
 
 fn role_of(raw: &str) -> Result<Role, ApiError> {
@@ -197,7 +200,11 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         .ok_or(ApiError::Unauthorized)?;
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
-        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if sent.is_empty() || !secrets::same_hash(&secrets::lookup_hash(sent), &s.csrf_hash) {
             return Err(ApiError::Forbidden(
                 "Missing or invalid CSRF token: send the X-CSRF-Token header returned at login."

@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{hash_password, secrets, verify_password, Auth, SESSION_COOKIE};
 use crate::envelope::{Envelope, Ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, PathId};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
@@ -77,51 +77,6 @@ pub struct CurrentSession {
     pub session_id: Option<SessionId>,
     /// The caller's role (the user's, or the API key's).
     pub role: Role,
-}
-
-/// Failures of the sign-in endpoints that the shared [`ApiError`] has no words for.
-pub(super) enum AuthError {
-    /// 401 with [`INVALID_CREDENTIALS`].
-    InvalidCredentials,
-    /// 403 NOT_APPLICABLE: the feature does not apply to this kind of caller.
-    NotApplicable(&'static str),
-    Api(ApiError),
-}
-
-impl From<ApiError> for AuthError {
-    fn from(e: ApiError) -> Self {
-        AuthError::Api(e)
-    }
-}
-
-fn error_body(code: ErrorCode, error: &str, message: Option<&str>) -> ErrorBody {
-    ErrorBody {
-        success: false,
-        code,
-        error: error.to_string(),
-        message: message.map(str::to_string),
-        details: None,
-        upgrade_url: None,
-        current_plan: None,
-        required_plan: None,
-        request_id: None,
-    }
-}
-
-impl IntoResponse for AuthError {
-    fn into_response(self) -> Response {
-        match self {
-            AuthError::Api(e) => e.into_response(),
-            AuthError::InvalidCredentials => {
-                let body = error_body(ErrorCode::Unauthorized, INVALID_CREDENTIALS, None);
-                (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
-            }
-            AuthError::NotApplicable(msg) => {
-                let body = error_body(ErrorCode::NotApplicable, "Not applicable", Some(msg));
-                (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
-            }
-        }
-    }
 }
 
 /// Runs CPU-heavy work (Argon2) off the async workers.
@@ -210,7 +165,7 @@ pub(super) async fn sign_in(
     email: String,
     password: String,
     meta: ClientMeta,
-) -> Result<Started, AuthError> {
+) -> Result<Started, ApiError> {
     let record = state.store.credentials().login(&email).await;
     let record = record.map_err(ApiError::internal)?;
     let hash = record.as_ref().map(|r| r.password_hash.clone());
@@ -220,7 +175,7 @@ pub(super) async fn sign_in(
     });
     match record {
         Some(r) if ok.await? => Result::Ok(start_session(state, r.user, meta).await?),
-        _ => Err(AuthError::InvalidCredentials),
+        _ => Err(ApiError::InvalidCredentials),
     }
 }
 
@@ -242,12 +197,13 @@ fn with_cookie(status: StatusCode, started: Started) -> Response {
         (status = 409, body = ErrorBody, description = "EMAIL_TAKEN"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: every bad field listed"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 registrations a minute per IP"),
+        (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
     ))]
 async fn register(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiJson(input): ApiJson<RegisterInput>,
-) -> Result<Response, AuthError> {
+) -> Result<Response, ApiError> {
     let reg = input.validate().map_err(ApiError::Validation)?;
     let password_hash = hash_new_password(reg.password).await?;
     let email = reg.email.as_str().to_string();
@@ -275,12 +231,13 @@ async fn register(
         (status = 401, body = ErrorBody, description = "UNAUTHORIZED: Invalid email or password."),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: email or password missing"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 attempts a minute per IP"),
+        (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
     ))]
 async fn login(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiJson(input): ApiJson<LoginInput>,
-) -> Result<Response, AuthError> {
+) -> Result<Response, ApiError> {
     let (email, password) = input.validate().map_err(ApiError::Validation)?;
     let started = sign_in(&state, email, password, meta).await?;
     Result::Ok(with_cookie(StatusCode::OK, started))
@@ -342,10 +299,10 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 async fn list_sessions(
     auth: Auth,
     State(state): State<AppState>,
-) -> Result<Ok<Vec<SessionInfo>>, AuthError> {
+) -> Result<Ok<Vec<SessionInfo>>, ApiError> {
     let user = auth
         .user
-        .ok_or(AuthError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
+        .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
     let sessions = repo.list_for(user, auth.session_id()).await;
     Result::Ok(Ok(sessions.map_err(ApiError::internal)?))
@@ -360,10 +317,10 @@ async fn revoke_session(
     auth: Auth,
     State(state): State<AppState>,
     PathId(id): PathId<SessionKind>,
-) -> Result<Response, AuthError> {
+) -> Result<Response, ApiError> {
     let user = auth
         .user
-        .ok_or(AuthError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
+        .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
     let done = repo.revoke(user, id).await;
     done.map_err(|e| ApiError::from_store("Session", e))?;

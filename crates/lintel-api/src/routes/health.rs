@@ -35,10 +35,14 @@ async fn ready(State(state): State<AppState>) -> ApiResult<Ok<Health>> {
             tracing::warn!(error = %e, "readiness check failed");
             Err(ApiError::Unavailable("Database unavailable.".into()))
         }
-        Err(_) => Err(ApiError::Unavailable("Database did not answer in time.".into())),
+        Err(_) => Err(ApiError::Unavailable(
+            "Database did not answer in time.".into(),
+        )),
     }
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }

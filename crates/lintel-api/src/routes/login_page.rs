@@ -6,7 +6,6 @@
 //! value (an `email` to prefill) is HTML-escaped. The page runs no scripts; its CSP allows only
 //! its own inline style (by hash) and form posts to itself.
 
-use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
@@ -21,7 +20,8 @@ use lintel_domain::identity::LoginInput;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::auth::{redirect, sign_in, AuthError, ClientMeta, INVALID_CREDENTIALS};
+use super::auth::{redirect, sign_in, ClientMeta, INVALID_CREDENTIALS};
+use crate::error::ApiError;
 use crate::ratelimit::Scope;
 use crate::AppState;
 
@@ -158,19 +158,6 @@ fn see_other(to: &'static str) -> Response {
     redirect(StatusCode::SEE_OTHER, to, None)
 }
 
-/// The rate-limit key of the caller's address, in the form the middleware uses for
-/// `POST /api/auth/login`, so the form and the API share one login bucket per IP.
-fn ip_key(ip: Option<IpAddr>) -> String {
-    match ip.map(|ip| ip.to_canonical()) {
-        Some(IpAddr::V4(v4)) => format!("ip:{v4}"),
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments();
-            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        None => "ip:unknown".into(),
-    }
-}
-
 #[derive(Deserialize)]
 struct LoginForm {
     email: Option<String>,
@@ -192,7 +179,11 @@ async fn submit(
     {
         return see_other("/login?error=invalid_request");
     }
-    if let Some(d) = state.limiter.check(Scope::Login, &ip_key(meta.peer)).await {
+    if let Some(d) = state
+        .limiter
+        .check(Scope::Login, &crate::ratelimit::ip_key(meta.peer))
+        .await
+    {
         if !d.allowed {
             let banners = [Banner::Error(error_text("rate_limited"))];
             let mut res = render(StatusCode::TOO_MANY_REQUESTS, &banners, None);
@@ -215,12 +206,12 @@ async fn submit(
     };
     match sign_in(&state, email, password, meta).await {
         Result::Ok(s) => redirect(StatusCode::SEE_OTHER, AFTER_SIGN_IN, Some(s.cookie)),
-        Err(AuthError::InvalidCredentials) => see_other("/login?error=invalid_credentials"),
-        Err(AuthError::Api(e)) => {
+        Err(ApiError::InvalidCredentials) => see_other("/login?error=invalid_credentials"),
+        Err(ApiError::NotApplicable(_)) => see_other("/login?error=invalid_request"),
+        Err(e) => {
             tracing::error!(error = %e, "sign-in form failed");
             see_other("/login?auth=temporarily_unavailable")
         }
-        Err(AuthError::NotApplicable(_)) => see_other("/login?error=invalid_request"),
     }
 }
 

@@ -29,5 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// Server-rendered pages and non-API endpoints.
 pub fn pages() -> axum::Router<AppState> {
-    axum::Router::new().merge(crate::metrics::router()).merge(login_page::routes())
+    axum::Router::new()
+        .merge(crate::metrics::router())
+        .merge(login_page::routes())
 }

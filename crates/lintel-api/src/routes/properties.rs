@@ -72,7 +72,10 @@ async fn list(
     let sort = query_enum(&mut errors, "sort", q.sort.as_deref());
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if search.is_some_and(|s| s.chars().count() > 200 || s.contains('\0')) {
-        errors.push(FieldError::new("q", "must be at most 200 characters, without NUL"));
+        errors.push(FieldError::new(
+            "q",
+            "must be at most 200 characters, without NUL",
+        ));
     }
     let page = match PageRequest::parse(PROPERTIES_PAGE, page, size) {
         Result::Ok(p) if errors.is_empty() => p,
@@ -90,7 +93,11 @@ async fn list(
         sort: sort.unwrap_or(PropertySort::Name),
     };
     let org = state.store.org(auth.org);
-    let page = org.properties().list(&filter, page).await.map_err(store_err(&auth, &state))?;
+    let page = org
+        .properties()
+        .list(&filter, page)
+        .await
+        .map_err(store_err(&auth, &state))?;
     Result::Ok(Ok(page))
 }
 
@@ -119,7 +126,9 @@ async fn create(
 ) -> ApiResult<Created<Property>> {
     let new = input.validate().map_err(ApiError::Validation)?;
     let repo = state.store.org(auth.org).properties();
-    let p = repo.create(&auth.actor(), new, auth.cap(Limit::Properties)).await;
+    let p = repo
+        .create(&auth.actor(), new, auth.cap(Limit::Properties))
+        .await;
     Result::Ok(Created(p.map_err(store_err(&auth, &state))?))
 }
 
@@ -137,7 +146,12 @@ async fn update(
     ApiJson(input): ApiJson<PropertyPatchInput>,
 ) -> ApiResult<Ok<Property>> {
     let patch = input.validate().map_err(ApiError::Validation)?;
-    let p = state.store.org(auth.org).properties().update(&auth.actor(), id, patch).await;
+    let p = state
+        .store
+        .org(auth.org)
+        .properties()
+        .update(&auth.actor(), id, patch)
+        .await;
     Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
 }
 
@@ -167,7 +181,9 @@ async fn restore(
     PathId(id): PathId<PropertyKind>,
 ) -> ApiResult<Ok<Property>> {
     let repo = state.store.org(auth.org).properties();
-    let p = repo.set_archived(&auth.actor(), id, false, auth.cap(Limit::Properties)).await;
+    let p = repo
+        .set_archived(&auth.actor(), id, false, auth.cap(Limit::Properties))
+        .await;
     Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
 }
 
@@ -190,13 +206,21 @@ async fn compare(
 ) -> ApiResult<Ok<Vec<PropertyComparison>>> {
     let invalid = |m: &str| ApiError::Validation(vec![FieldError::new("ids", m)]);
     let raw = q.ids.unwrap_or_default();
-    let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if !(2..=5).contains(&parts.len()) {
-        return Err(invalid("must list between 2 and 5 property IDs, comma-separated"));
+        return Err(invalid(
+            "must list between 2 and 5 property IDs, comma-separated",
+        ));
     }
     let mut ids: Vec<PropertyId> = Vec::with_capacity(parts.len());
     for p in parts {
-        let id: PropertyId = p.parse().map_err(|_| invalid("must contain only property IDs (prop_…)"))?;
+        let id: PropertyId = p
+            .parse()
+            .map_err(|_| invalid("must contain only property IDs (prop_…)"))?;
         if ids.contains(&id) {
             return Err(invalid("must not repeat a property"));
         }

@@ -30,7 +30,9 @@ macro_rules! backend_test {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($app) = $crate::common::TestApp::postgres().await else { return };
+                let Some($app) = $crate::common::TestApp::postgres().await else {
+                    return;
+                };
                 $body
             }
         }
@@ -42,7 +44,8 @@ pub const PASSWORD: &str = "correct-horse-battery";
 
 fn password_hash() -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password(PASSWORD).unwrap()).clone()
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+        .clone()
 }
 
 enum Guard {
@@ -55,7 +58,10 @@ impl Drop for Guard {
         if let Guard::Postgres { admin_url, name } = self {
             let (url, name) = (admin_url.clone(), name.clone());
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
@@ -81,9 +87,14 @@ pub struct TestApp {
 #[derive(Clone, Debug)]
 pub enum Client {
     Anon,
-    Session { cookie: String, csrf: String },
+    Session {
+        cookie: String,
+        csrf: String,
+    },
     /// A session cookie, but state-changing requests omit the CSRF token.
-    SessionNoCsrf { cookie: String },
+    SessionNoCsrf {
+        cookie: String,
+    },
     Key(String),
 }
 
@@ -115,11 +126,18 @@ impl Resp {
     pub fn fields(&self) -> Vec<String> {
         self.body["details"]
             .as_array()
-            .map(|a| a.iter().map(|d| d["field"].as_str().unwrap_or("").to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|d| d["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     }
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -151,7 +169,9 @@ impl TestApp {
         let name = format!("lintel_t_{}", ulid::Ulid::new().to_string().to_lowercase());
         {
             use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+            let mut c = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
             sqlx::Executor::execute(&mut c, format!("CREATE DATABASE \"{name}\"").as_str())
                 .await
                 .expect("create test database");
@@ -162,11 +182,19 @@ impl TestApp {
     }
 
     async fn start(url: &str, config: ApiConfig, guard: Guard, backend: &'static str) -> TestApp {
-        let opts = ConnectOptions { max_connections: 5, ..Default::default() };
+        let opts = ConnectOptions {
+            max_connections: 5,
+            ..Default::default()
+        };
         let store = Store::connect(url, &opts).await.expect("connect");
         store.migrate().await.expect("migrate");
         let state = AppState::new(store, config).await.expect("state");
-        TestApp { router: lintel_api::router(state.clone()), state, backend, _guard: guard }
+        TestApp {
+            router: lintel_api::router(state.clone()),
+            state,
+            backend,
+            _guard: guard,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -174,7 +202,13 @@ impl TestApp {
     }
 
     /// Sends a request with a raw body.
-    pub async fn raw(&self, method: Method, path: &str, client: &Client, body: Option<Vec<u8>>) -> Resp {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        body: Option<Vec<u8>>,
+    ) -> Resp {
         let mut b = Request::builder().method(method.clone()).uri(path);
         match client {
             Client::Anon => {}
@@ -190,27 +224,46 @@ impl TestApp {
         if body.is_some() {
             b = b.header(header::CONTENT_TYPE, "application/json");
         }
-        let req = b.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let req = b
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, client: &Client) -> Resp {
         self.raw(Method::GET, path, client, None).await
     }
     pub async fn post(&self, path: &str, client: &Client, body: Value) -> Resp {
-        self.raw(Method::POST, path, client, Some(body.to_string().into_bytes())).await
+        self.raw(
+            Method::POST,
+            path,
+            client,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
     pub async fn post_empty(&self, path: &str, client: &Client) -> Resp {
         self.raw(Method::POST, path, client, None).await
     }
     pub async fn patch(&self, path: &str, client: &Client, body: Value) -> Resp {
-        self.raw(Method::PATCH, path, client, Some(body.to_string().into_bytes())).await
+        self.raw(
+            Method::PATCH,
+            path,
+            client,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
     pub async fn delete(&self, path: &str, client: &Client) -> Resp {
         self.raw(Method::DELETE, path, client, None).await
@@ -224,9 +277,18 @@ impl TestApp {
             name: "Test Admin".into(),
             password_hash: password_hash(),
         };
-        let (org, user) = self.store().orgs().create_with_admin("Test Org", plan, admin, None).await.unwrap();
+        let (org, user) = self
+            .store()
+            .orgs()
+            .create_with_admin("Test Org", plan, admin, None)
+            .await
+            .unwrap();
         let client = self.session_for(org.id, user.id).await;
-        TestOrg { id: org.id, admin: client, admin_id: user.id }
+        TestOrg {
+            id: org.id,
+            admin: client,
+            admin_id: user.id,
+        }
     }
 
     /// A member of `org` with `role`, signed in by session.
@@ -237,7 +299,13 @@ impl TestApp {
             name: format!("Test {role}"),
             password_hash: password_hash(),
         };
-        let user = self.store().org(org.id).members().add(&Actor::system(), rec, role, None).await.unwrap();
+        let user = self
+            .store()
+            .org(org.id)
+            .members()
+            .add(&Actor::system(), rec, role, None)
+            .await
+            .unwrap();
         self.session_for(org.id, user.id).await
     }
 
@@ -254,14 +322,23 @@ impl TestApp {
             expires_at: Timestamp(Timestamp::now().0 + 3_600_000),
         };
         self.store().org(org).sessions().create(new).await.unwrap();
-        Client::Session { cookie: token, csrf }
+        Client::Session {
+            cookie: token,
+            csrf,
+        }
     }
 
     /// An API key of `org` with `role` (keys work only on the BUSINESS plan).
     pub async fn key(&self, org: &TestOrg, role: Role) -> Client {
-        let (_, secret) = lintel_api::auth::issue_api_key(self.store(), &Actor::system(), org.id, "test".into(), role)
-            .await
-            .unwrap();
+        let (_, secret) = lintel_api::auth::issue_api_key(
+            self.store(),
+            &Actor::system(),
+            org.id,
+            "test".into(),
+            role,
+        )
+        .await
+        .unwrap();
         Client::Key(secret)
     }
 }
@@ -294,7 +371,9 @@ pub fn property_body(name: &str) -> Value {
 
 /// Creates a property and returns its ID.
 pub async fn create_property(app: &TestApp, client: &Client, name: &str) -> String {
-    let r = app.post("/api/properties", client, property_body(name)).await;
+    let r = app
+        .post("/api/properties", client, property_body(name))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.data()["id"].as_str().unwrap().to_string()
 }

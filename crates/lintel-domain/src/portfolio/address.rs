@@ -48,15 +48,20 @@ impl AddressInput {
             .and_then(|s| v.text(&f("city"), s, 1, 120));
         let region = v.opt_text(&f("region"), self.region.as_deref(), 120);
         let postal_code = v.opt_text(&f("postalCode"), self.postal_code.as_deref(), 20);
-        let country = v.required(&f("country"), self.country.as_deref()).and_then(|c| {
-            let c = c.trim().to_ascii_uppercase();
-            if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
-                Some(c)
-            } else {
-                v.error(&f("country"), "must be a two-letter ISO 3166-1 country code such as US or GB");
-                None
-            }
-        });
+        let country = v
+            .required(&f("country"), self.country.as_deref())
+            .and_then(|c| {
+                let c = c.trim().to_ascii_uppercase();
+                if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+                    Some(c)
+                } else {
+                    v.error(
+                        &f("country"),
+                        "must be a two-letter ISO 3166-1 country code such as US or GB",
+                    );
+                    None
+                }
+            });
         Some(Address {
             line1: line1?,
             line2,

@@ -131,10 +131,19 @@ impl PropertyPatchInput {
     pub fn validate(self) -> Result<PropertyPatch, Vec<FieldError>> {
         let mut v = Validator::new();
         let mut p = PropertyPatch {
-            name: self.name.as_deref().and_then(|n| v.text("name", n, 1, PROPERTY_NAME_MAX)),
+            name: self
+                .name
+                .as_deref()
+                .and_then(|n| v.text("name", n, 1, PROPERTY_NAME_MAX)),
             kind: self.kind.as_deref().and_then(|k| v.parse_enum("type", k)),
-            status: self.status.as_deref().and_then(|s| v.parse_enum("status", s)),
-            address: self.address.as_ref().and_then(|a| a.validate(&mut v, "address")),
+            status: self
+                .status
+                .as_deref()
+                .and_then(|s| v.parse_enum("status", s)),
+            address: self
+                .address
+                .as_ref()
+                .and_then(|a| a.validate(&mut v, "address")),
             ..Default::default()
         };
         p.description = self
@@ -290,7 +299,10 @@ mod tests {
     fn create_requires_and_checks_fields() {
         let errs = PropertyInput {
             kind: Some("castle".into()),
-            address: Some(AddressInput { country: Some("Canada".into()), ..Default::default() }),
+            address: Some(AddressInput {
+                country: Some("Canada".into()),
+                ..Default::default()
+            }),
             building_id: Some("unit_x".into()),
             ..Default::default()
         }
@@ -299,7 +311,14 @@ mod tests {
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["name", "type", "address.line1", "address.city", "address.country", "buildingId"]
+            [
+                "name",
+                "type",
+                "address.line1",
+                "address.city",
+                "address.country",
+                "buildingId"
+            ]
         );
     }
 

@@ -73,7 +73,16 @@ impl ApiKeyRepo<'_> {
         tx.exec(
             &Query::insert()
                 .into_table(K::Table)
-                .columns([K::Id, K::OrgId, K::Name, K::Role, K::Prefix, K::SecretHash, K::CreatedBy, K::CreatedAt])
+                .columns([
+                    K::Id,
+                    K::OrgId,
+                    K::Name,
+                    K::Role,
+                    K::Prefix,
+                    K::SecretHash,
+                    K::CreatedBy,
+                    K::CreatedAt,
+                ])
                 .values_panic([
                     new.id.to_string().into(),
                     self.org.to_string().into(),
@@ -88,7 +97,11 @@ impl ApiKeyRepo<'_> {
         )
         .await?;
         let key = tx
-            .one::<KeyRow>(&select(self.org).and_where(Expr::col(K::Id).eq(new.id.to_string())).to_owned())
+            .one::<KeyRow>(
+                &select(self.org)
+                    .and_where(Expr::col(K::Id).eq(new.id.to_string()))
+                    .to_owned(),
+            )
             .await?
             .into_key()?;
         let change = Change::<(), _> {
@@ -116,16 +129,27 @@ impl ApiKeyRepo<'_> {
             .await?;
         let rows: Vec<KeyRow> = self
             .db
-            .all(&select(self.org).order_by(K::Id, Order::Desc).limit(page.limit()).offset(page.offset()).to_owned())
+            .all(
+                &select(self.org)
+                    .order_by(K::Id, Order::Desc)
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .to_owned(),
+            )
             .await?;
-        let items = rows.into_iter().map(KeyRow::into_key).collect::<Result<_>>()?;
+        let items = rows
+            .into_iter()
+            .map(KeyRow::into_key)
+            .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
     }
 
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey> {
         let mut tx = self.db.begin().await?;
-        let by_id = select(self.org).and_where(Expr::col(K::Id).eq(id.to_string())).to_owned();
+        let by_id = select(self.org)
+            .and_where(Expr::col(K::Id).eq(id.to_string()))
+            .to_owned();
         let before = tx.one::<KeyRow>(&by_id).await?.into_key()?;
         if before.revoked_at.is_some() {
             tx.commit().await?;

@@ -84,7 +84,15 @@ impl Credentials<'_> {
             .db
             .one(
                 &Query::select()
-                    .columns([Us::Id, Us::OrgId, Us::Email, Us::Name, Us::Role, Us::CreatedAt, Us::UpdatedAt])
+                    .columns([
+                        Us::Id,
+                        Us::OrgId,
+                        Us::Email,
+                        Us::Name,
+                        Us::Role,
+                        Us::CreatedAt,
+                        Us::UpdatedAt,
+                    ])
                     .from(Us::Table)
                     .and_where(Expr::col(Us::Email).eq(email))
                     .to_owned(),
@@ -101,13 +109,23 @@ impl Credentials<'_> {
             .db
             .opt(
                 &Query::select()
-                    .columns([(S::Table, S::Id), (S::Table, S::UserId), (S::Table, S::OrgId)])
+                    .columns([
+                        (S::Table, S::Id),
+                        (S::Table, S::UserId),
+                        (S::Table, S::OrgId),
+                    ])
                     .column((Us::Table, Us::Role))
                     .column((O::Table, O::Plan))
                     .columns([(S::Table, S::CsrfHash), (S::Table, S::ExpiresAt)])
                     .from(S::Table)
-                    .inner_join(Us::Table, Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)))
-                    .left_join(O::Table, Expr::col((O::Table, O::Id)).equals((S::Table, S::OrgId)))
+                    .inner_join(
+                        Us::Table,
+                        Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)),
+                    )
+                    .left_join(
+                        O::Table,
+                        Expr::col((O::Table, O::Id)).equals((S::Table, S::OrgId)),
+                    )
                     .and_where(Expr::col((S::Table, S::TokenHash)).eq(token_hash))
                     .to_owned(),
             )
@@ -129,7 +147,12 @@ impl Credentials<'_> {
     /// Ends the session whose token hashes to `token_hash` (sign-out); unknown tokens are fine.
     pub async fn end_session(&self, token_hash: &str) -> Result<()> {
         self.db
-            .exec(&Query::delete().from_table(S::Table).and_where(Expr::col(S::TokenHash).eq(token_hash)).to_owned())
+            .exec(
+                &Query::delete()
+                    .from_table(S::Table)
+                    .and_where(Expr::col(S::TokenHash).eq(token_hash))
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }
@@ -143,7 +166,10 @@ impl Credentials<'_> {
                     .column((O::Table, O::Plan))
                     .column((K::Table, K::RevokedAt))
                     .from(K::Table)
-                    .left_join(O::Table, Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)))
+                    .left_join(
+                        O::Table,
+                        Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)),
+                    )
                     .and_where(Expr::col((K::Table, K::SecretHash)).eq(secret_hash))
                     .to_owned(),
             )

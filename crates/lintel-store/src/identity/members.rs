@@ -43,7 +43,15 @@ impl UserRow {
 
 pub(crate) fn select_users(org: OrgId) -> SelectStatement {
     Query::select()
-        .columns([Us::Id, Us::OrgId, Us::Email, Us::Name, Us::Role, Us::CreatedAt, Us::UpdatedAt])
+        .columns([
+            Us::Id,
+            Us::OrgId,
+            Us::Email,
+            Us::Name,
+            Us::Role,
+            Us::CreatedAt,
+            Us::UpdatedAt,
+        ])
         .from(Us::Table)
         .and_where(Expr::col(Us::OrgId).eq(org.to_string()))
         .to_owned()
@@ -87,9 +95,13 @@ pub(crate) async fn insert_user(
         StoreError::Conflict(_) => StoreError::Conflict("email".into()),
         other => other,
     })?;
-    tx.one::<UserRow>(&select_users(org).and_where(Expr::col(Us::Id).eq(id.to_string())).to_owned())
-        .await?
-        .into_user()
+    tx.one::<UserRow>(
+        &select_users(org)
+            .and_where(Expr::col(Us::Id).eq(id.to_string()))
+            .to_owned(),
+    )
+    .await?
+    .into_user()
 }
 
 /// The members (users) of one organisation.
@@ -101,7 +113,11 @@ pub struct MemberRepo<'a> {
 impl MemberRepo<'_> {
     pub async fn get(&self, id: UserId) -> Result<User> {
         self.db
-            .one::<UserRow>(&select_users(self.org).and_where(Expr::col(Us::Id).eq(id.to_string())).to_owned())
+            .one::<UserRow>(
+                &select_users(self.org)
+                    .and_where(Expr::col(Us::Id).eq(id.to_string()))
+                    .to_owned(),
+            )
             .await?
             .into_user()
     }
@@ -127,12 +143,21 @@ impl MemberRepo<'_> {
                     .to_owned(),
             )
             .await?;
-        let items = rows.into_iter().map(UserRow::into_user).collect::<Result<_>>()?;
+        let items = rows
+            .into_iter()
+            .map(UserRow::into_user)
+            .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
     }
 
     /// Adds a member; `limit` is the plan's cap on members. A taken email is a Conflict.
-    pub async fn add(&self, actor: &Actor, new: NewUserRecord, role: Role, limit: Option<u64>) -> Result<User> {
+    pub async fn add(
+        &self,
+        actor: &Actor,
+        new: NewUserRecord,
+        role: Role,
+        limit: Option<u64>,
+    ) -> Result<User> {
         let mut tx = self.db.begin().await?;
         if let Some(max) = limit {
             lock_org(&mut tx, self.org).await?;
@@ -165,7 +190,9 @@ impl MemberRepo<'_> {
     /// Changes a member's role. Refuses to leave the organisation without an admin.
     pub async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
         let mut tx = self.db.begin().await?;
-        let by_id = select_users(self.org).and_where(Expr::col(Us::Id).eq(id.to_string())).to_owned();
+        let by_id = select_users(self.org)
+            .and_where(Expr::col(Us::Id).eq(id.to_string()))
+            .to_owned();
         let before = tx.one::<UserRow>(&by_id).await?.into_user()?;
         if before.role == Role::Admin && role != Role::Admin {
             self.ensure_other_admin(&mut tx, id).await?;
@@ -173,7 +200,10 @@ impl MemberRepo<'_> {
         tx.exec(
             &Query::update()
                 .table(Us::Table)
-                .values([(Us::Role, role.as_str().into()), (Us::UpdatedAt, Timestamp::now().0.into())])
+                .values([
+                    (Us::Role, role.as_str().into()),
+                    (Us::UpdatedAt, Timestamp::now().0.into()),
+                ])
                 .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
                 .and_where(Expr::col(Us::Id).eq(id.to_string()))
                 .to_owned(),
@@ -196,7 +226,11 @@ impl MemberRepo<'_> {
     pub async fn remove(&self, actor: &Actor, id: UserId) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let before = tx
-            .one::<UserRow>(&select_users(self.org).and_where(Expr::col(Us::Id).eq(id.to_string())).to_owned())
+            .one::<UserRow>(
+                &select_users(self.org)
+                    .and_where(Expr::col(Us::Id).eq(id.to_string()))
+                    .to_owned(),
+            )
             .await?
             .into_user()?;
         if before.role == Role::Admin {

@@ -50,7 +50,14 @@ impl Orgs<'_> {
         tx.exec(
             &Query::insert()
                 .into_table(O::Table)
-                .columns([O::Id, O::Name, O::Plan, O::DemoSlug, O::CreatedAt, O::UpdatedAt])
+                .columns([
+                    O::Id,
+                    O::Name,
+                    O::Plan,
+                    O::DemoSlug,
+                    O::CreatedAt,
+                    O::UpdatedAt,
+                ])
                 .values_panic([
                     org.to_string().into(),
                     name.into(),
@@ -134,7 +141,10 @@ impl Orgs<'_> {
         tx.exec(
             &Query::update()
                 .table(O::Table)
-                .values([(O::Plan, plan.as_str().into()), (O::UpdatedAt, Timestamp::now().0.into())])
+                .values([
+                    (O::Plan, plan.as_str().into()),
+                    (O::UpdatedAt, Timestamp::now().0.into()),
+                ])
                 .and_where(Expr::col(O::Id).eq(id.to_string()))
                 .to_owned(),
         )

@@ -73,12 +73,23 @@ impl SessionRepo<'_> {
     }
 
     /// The user's unexpired sessions, newest first; `current` marks the caller's own.
-    pub async fn list_for(&self, user: UserId, current: Option<SessionId>) -> Result<Vec<SessionInfo>> {
+    pub async fn list_for(
+        &self,
+        user: UserId,
+        current: Option<SessionId>,
+    ) -> Result<Vec<SessionInfo>> {
         let rows: Vec<SessionRow> = self
             .db
             .all(
                 &Query::select()
-                    .columns([S::Id, S::UserAgent, S::Ip, S::CreatedAt, S::LastSeenAt, S::ExpiresAt])
+                    .columns([
+                        S::Id,
+                        S::UserAgent,
+                        S::Ip,
+                        S::CreatedAt,
+                        S::LastSeenAt,
+                        S::ExpiresAt,
+                    ])
                     .from(S::Table)
                     .and_where(Expr::col(S::OrgId).eq(self.org.to_string()))
                     .and_where(Expr::col(S::UserId).eq(user.to_string()))
