@@ -3,6 +3,9 @@
 //! kind of caller.
 #![allow(dead_code)]
 
+pub mod auth;
+pub mod units;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
