@@ -484,3 +484,31 @@ backend_test!(pagination_bounds, |app| {
     let long = format!("/api/buildings?q={}", "x".repeat(201));
     assert_eq!(app.get(&long, &org.admin).await.fields(), ["q"]);
 });
+
+backend_test!(search_is_case_insensitive_beyond_ascii, |app| {
+    let org = app.org(Plan::Pro).await;
+    let id = create_building(&app, &org.admin, "ÉCOLE Tower").await;
+    create_building(&app, &org.admin, "Harbour Court").await;
+    let r = app.get("/api/buildings?q=%C3%A9cole", &org.admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.data()["total"], 1, "{}", r.text);
+    assert_eq!(r.data()["items"][0]["id"], id);
+    let renamed = app
+        .patch(
+            &format!("/api/buildings/{id}"),
+            &org.admin,
+            json!({"name": "Ölfabrik"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/buildings?q=%C3%B6LF", &org.admin)
+            .await
+            .data()["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/buildings?q=ecole", &org.admin).await.data()["total"],
+        0
+    );
+});

@@ -83,6 +83,7 @@ CREATE TABLE buildings (
     number_of_units  BIGINT,
     description      TEXT,
     amenities_json   TEXT NOT NULL,
+    search_name      TEXT NOT NULL,
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT NOT NULL
 );

@@ -2,9 +2,7 @@
 
 use lintel_domain::portfolio::{Address, Amenity, Building, BuildingPatch, NewBuilding};
 use lintel_domain::{Actor, BuildingId, OrgId, Page, PageRequest, Timestamp};
-use sea_query::{
-    Alias, Cond, Expr, Func, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
-};
+use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement};
 
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
@@ -170,8 +168,8 @@ impl BuildingRepo<'_> {
     pub async fn list(&self, f: &BuildingFilter, page: PageRequest) -> Result<Page<Building>> {
         let mut cond = Cond::all().add(Expr::col((B::Table, B::OrgId)).eq(self.org.to_string()));
         if let Some(q) = f.q.as_deref() {
-            let name = Func::lower(Expr::col((B::Table, B::Name)));
-            cond = cond.add(Expr::expr(name).like(like_contains(q)));
+            // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
+            cond = cond.add(Expr::col((B::Table, B::SearchName)).like(like_contains(q)));
         }
         let total: Count = self
             .db
@@ -202,11 +200,12 @@ impl BuildingRepo<'_> {
         let mut tx = self.db.begin().await?;
         let id = BuildingId::new();
         let now = Timestamp::now().0;
-        let mut cols = vec![B::Id, B::OrgId, B::Name];
+        let mut cols = vec![B::Id, B::OrgId, B::Name, B::SearchName];
         let mut vals: Vec<SimpleExpr> = vec![
             id.to_string().into(),
             self.org.to_string().into(),
             new.name.clone().into(),
+            new.name.to_lowercase().into(),
         ];
         for (c, v) in address_values(new.address.as_ref()) {
             cols.push(c);
@@ -258,7 +257,10 @@ impl BuildingRepo<'_> {
         let before = get_in(&mut tx, self.org, id).await?;
         let mut after = before.clone();
         patch.apply(&mut after);
-        let mut values: Vec<(B, SimpleExpr)> = vec![(B::Name, after.name.clone().into())];
+        let mut values: Vec<(B, SimpleExpr)> = vec![
+            (B::Name, after.name.clone().into()),
+            (B::SearchName, after.name.to_lowercase().into()),
+        ];
         values.extend(
             address_values(after.address.as_ref())
                 .into_iter()

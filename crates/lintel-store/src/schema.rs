@@ -87,6 +87,7 @@ pub enum Buildings {
     NumberOfUnits,
     Description,
     AmenitiesJson,
+    SearchName,
     CreatedAt,
     UpdatedAt,
 }
