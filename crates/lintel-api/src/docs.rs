@@ -66,6 +66,46 @@ const ERROR_RESPONSES: [(&str, &str); 7] = [
     ("InternalError", "INTERNAL_ERROR: opaque; quote the requestId when reporting it"),
 ];
 
+/// Puts each object's `x-…` extensions in name order. utoipa keeps an operation's extensions
+/// in a `HashMap`, so two of them (`x-required-role`, `x-required-plan`) would come out in a
+/// different order on each run and the committed document would never match. Extensions are
+/// single-line scalars in pretty JSON; a run of such sibling lines is sorted, its commas kept.
+pub fn sort_extensions(pretty: &str) -> String {
+    fn is_ext(line: &str) -> Option<&str> {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        let scalar = !t.ends_with('{') && !t.ends_with('[') && !t.ends_with("{},");
+        (t.starts_with("\"x-") && t.contains("\": ") && scalar).then_some(indent)
+    }
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(indent) = is_ext(lines[i]) else {
+            out.push(lines[i].to_string());
+            i += 1;
+            continue;
+        };
+        let mut end = i;
+        while end < lines.len() && is_ext(lines[end]) == Some(indent) {
+            end += 1;
+        }
+        let last_comma = lines[end - 1].ends_with(',');
+        let mut run: Vec<&str> = lines[i..end]
+            .iter()
+            .map(|l| l.strip_suffix(',').unwrap_or(l))
+            .collect();
+        run.sort_unstable();
+        let n = run.len();
+        for (k, l) in run.into_iter().enumerate() {
+            let comma = if k + 1 < n || last_comma { "," } else { "" };
+            out.push(format!("{l}{comma}"));
+        }
+        i = end;
+    }
+    out.join("\n")
+}
+
 /// Completes the generated document: info, server, security schemes and shared responses.
 /// Deterministic: the same routes always give byte-identical JSON.
 pub fn finish(mut api: OpenApi) -> OpenApi {
@@ -355,6 +395,24 @@ mod tests {
                 assert!(doc["paths"]["/api/health"].is_object());
             }
         }
+    }
+
+    #[test]
+    fn the_whole_document_is_deterministic() {
+        // Each generation builds new hash maps with new seeds: any order that depends on them
+        // shows up as a difference within a few runs.
+        let first = crate::openapi_json();
+        for _ in 0..20 {
+            assert!(
+                crate::openapi_json() == first,
+                "openapi_json() differs between runs"
+            );
+        }
+        let sorted = sort_extensions("{\n  \"b\": 1,\n  \"x-z\": true,\n  \"x-a\": \"y\"\n}");
+        assert_eq!(
+            sorted,
+            "{\n  \"b\": 1,\n  \"x-a\": \"y\",\n  \"x-z\": true\n}"
+        );
     }
 
     #[test]

@@ -77,16 +77,18 @@ impl utoipa::IntoResponses for WriteErrors {
     }
 }
 
-/// Makes sure `ErrorBody` is in the document's components (responses refer to it by name).
+/// Makes sure `ErrorBody` is in the document's components (responses refer to it by name), and
+/// the enums that only query parameters name (`value_type = …` in `IntoParams` refers to them
+/// without registering them, which left dangling `$ref`s).
 pub fn register_schemas(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::ToSchema;
+    use lintel_domain::portfolio::{Availability, PropertySort};
+    use utoipa::{PartialSchema, ToSchema};
     let components = api.components.get_or_insert_with(Default::default);
     let mut schemas = Vec::new();
     ErrorBody::schemas(&mut schemas);
-    schemas.push((
-        "ErrorBody".to_string(),
-        <ErrorBody as utoipa::PartialSchema>::schema(),
-    ));
+    schemas.push(("ErrorBody".to_string(), ErrorBody::schema()));
+    schemas.push(("Availability".to_string(), Availability::schema()));
+    schemas.push(("PropertySort".to_string(), PropertySort::schema()));
     for (name, schema) in schemas {
         components.schemas.entry(name).or_insert(schema);
     }

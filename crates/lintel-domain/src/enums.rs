@@ -2,12 +2,16 @@
 
 /// Declares a closed enum whose wire and storage form is a fixed lowercase string.
 ///
+/// The strings are taken as `tt`, not `literal`: a `literal` fragment reaches derive macros
+/// wrapped in an invisible group, which utoipa's `serde(rename)` parser skips, so the OpenAPI
+/// document listed the Rust variant names (`PropertyManager`) instead of the wire values.
+///
 /// The generated type serialises to and from those strings, parses with [`std::str::FromStr`]
 /// (the error lists every allowed value, ready for a field-level 422), and documents itself in
 /// OpenAPI as a string enum.
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {

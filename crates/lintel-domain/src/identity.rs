@@ -185,7 +185,9 @@ pub struct LoginInput {
 }
 
 impl LoginInput {
-    /// Only presence and size are checked: a login never says which part was wrong.
+    /// Only presence, size and storability are checked: a login never says which part was
+    /// wrong. An email with a NUL character can match no account, and PostgreSQL cannot even
+    /// compare it (a NUL in a text parameter is an error), so it is a 422 here.
     pub fn validate(self) -> Result<(String, String), Vec<FieldError>> {
         let mut v = Validator::new();
         let email = v.required("email", self.email);
@@ -201,6 +203,8 @@ impl LoginInput {
         }
         if email.as_ref().is_some_and(|e| e.len() > 254) {
             v.error("email", "must be at most 254 characters");
+        } else if email.as_ref().is_some_and(|e| e.contains('\0')) {
+            v.error("email", "must not contain NUL characters");
         }
         v.finish(|| {
             (
@@ -301,6 +305,17 @@ pub struct User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_emails_with_nul_are_invalid() {
+        let input = LoginInput {
+            email: Some("a\0@example.com".into()),
+            password: Some("correct-horse-battery".into()),
+        };
+        let errors = input.validate().unwrap_err();
+        assert_eq!(errors[0].field, "email");
+        assert!(errors[0].message.contains("NUL"));
+    }
 
     #[test]
     fn emails() {

@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     // The OpenAPI document needs neither configuration nor a database (CI runs it bare).
     if let Command::Openapi = cli.command {
-        println!("{}", lintel_api::openapi_json());
+        print!("{}", lintel_api::openapi_json());
         return Ok(());
     }
 

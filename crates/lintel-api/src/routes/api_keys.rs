@@ -44,7 +44,8 @@ pub struct ListQuery {
 
 /// Creates an API key with a role. The answer carries the secret, shown this once.
 /// Admin only; BUSINESS plan (else 403 PLAN_UPGRADE_REQUIRED).
-#[utoipa::path(post, path = "/api/api-keys", tag = "API keys", request_body = NewApiKeyInput,
+#[utoipa::path(post, path = "/api/api-keys", tag = "API keys",
+    extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))), request_body = NewApiKeyInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<CreatedApiKey>), WriteErrors))]
 async fn create(
@@ -62,7 +63,8 @@ async fn create(
 
 /// Lists the organisation's API keys (revoked ones included), newest first. Never shows a
 /// secret. Admin only; BUSINESS plan.
-#[utoipa::path(get, path = "/api/api-keys", tag = "API keys", params(ListQuery),
+#[utoipa::path(get, path = "/api/api-keys", tag = "API keys",
+    extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))), params(ListQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<ApiKey>>), ReadErrors))]
 async fn list(
@@ -84,6 +86,7 @@ async fn list(
 /// Revokes an API key: it answers 401 from then on. Answers 200 with the revoked key;
 /// revoking twice keeps the first revocation time. Admin only; BUSINESS plan.
 #[utoipa::path(delete, path = "/api/api-keys/{id}", tag = "API keys",
+    extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))),
     params(("id" = lintel_domain::ApiKeyId, Path, description = "API key ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<ApiKey>, description = "The revoked key"), WriteErrors))]

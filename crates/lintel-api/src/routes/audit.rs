@@ -54,7 +54,8 @@ fn filter_value(errors: &mut Vec<FieldError>, field: &str, raw: Option<String>) 
 }
 
 /// The organisation's audit trail, newest first, 25 entries a page. Admin only.
-#[utoipa::path(get, path = "/api/audit-log", tag = "Audit log", params(AuditQuery),
+#[utoipa::path(get, path = "/api/audit-log", tag = "Audit log",
+    extensions(("x-required-role" = json!("admin"))), params(AuditQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<AuditEntry>>), ReadErrors))]
 async fn list(

@@ -189,7 +189,8 @@ fn with_cookie(status: StatusCode, started: Started) -> Response {
 
 /// Creates an organisation on the FREE plan with the caller as its admin, and signs them in
 /// (the same cookie and body as login). No authentication.
-#[utoipa::path(post, path = "/api/auth/register", tag = "Auth", request_body = RegisterInput,
+#[utoipa::path(post, path = "/api/auth/register", tag = "Auth",
+    extensions(("x-public" = json!(true))), request_body = RegisterInput,
     responses(
         (status = 201, body = Envelope<SignedIn>, description = "Registered and signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
@@ -223,7 +224,8 @@ async fn register(
 
 /// Signs in with email and password: sets the session cookie and returns the CSRF token.
 /// A wrong password and an unknown email answer the same 401. No authentication.
-#[utoipa::path(post, path = "/api/auth/login", tag = "Auth", request_body = LoginInput,
+#[utoipa::path(post, path = "/api/auth/login", tag = "Auth",
+    extensions(("x-public" = json!(true))), request_body = LoginInput,
     responses(
         (status = 200, body = Envelope<SignedIn>, description = "Signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
@@ -246,6 +248,7 @@ async fn login(
 /// The current caller. Session callers get their user and session; API-key callers get their
 /// organisation and role with `user` and `sessionId` null.
 #[utoipa::path(get, path = "/api/auth/session", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))),
     security(("sessionCookie" = []), ("bearerAuth" = [])),
     responses((status = 200, body = Envelope<CurrentSession>), ReadErrors))]
 async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<CurrentSession>> {
@@ -274,6 +277,7 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<Curr
 /// Signs out: ends the session named by the cookie (if any), clears the cookie and always
 /// redirects (302) to `/login`. Accepts GET or POST; needs no CSRF token.
 #[utoipa::path(method(get, post), path = "/api/auth/signout", tag = "Auth",
+    extensions(("x-public" = json!(true))),
     responses((status = 302, description = "Redirect to /login; the session cookie is cleared",
         headers(("Location" = String), ("Set-Cookie" = String)))))]
 async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
@@ -294,7 +298,8 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 
 /// The signed-in user's unexpired sessions, newest first; `current` marks this one.
 /// Sessions belong to users: API keys get 403 NOT_APPLICABLE.
-#[utoipa::path(get, path = "/api/auth/sessions", tag = "Auth", security(("sessionCookie" = [])),
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Vec<SessionInfo>>), ReadErrors))]
 async fn list_sessions(
     auth: Auth,
@@ -310,7 +315,8 @@ async fn list_sessions(
 
 /// Ends one of the user's own sessions (204). Another user's session is 404. Ending the
 /// current session also clears its cookie.
-#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "Auth", security(("sessionCookie" = [])),
+#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     params(("id" = SessionId, Path, description = "Session ID")),
     responses((status = 204, description = "Session ended"), WriteErrors))]
 async fn revoke_session(
@@ -342,7 +348,8 @@ pub struct CallbackQuery {
 /// OAuth / email-verification callback. Lintel has no external identity provider yet, so no
 /// code can be exchanged: without `code` it redirects (302) to `/login?error=missing_code`,
 /// with one to `/login?error=invalid_code`. No authentication.
-#[utoipa::path(get, path = "/api/auth/callback", tag = "Auth", params(CallbackQuery),
+#[utoipa::path(get, path = "/api/auth/callback", tag = "Auth",
+    extensions(("x-public" = json!(true))), params(CallbackQuery),
     responses((status = 302, description = "Redirect to the sign-in page with an error indicator",
         headers(("Location" = String)))))]
 async fn callback(RawQuery(raw): RawQuery) -> Response {

@@ -44,7 +44,8 @@ pub struct ListQuery {
 }
 
 /// Lists the organisation's buildings by name. Requires property_manager or higher.
-#[utoipa::path(get, path = "/api/buildings", tag = "Buildings", params(ListQuery),
+#[utoipa::path(get, path = "/api/buildings", tag = "Buildings",
+    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<Building>>), ReadErrors))]
 async fn list(
@@ -84,6 +85,7 @@ async fn list(
 
 /// Retrieves one building. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/buildings/{id}", tag = "Buildings",
+    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = BuildingId, Path, description = "Building ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Building>), ReadErrors))]
@@ -98,7 +100,8 @@ async fn get(
 
 /// Creates a building; names are unique within the organisation (409 otherwise).
 /// Requires landlord or higher.
-#[utoipa::path(post, path = "/api/buildings", tag = "Buildings", request_body = BuildingInput,
+#[utoipa::path(post, path = "/api/buildings", tag = "Buildings",
+    extensions(("x-required-role" = json!("landlord"))), request_body = BuildingInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<Building>), WriteErrors))]
 async fn create(
@@ -119,6 +122,7 @@ async fn create(
 /// Changes a building: only the fields sent change; `null` clears an optional field and
 /// `amenities` replaces the whole list. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/buildings/{id}", tag = "Buildings",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = BuildingId, Path, description = "Building ID")),
     request_body = BuildingPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),

@@ -17,6 +17,7 @@ pub struct Health {
 
 /// Liveness: 200 while the process runs. No authentication.
 #[utoipa::path(get, path = "/api/health", tag = "System",
+    extensions(("x-public" = json!(true))),
     responses((status = 200, description = "The server is running", body = crate::envelope::Envelope<Health>)))]
 async fn health() -> Ok<Health> {
     Ok(Health { status: "ok" })
@@ -24,6 +25,7 @@ async fn health() -> Ok<Health> {
 
 /// Readiness: 200 only when the database answers, else 503. No authentication.
 #[utoipa::path(get, path = "/api/ready", tag = "System",
+    extensions(("x-public" = json!(true))),
     responses(
         (status = 200, description = "Ready to serve", body = crate::envelope::Envelope<Health>),
         (status = 503, description = "The database does not answer", body = crate::error::ErrorBody),

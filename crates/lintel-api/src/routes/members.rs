@@ -64,7 +64,8 @@ pub struct ListQuery {
 }
 
 /// Lists the organisation's members, oldest first. Requires property_manager or higher.
-#[utoipa::path(get, path = "/api/members", tag = "Members", params(ListQuery),
+#[utoipa::path(get, path = "/api/members", tag = "Members",
+    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<User>>), ReadErrors))]
 async fn list(
@@ -84,6 +85,7 @@ async fn list(
 
 /// Retrieves one member. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/members/{id}", tag = "Members",
+    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = UserId, Path, description = "User ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<User>), ReadErrors))]
@@ -98,7 +100,8 @@ async fn get(
 
 /// Adds a user to the organisation with a role and an initial password. Admin only; counts
 /// against the plan's member limit (403 PLAN_LIMIT_EXCEEDED); a taken email is 409 EMAIL_TAKEN.
-#[utoipa::path(post, path = "/api/members", tag = "Members", request_body = NewMemberInput,
+#[utoipa::path(post, path = "/api/members", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))), request_body = NewMemberInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<User>), WriteErrors))]
 async fn add(
@@ -123,6 +126,7 @@ async fn add(
 /// Changes a member's role; takes effect on their next request. The organisation must keep
 /// at least one admin (422 on `role`). Admin only.
 #[utoipa::path(patch, path = "/api/members/{id}", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),
     request_body = MemberPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -146,6 +150,7 @@ async fn update(
 /// Removes a member and ends their sessions (204). The last admin cannot be removed (422 on
 /// `role`); an admin may remove themselves while another admin remains. Admin only.
 #[utoipa::path(delete, path = "/api/members/{id}", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 204, description = "Member removed"), WriteErrors))]

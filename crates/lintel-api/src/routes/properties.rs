@@ -55,7 +55,8 @@ pub struct ListQuery {
 }
 
 /// Lists the organisation's properties. Requires property_manager or higher.
-#[utoipa::path(get, path = "/api/properties", tag = "Properties", params(ListQuery),
+#[utoipa::path(get, path = "/api/properties", tag = "Properties",
+    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<Property>>), ReadErrors))]
 async fn list(
@@ -103,6 +104,7 @@ async fn list(
 
 /// Retrieves one property. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/properties/{id}", tag = "Properties",
+    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), ReadErrors))]
@@ -116,7 +118,8 @@ async fn get(
 }
 
 /// Creates a property. Requires landlord or higher; counts against the plan's property limit.
-#[utoipa::path(post, path = "/api/properties", tag = "Properties", request_body = PropertyInput,
+#[utoipa::path(post, path = "/api/properties", tag = "Properties",
+    extensions(("x-required-role" = json!("landlord"))), request_body = PropertyInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<Property>), WriteErrors))]
 async fn create(
@@ -135,6 +138,7 @@ async fn create(
 /// Changes a property: only the fields sent change; `null` clears an optional field.
 /// Archived properties are read-only (409) until restored.
 #[utoipa::path(patch, path = "/api/properties/{id}", tag = "Properties",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = PropertyPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -157,6 +161,7 @@ async fn update(
 
 /// Archives a property: it leaves the default list and becomes read-only. Idempotent.
 #[utoipa::path(post, path = "/api/properties/{id}/archive", tag = "Properties",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), WriteErrors))]
@@ -172,6 +177,7 @@ async fn archive(
 
 /// Restores an archived property; counts against the plan's property limit. Idempotent.
 #[utoipa::path(post, path = "/api/properties/{id}/restore", tag = "Properties",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), WriteErrors))]
@@ -196,7 +202,8 @@ pub struct CompareQuery {
 }
 
 /// Compares 2–5 properties side by side: units, occupancy, vacancy rate, asking rent, area.
-#[utoipa::path(get, path = "/api/properties/compare", tag = "Properties", params(CompareQuery),
+#[utoipa::path(get, path = "/api/properties/compare", tag = "Properties",
+    extensions(("x-required-role" = json!("property_manager"))), params(CompareQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Vec<PropertyComparison>>), ReadErrors))]
 async fn compare(

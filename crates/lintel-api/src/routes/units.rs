@@ -57,7 +57,8 @@ pub struct ListQuery {
 }
 
 /// Lists the organisation's units in creation order. Requires property_manager or higher.
-#[utoipa::path(get, path = "/api/units", tag = "Units", params(ListQuery),
+#[utoipa::path(get, path = "/api/units", tag = "Units",
+    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<Unit>>), ReadErrors))]
 async fn list(
@@ -97,6 +98,7 @@ async fn list(
 
 /// Retrieves one unit. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/units/{id}", tag = "Units",
+    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Unit>), ReadErrors))]
@@ -112,6 +114,7 @@ async fn get(
 /// Creates a unit in a property. Requires landlord or higher; counts against the plan's unit
 /// limit. An archived property is read-only (409).
 #[utoipa::path(post, path = "/api/properties/{id}/units", tag = "Units",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = UnitInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -134,6 +137,7 @@ async fn create(
 /// `units[i].field`, including names already used in the property. Requires landlord or higher;
 /// the whole batch counts against the plan's unit limit.
 #[utoipa::path(post, path = "/api/properties/{id}/units/bulk", tag = "Units",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = BulkUnitsInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -155,6 +159,7 @@ async fn create_bulk(
 /// Changes a unit: only the fields sent change; `null` clears an optional field, and
 /// `maxOccupancy: null` returns it to the bedrooms default. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/units/{id}", tag = "Units",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -174,6 +179,7 @@ async fn update(
 /// Sets a unit's status (`vacant`, `occupied`, `maintenance`, `unavailable`). Requires landlord
 /// or higher.
 #[utoipa::path(patch, path = "/api/units/{id}/status", tag = "Units",
+    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitStatusInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),

@@ -380,3 +380,43 @@ pub async fn create_property(app: &TestApp, client: &Client, name: &str) -> Stri
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.data()["id"].as_str().unwrap().to_string()
 }
+
+/// Like [`backend_test!`], with the `ApiConfig` expression `$config` for both runs.
+#[macro_export]
+macro_rules! backend_test_with {
+    ($name:ident, $config:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::common::TestApp::sqlite_with($config).await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) = $crate::common::TestApp::postgres_with($config).await else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+impl TestApp {
+    /// The URL of this test's own database, for tests that inspect the tables directly.
+    pub fn database_url(&self) -> String {
+        match &self._guard {
+            Guard::Sqlite(dir) => format!("sqlite://{}/lintel.db", dir.path().display()),
+            Guard::Postgres { admin_url, name } => with_database(admin_url, name),
+        }
+    }
+}
+
+/// A test configuration with rate limiting off, so a long run of requests is never a 429.
+pub fn unlimited_config() -> ApiConfig {
+    let mut config = test_config();
+    config.rate_limits.enabled = false;
+    config
+}
