@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use lintel_domain::id::{Id, IdKind};
-use lintel_domain::FieldError;
+use lintel_domain::{FieldError, PageRequest, PageRule};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -103,29 +103,76 @@ impl<S: Send + Sync, K: IdKind> FromRequestParts<S> for PathId<K> {
     }
 }
 
-/// Parses an optional integer query parameter into `errors` under `field`.
-pub fn query_int(errors: &mut Vec<FieldError>, field: &str, raw: Option<&str>) -> Option<i64> {
-    let raw = raw?;
-    match raw.trim().parse::<i64>() {
-        Ok(v) => Some(v),
-        Err(_) => {
-            errors.push(FieldError::new(field, "must be an integer"));
-            None
-        }
-    }
+/// Checks query parameters one by one, collecting every bad one, then answers a single 422
+/// that lists them all (`page=0&pageSize=1000` names both).
+#[derive(Debug, Default)]
+pub struct QueryCheck {
+    errors: Vec<FieldError>,
 }
 
-/// Parses an optional closed-enum query parameter into `errors` under `field`.
-pub fn query_enum<E: std::str::FromStr<Err = String>>(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    raw: Option<&str>,
-) -> Option<E> {
-    match raw?.parse() {
-        Ok(v) => Some(v),
-        Err(m) => {
-            errors.push(FieldError::new(field, m));
-            None
+impl QueryCheck {
+    pub fn new() -> QueryCheck {
+        QueryCheck::default()
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// An optional integer.
+    pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
+        let parsed = raw?.trim().parse::<i64>();
+        parsed
+            .map_err(|_| self.fail(field, "must be an integer"))
+            .ok()
+    }
+
+    /// An optional value of a closed enum.
+    pub fn choice<E: std::str::FromStr<Err = String>>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+    ) -> Option<E> {
+        raw?.parse().map_err(|m| self.fail(field, m)).ok()
+    }
+
+    /// An optional typed ID; an empty value counts as absent.
+    pub fn id<K: IdKind>(&mut self, field: &str, raw: Option<&str>) -> Option<Id<K>> {
+        let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        raw.parse()
+            .map_err(|e| self.fail(field, format!("{e}")))
+            .ok()
+    }
+
+    /// Optional free text: trimmed, empty counts as absent, at most `max` printable characters.
+    pub fn text(&mut self, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
+        let v = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        if v.chars().count() > max || v.chars().any(char::is_control) {
+            self.fail(field, format!("must be at most {max} printable characters"));
+            return None;
+        }
+        Some(v.to_string())
+    }
+
+    /// `page` and `pageSize` against the resource's rule.
+    pub fn page(
+        &mut self,
+        rule: PageRule,
+        page: Option<&str>,
+        size: Option<&str>,
+    ) -> Option<PageRequest> {
+        let (page, size) = (self.int("page", page), self.int("pageSize", size));
+        PageRequest::parse(rule, page, size)
+            .map_err(|mut e| self.errors.append(&mut e))
+            .ok()
+    }
+
+    /// The checked value, or a 422 listing every bad parameter.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(v) if self.errors.is_empty() => Ok(v),
+            _ if !self.errors.is_empty() => Err(ApiError::Validation(self.errors)),
+            _ => Err(ApiError::internal("query check finished without a value")),
         }
     }
 }

@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::members::page_of;
 use crate::auth::{issue_api_key, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -73,12 +72,9 @@ async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<ApiKey>>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
-    let page = page_of(
-        API_KEYS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        Vec::new(),
-    )?;
+    let mut check = QueryCheck::new();
+    let page = check.page(API_KEYS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
     let keys = state.store.org(auth.org).api_keys().list(page).await;
     Result::Ok(Ok(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }

@@ -3,17 +3,16 @@
 
 use axum::extract::State;
 use lintel_domain::pagination::AUDIT_PAGE;
-use lintel_domain::{AuditEntry, FieldError, Page};
+use lintel_domain::{AuditEntry, Page};
 use lintel_store::audit::AuditFilter;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::members::page_of;
 use crate::auth::{AdminOnly, Auth};
 use crate::envelope::{Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, QueryCheck};
 use crate::responses::ReadErrors;
 use crate::AppState;
 
@@ -39,20 +38,6 @@ pub struct AuditQuery {
     entity_id: Option<String>,
 }
 
-fn filter_value(errors: &mut Vec<FieldError>, field: &str, raw: Option<String>) -> Option<String> {
-    let v = raw
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())?;
-    if v.chars().count() > FILTER_MAX || v.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {FILTER_MAX} printable characters"),
-        ));
-        return None;
-    }
-    Some(v)
-}
-
 /// The organisation's audit trail, newest first, 25 entries a page. Admin only.
 #[utoipa::path(get, path = "/api/audit-log", tag = "Audit log",
     extensions(("x-required-role" = json!("admin"))), params(AuditQuery),
@@ -63,15 +48,11 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Ok<Page<AuditEntry>>> {
-    let mut errors = Vec::new();
-    let entity_type = filter_value(&mut errors, "entityType", q.entity_type);
-    let entity_id = filter_value(&mut errors, "entityId", q.entity_id);
-    let page = page_of(
-        AUDIT_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        errors,
-    )?;
+    let mut check = QueryCheck::new();
+    let entity_type = check.text("entityType", q.entity_type.as_deref(), FILTER_MAX);
+    let entity_id = check.text("entityId", q.entity_id.as_deref(), FILTER_MAX);
+    let page = check.page(AUDIT_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
     let filter = AuditFilter {
         entity_type,
         entity_id,

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use lintel_domain::pagination::BUILDINGS_PAGE;
 use lintel_domain::portfolio::{Building, BuildingInput, BuildingPatchInput};
-use lintel_domain::{BuildingId, BuildingKind, FieldError, Page, PageRequest};
+use lintel_domain::{BuildingId, BuildingKind, Page};
 use lintel_store::buildings::BuildingFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use crate::auth::{Auth, LandlordUp, ManagerUp};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{query_int, ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -53,27 +53,11 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<Building>>> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let page = query_int(&mut errors, "page", q.page.as_deref());
-    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
-    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if search.is_some_and(|s| s.chars().count() > 200 || s.contains('\0')) {
-        errors.push(FieldError::new(
-            "q",
-            "must be at most 200 characters, without NUL",
-        ));
-    }
-    let page = match PageRequest::parse(BUILDINGS_PAGE, page, size) {
-        Result::Ok(p) if errors.is_empty() => p,
-        Result::Ok(_) => return Err(ApiError::Validation(errors)),
-        Err(mut e) => {
-            errors.append(&mut e);
-            return Err(ApiError::Validation(errors));
-        }
-    };
-    let filter = BuildingFilter {
-        q: search.map(str::to_string),
-    };
+    let mut check = QueryCheck::new();
+    let search = check.text("q", q.q.as_deref(), super::properties::SEARCH_MAX);
+    let page = check.page(BUILDINGS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
+    let filter = BuildingFilter { q: search };
     let page = state
         .store
         .org(auth.org)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use lintel_domain::identity::{MemberPatchInput, NewMemberInput, User};
 use lintel_domain::pagination::MEMBERS_PAGE;
-use lintel_domain::{FieldError, Limit, Page, PageRequest, PageRule, UserId, UserKind};
+use lintel_domain::{Limit, Page, UserId, UserKind};
 use lintel_store::identity::NewUserRecord;
 use lintel_store::StoreError;
 use serde::Deserialize;
@@ -17,31 +17,11 @@ use super::auth::hash_new_password;
 use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{query_int, ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "User";
-
-/// Checks raw `page` / `pageSize` query values against `rule`, adding to `errors`; every bad
-/// parameter is listed in one 422.
-pub(super) fn page_of(
-    rule: PageRule,
-    page: Option<&str>,
-    size: Option<&str>,
-    mut errors: Vec<FieldError>,
-) -> ApiResult<PageRequest> {
-    let page = query_int(&mut errors, "page", page);
-    let size = query_int(&mut errors, "pageSize", size);
-    match PageRequest::parse(rule, page, size) {
-        Result::Ok(p) if errors.is_empty() => Result::Ok(p),
-        Result::Ok(_) => Err(ApiError::Validation(errors)),
-        Err(mut e) => {
-            errors.append(&mut e);
-            Err(ApiError::Validation(errors))
-        }
-    }
-}
 
 fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
     move |e| match e {
@@ -73,12 +53,9 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<User>>> {
-    let page = page_of(
-        MEMBERS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        Vec::new(),
-    )?;
+    let mut check = QueryCheck::new();
+    let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
     let users = state.store.org(auth.org).members().list(page).await;
     Result::Ok(Ok(users.map_err(store_err(&auth, &state))?))
 }

@@ -5,7 +5,7 @@ use lintel_domain::pagination::PROPERTIES_PAGE;
 use lintel_domain::portfolio::{
     Availability, Property, PropertyComparison, PropertyInput, PropertyPatchInput, PropertySort,
 };
-use lintel_domain::{FieldError, Limit, Page, PageRequest, PropertyId, PropertyKind};
+use lintel_domain::{FieldError, Limit, Page, PropertyId, PropertyKind};
 use lintel_store::properties::PropertyFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
@@ -15,11 +15,13 @@ use utoipa_axum::routes;
 use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{query_enum, query_int, ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "Property";
+/// Longest accepted search text.
+pub(super) const SEARCH_MAX: usize = 200;
 
 fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
     move |e| match e {
@@ -64,33 +66,19 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<Property>>> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let page = query_int(&mut errors, "page", q.page.as_deref());
-    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
-    let availability = query_enum(&mut errors, "availability", q.availability.as_deref());
-    let status = query_enum(&mut errors, "status", q.status.as_deref());
-    let kind = query_enum(&mut errors, "type", q.kind.as_deref());
-    let sort = query_enum(&mut errors, "sort", q.sort.as_deref());
-    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if search.is_some_and(|s| s.chars().count() > 200 || s.contains('\0')) {
-        errors.push(FieldError::new(
-            "q",
-            "must be at most 200 characters, without NUL",
-        ));
-    }
-    let page = match PageRequest::parse(PROPERTIES_PAGE, page, size) {
-        Result::Ok(p) if errors.is_empty() => p,
-        Result::Ok(_) => return Err(ApiError::Validation(errors)),
-        Err(mut e) => {
-            errors.append(&mut e);
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let mut check = QueryCheck::new();
+    let availability = check.choice("availability", q.availability.as_deref());
+    let status = check.choice("status", q.status.as_deref());
+    let kind = check.choice("type", q.kind.as_deref());
+    let sort = check.choice("sort", q.sort.as_deref());
+    let search = check.text("q", q.q.as_deref(), SEARCH_MAX);
+    let page = check.page(PROPERTIES_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
     let filter = PropertyFilter {
         availability: availability.unwrap_or(Availability::Active),
         status,
         kind,
-        q: search.map(str::to_string),
+        q: search,
         sort: sort.unwrap_or(PropertySort::Name),
     };
     let org = state.store.org(auth.org);

@@ -5,9 +5,7 @@ use lintel_domain::pagination::UNITS_PAGE;
 use lintel_domain::portfolio::{
     BulkUnitsInput, Unit, UnitInput, UnitPatchInput, UnitStatus, UnitStatusInput,
 };
-use lintel_domain::{
-    FieldError, Limit, Page, PageRequest, PropertyId, PropertyKind, UnitId, UnitKind,
-};
+use lintel_domain::{Limit, Page, PropertyId, PropertyKind, UnitId, UnitKind};
 use lintel_store::units::UnitFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
@@ -17,7 +15,7 @@ use utoipa_axum::routes;
 use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{query_enum, query_int, ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -66,28 +64,11 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Ok<Page<Unit>>> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let page = query_int(&mut errors, "page", q.page.as_deref());
-    let size = query_int(&mut errors, "pageSize", q.page_size.as_deref());
-    let property_id = match q.property_id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => match raw.parse::<PropertyId>() {
-            Result::Ok(id) => Some(id),
-            Err(e) => {
-                errors.push(FieldError::new("propertyId", e.to_string()));
-                None
-            }
-        },
-    };
-    let status = query_enum(&mut errors, "status", q.status.as_deref());
-    let page = match PageRequest::parse(UNITS_PAGE, page, size) {
-        Result::Ok(p) if errors.is_empty() => p,
-        Result::Ok(_) => return Err(ApiError::Validation(errors)),
-        Err(mut e) => {
-            errors.append(&mut e);
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let mut check = QueryCheck::new();
+    let property_id = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
+    let status = check.choice("status", q.status.as_deref());
+    let page = check.page(UNITS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
     let filter = UnitFilter {
         property_id,
         status,
