@@ -116,3 +116,29 @@ backend_test!(server_errors_are_opaque, |app| {
         assert!(!text.contains(leak), "500 body leaks {leak}: {}", r.text);
     }
 });
+
+backend_test!(unreadable_plan_is_denied_fail_secure, |app| {
+    let org = app.org(Plan::Business).await;
+    let key = app.key(&org, lintel_domain::Role::Admin).await;
+    assert_eq!(
+        app.get("/api/properties", &key).await.status,
+        StatusCode::OK
+    );
+    // The stored plan becomes something this version does not know.
+    let db = lintel_store::Db::connect(&app.database_url(), &Default::default())
+        .await
+        .unwrap();
+    db.raw(&format!(
+        "UPDATE organisations SET plan = 'platinum' WHERE id = '{}'",
+        org.id
+    ))
+    .await
+    .unwrap();
+    db.close().await;
+    for client in [&org.admin, &key] {
+        let r = app.get("/api/properties", client).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert_eq!(r.code(), "PLAN_CONTEXT_UNAVAILABLE");
+        assert!(r.body["upgradeUrl"].is_string());
+    }
+});
