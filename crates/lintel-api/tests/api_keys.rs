@@ -329,3 +329,23 @@ backend_test!(new_key_input_is_validated, |app| {
         r.text
     );
 });
+
+backend_test!(key_use_is_recorded_at_most_once_a_minute, |app| {
+    let org = app.org(Plan::Business).await;
+    let key = app.key(&org, Role::Admin).await;
+    let listed = app.get("/api/api-keys", &org.admin).await;
+    assert!(listed.data()["items"][0]["lastUsedAt"].is_null());
+    assert_eq!(
+        app.get("/api/properties", &key).await.status,
+        StatusCode::OK
+    );
+    let first = app.get("/api/api-keys", &org.admin).await.data()["items"][0]["lastUsedAt"].clone();
+    assert!(first.is_string(), "use recorded");
+    assert_eq!(
+        app.get("/api/properties", &key).await.status,
+        StatusCode::OK
+    );
+    let second =
+        app.get("/api/api-keys", &org.admin).await.data()["items"][0]["lastUsedAt"].clone();
+    assert_eq!(first, second, "not rewritten within a minute");
+});

@@ -13,7 +13,7 @@ use lintel_domain::access::ApiKey;
 use lintel_domain::{
     Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
 };
-use lintel_store::identity::NewApiKey;
+use lintel_store::identity::{Credentials, NewApiKey};
 use lintel_store::Store;
 
 pub use secrets::{hash_password, verify_password};
@@ -181,8 +181,10 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         };
         // API access is a plan feature: keys of an organisation that left the plan stop working.
         p.require_feature(Feature::ApiAccess, state)?;
-        if let Err(e) = creds.touch_api_key(key.key_id).await {
-            tracing::warn!(error = %e, "could not record API key use");
+        if Credentials::needs_touch(key.last_used_at) {
+            if let Err(e) = creds.touch_api_key(key.key_id).await {
+                tracing::warn!(error = %e, "could not record API key use");
+            }
         }
         return Ok(p);
     }
@@ -213,8 +215,10 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         }
     }
     let plan = plan_of(s.plan.as_deref(), state)?;
-    if let Err(e) = creds.touch_session(s.session_id).await {
-        tracing::warn!(error = %e, "could not record session use");
+    if Credentials::needs_touch(Some(s.last_seen_at)) {
+        if let Err(e) = creds.touch_session(s.session_id).await {
+            tracing::warn!(error = %e, "could not record session use");
+        }
     }
     Ok(Principal {
         org: s.org_id,

@@ -7,6 +7,9 @@ use crate::db::Db;
 use crate::error::{parse_col, Result};
 use crate::schema::{ApiKeys as K, Organisations as O, Sessions as S, Users as Us};
 
+/// How often a credential's last-use time is written, at most.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
+
 /// What a login needs: the user and their stored password hash.
 pub struct LoginRecord {
     pub user: User,
@@ -23,6 +26,7 @@ pub struct SessionPrincipal {
     pub plan: Option<String>,
     pub csrf_hash: String,
     pub expires_at: Timestamp,
+    pub last_seen_at: Timestamp,
 }
 
 /// Who an API key belongs to.
@@ -32,6 +36,7 @@ pub struct KeyPrincipal {
     pub role: String,
     pub plan: Option<String>,
     pub revoked: bool,
+    pub last_used_at: Option<Timestamp>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +48,7 @@ struct SessionAuthRow {
     plan: Option<String>,
     csrf_hash: String,
     expires_at: i64,
+    last_seen_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -52,6 +58,7 @@ struct KeyAuthRow {
     role: String,
     plan: Option<String>,
     revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -116,7 +123,11 @@ impl Credentials<'_> {
                     ])
                     .column((Us::Table, Us::Role))
                     .column((O::Table, O::Plan))
-                    .columns([(S::Table, S::CsrfHash), (S::Table, S::ExpiresAt)])
+                    .columns([
+                        (S::Table, S::CsrfHash),
+                        (S::Table, S::ExpiresAt),
+                        (S::Table, S::LastSeenAt),
+                    ])
                     .from(S::Table)
                     .inner_join(
                         Us::Table,
@@ -139,6 +150,7 @@ impl Credentials<'_> {
                 plan: r.plan,
                 csrf_hash: r.csrf_hash,
                 expires_at: Timestamp(r.expires_at),
+                last_seen_at: Timestamp(r.last_seen_at),
             })
         })
         .transpose()
@@ -164,7 +176,7 @@ impl Credentials<'_> {
                 &Query::select()
                     .columns([(K::Table, K::Id), (K::Table, K::OrgId), (K::Table, K::Role)])
                     .column((O::Table, O::Plan))
-                    .column((K::Table, K::RevokedAt))
+                    .columns([(K::Table, K::RevokedAt), (K::Table, K::LastUsedAt)])
                     .from(K::Table)
                     .left_join(
                         O::Table,
@@ -181,12 +193,19 @@ impl Credentials<'_> {
                 role: r.role,
                 plan: r.plan,
                 revoked: r.revoked_at.is_some(),
+                last_used_at: r.last_used_at.map(Timestamp),
             })
         })
         .transpose()
     }
 
-    /// Records that a key was used, at most once a minute per key (keeps reads write-free).
+    /// Whether a last-use time is old enough to be moved forward: uses are recorded at most
+    /// once per [`TOUCH_EVERY_MS`], so a busy credential's reads stay free of writes.
+    pub fn needs_touch(last: Option<Timestamp>) -> bool {
+        last.is_none_or(|t| t.0 < Timestamp::now().0 - TOUCH_EVERY_MS)
+    }
+
+    /// Records that a key was used, at most once a minute per key.
     pub async fn touch_api_key(&self, id: ApiKeyId) -> Result<()> {
         let now = Timestamp::now().0;
         self.db
@@ -198,7 +217,7 @@ impl Credentials<'_> {
                     .cond_where(
                         sea_query::Cond::any()
                             .add(Expr::col(K::LastUsedAt).is_null())
-                            .add(Expr::col(K::LastUsedAt).lt(now - 60_000)),
+                            .add(Expr::col(K::LastUsedAt).lt(now - TOUCH_EVERY_MS)),
                     )
                     .to_owned(),
             )
@@ -215,7 +234,7 @@ impl Credentials<'_> {
                     .table(S::Table)
                     .value(S::LastSeenAt, now)
                     .and_where(Expr::col(S::Id).eq(id.to_string()))
-                    .and_where(Expr::col(S::LastSeenAt).lt(now - 60_000))
+                    .and_where(Expr::col(S::LastSeenAt).lt(now - TOUCH_EVERY_MS))
                     .to_owned(),
             )
             .await?;
