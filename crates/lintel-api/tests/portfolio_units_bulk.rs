@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use common::units::*;
 use common::*;
 use lintel_domain::Plan;
-use serde_json::json;
+use serde_json::{json, Value};
 
 backend_test!(archived_property_is_read_only, |app| {
     let org = app.org(Plan::Pro).await;
@@ -212,4 +212,99 @@ backend_test!(free_plan_caps_units, |app| {
         .status,
         StatusCode::OK
     );
+});
+
+backend_test!(counts_and_deep_pages_stay_exact, |app| {
+    let org = app.org(Plan::Business).await;
+    let p1 = create_property(&app, &org.admin, "One").await;
+    let p2 = create_property(&app, &org.admin, "Two").await;
+    let statuses = ["vacant", "occupied", "maintenance", "unavailable"];
+    let rows: Vec<_> = (0..30)
+        .map(|i| json!({"name": format!("U{i:02}"), "status": statuses[i % 4]}))
+        .collect();
+    assert_eq!(
+        bulk(&app, &org.admin, &p1, rows).await.status,
+        StatusCode::CREATED
+    );
+    let rows: Vec<_> = (0..5).map(|i| json!({"name": format!("V{i}")})).collect();
+    assert_eq!(
+        bulk(&app, &org.admin, &p2, rows).await.status,
+        StatusCode::CREATED
+    );
+
+    // Move some units between statuses, by both routes.
+    let all = app
+        .get(
+            &format!("/api/units?propertyId={p1}&pageSize=100"),
+            &org.admin,
+        )
+        .await;
+    let ids: Vec<String> = all.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &ids[..6] {
+        let r = app
+            .patch(
+                &format!("/api/units/{id}/status"),
+                &org.admin,
+                json!({"status": "occupied"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    for id in &ids[6..9] {
+        let r = app
+            .patch(
+                &format!("/api/units/{id}"),
+                &org.admin,
+                json!({"status": "vacant"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+
+    // Every filter's total equals the rows it lists.
+    let mut filters = vec![
+        String::new(),
+        format!("propertyId={p1}"),
+        format!("propertyId={p2}"),
+    ];
+    for s in statuses {
+        filters.push(format!("status={s}"));
+        filters.push(format!("propertyId={p1}&status={s}"));
+    }
+    for f in &filters {
+        let r = app
+            .get(&format!("/api/units?pageSize=100&{f}"), &org.admin)
+            .await;
+        let listed = r.data()["items"].as_array().unwrap().len() as u64;
+        assert_eq!(
+            r.data()["total"].as_u64().unwrap(),
+            listed,
+            "total for {f:?}"
+        );
+    }
+    let p = app.get(&format!("/api/properties/{p1}"), &org.admin).await;
+    let occupied = app
+        .get(
+            &format!("/api/units?propertyId={p1}&status=occupied"),
+            &org.admin,
+        )
+        .await;
+    assert_eq!(p.data()["unitsCount"], 30);
+    assert_eq!(p.data()["occupiedUnits"], occupied.data()["total"]);
+
+    // Deep pages read the same rows as one long page.
+    let long = app.get("/api/units?pageSize=100", &org.admin).await;
+    let long: Vec<Value> = long.data()["items"].as_array().unwrap().clone();
+    let page3 = app.get("/api/units?page=3&pageSize=10", &org.admin).await;
+    assert_eq!(page3.data()["items"].as_array().unwrap()[..], long[20..30]);
+    let last = app.get("/api/units?page=4&pageSize=10", &org.admin).await;
+    assert_eq!(last.data()["items"].as_array().unwrap()[..], long[30..35]);
+    let past = app.get("/api/units?page=9&pageSize=10", &org.admin).await;
+    assert_eq!(past.data()["items"].as_array().unwrap().len(), 0);
+    assert_eq!(past.data()["total"], 35);
 });

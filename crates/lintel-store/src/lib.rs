@@ -15,6 +15,7 @@ pub mod properties;
 mod schema;
 mod tenancy;
 pub mod timing;
+mod unit_counts;
 pub mod units;
 mod units_bulk;
 

@@ -14,11 +14,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "unit_counts",
+        sql: include_str!("../migrations/0002_unit_counts.sql"),
+    },
+];
 
 /// An arbitrary constant naming Lintel's migration lock.
 const PG_LOCK_KEY: i64 = 0x6c69_6e74_656c;

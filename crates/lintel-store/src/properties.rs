@@ -3,20 +3,19 @@
 use lintel_domain::portfolio::{
     average_minor, property_search_text, vacancy_rate, Address, Availability, NewProperty,
     Property, PropertyComparison, PropertyPatch, PropertySort, PropertyStatus, PropertyType,
-    RentSummary,
+    RentSummary, UnitStatus,
 };
 use lintel_domain::{
     Actor, BuildingId, FieldError, OrgId, Page, PageRequest, PropertyId, Timestamp,
 };
-use sea_query::{
-    Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
-};
+use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement};
 
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::schema::{Buildings, Properties as P, Units as U};
 use crate::tenancy::lock_org;
+use crate::unit_counts;
 
 #[derive(sqlx::FromRow)]
 struct PropertyRow {
@@ -70,18 +69,6 @@ impl PropertyRow {
     }
 }
 
-/// `(SELECT COUNT(*) FROM units WHERE units.property_id = properties.id [AND status = …])`.
-fn unit_count(status: Option<&str>) -> SimpleExpr {
-    let mut q = Query::select();
-    q.expr(Expr::col((U::Table, U::Id)).count())
-        .from(U::Table)
-        .and_where(Expr::col((U::Table, U::PropertyId)).equals((P::Table, P::Id)));
-    if let Some(s) = status {
-        q.and_where(Expr::col((U::Table, U::Status)).eq(s));
-    }
-    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
-}
-
 /// The organisation's properties, with every column a [`Property`] needs.
 fn select(org: OrgId) -> SelectStatement {
     Query::select()
@@ -106,8 +93,11 @@ fn select(org: OrgId) -> SelectStatement {
             ]
             .map(|c| (P::Table, c)),
         )
-        .expr_as(unit_count(None), Alias::new("units_count"))
-        .expr_as(unit_count(Some("occupied")), Alias::new("occupied_units"))
+        .expr_as(unit_counts::of_property(None), Alias::new("units_count"))
+        .expr_as(
+            unit_counts::of_property(Some(UnitStatus::Occupied)),
+            Alias::new("occupied_units"),
+        )
         .from(P::Table)
         .and_where(Expr::col((P::Table, P::OrgId)).eq(org.to_string()))
         .to_owned()
@@ -484,18 +474,8 @@ impl PropertyRepo<'_> {
                         .to_owned(),
                 )
                 .await?;
-            let vacant: Count = self
-                .db
-                .one(
-                    &Query::select()
-                        .expr_as(Expr::col(U::Id).count(), Alias::new("n"))
-                        .from(U::Table)
-                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
-                        .and_where(Expr::col(U::PropertyId).eq(id.to_string()))
-                        .and_where(Expr::col(U::Status).eq("vacant"))
-                        .to_owned(),
-                )
-                .await?;
+            let vacant = unit_counts::total(self.db, self.org, Some(*id), Some(UnitStatus::Vacant))
+                .await? as i64;
             out.push(PropertyComparison {
                 id: p.id,
                 name: p.name,
@@ -503,8 +483,8 @@ impl PropertyRepo<'_> {
                 status: p.status,
                 units_count: p.units_count,
                 occupied_units: p.occupied_units,
-                vacant_units: vacant.n,
-                vacancy_rate: vacancy_rate(p.units_count, vacant.n),
+                vacant_units: vacant,
+                vacancy_rate: vacancy_rate(p.units_count, vacant),
                 rent: rents
                     .into_iter()
                     .map(|r| RentSummary {

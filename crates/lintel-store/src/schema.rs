@@ -138,3 +138,20 @@ pub enum Units {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum UnitCounts {
+    Table,
+    OrgId,
+    PropertyId,
+    Status,
+    N,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrgUnitCounts {
+    Table,
+    OrgId,
+    Status,
+    N,
+}

@@ -2,12 +2,13 @@
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
-use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, Order, Query, SelectStatement, SimpleExpr};
 
 use crate::audit::{self, Change};
-use crate::db::{Count, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::schema::{Properties as P, Units as U};
+use crate::unit_counts;
 
 pub(crate) const COLUMNS: [U; 20] = [
     U::Id,
@@ -133,6 +134,15 @@ pub(crate) async fn writable_property(tx: &mut Tx, org: OrgId, property: Propert
     }
 }
 
+/// Moves a unit between status counters when its status changed.
+async fn recount(tx: &mut Tx, org: OrgId, before: &Unit, after: &Unit) -> Result<()> {
+    if before.status != after.status {
+        unit_counts::adjust(tx, org, before.property_id, before.status, -1).await?;
+        unit_counts::adjust(tx, org, after.property_id, after.status, 1).await?;
+    }
+    Ok(())
+}
+
 /// Filters of `GET /api/units`.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
@@ -168,27 +178,33 @@ impl UnitRepo<'_> {
         if let Some(s) = f.status {
             cond = cond.add(Expr::col((U::Table, U::Status)).eq(s.as_str()));
         }
-        let total: Count = self
-            .db
-            .one(
-                &Query::select()
-                    .expr_as(Expr::col((U::Table, U::Id)).count(), Alias::new("n"))
-                    .from(U::Table)
-                    .cond_where(cond.clone())
-                    .to_owned(),
-            )
-            .await?;
+        let total = unit_counts::total(self.db, self.org, f.property_id, f.status).await?;
         let mut q = select(self.org);
-        q.cond_where(cond)
-            .order_by((U::Table, U::Id), Order::Asc)
-            .limit(page.limit())
-            .offset(page.offset());
+        q.cond_where(cond.clone());
+        if page.offset() > 0 {
+            // Deep pages: find the page's first ID on the (org, id) index alone, then read only
+            // the page's rows, instead of reading and skipping every row before it.
+            let first = Query::select()
+                .column((U::Table, U::Id))
+                .from(U::Table)
+                .cond_where(cond)
+                .order_by((U::Table, U::Id), Order::Asc)
+                .limit(1)
+                .offset(page.offset())
+                .to_owned();
+            q.and_where(Expr::col((U::Table, U::Id)).gte(SimpleExpr::SubQuery(
+                None,
+                Box::new(first.into_sub_query_statement()),
+            )));
+        }
+        q.order_by((U::Table, U::Id), Order::Asc)
+            .limit(page.limit());
         let rows: Vec<UnitRow> = self.db.all(&q).await?;
         let items = rows
             .into_iter()
             .map(|r| r.into_unit().map(|(u, _)| u))
             .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        Ok(Page::new(items, page, total))
     }
 
     /// Applies a patch. The property must be writable; a name + suite already used by another
@@ -235,6 +251,7 @@ impl UnitRepo<'_> {
         )
         .await?;
         let (after, _) = get_in(&mut tx, self.org, id).await?;
+        recount(&mut tx, self.org, &before, &after).await?;
         self.finish(tx, actor, "unit.update", &before, &after)
             .await?;
         Ok(after)
@@ -262,6 +279,7 @@ impl UnitRepo<'_> {
         )
         .await?;
         let (after, _) = get_in(&mut tx, self.org, id).await?;
+        recount(&mut tx, self.org, &before, &after).await?;
         self.finish(tx, actor, "unit.status", &before, &after)
             .await?;
         Ok(after)

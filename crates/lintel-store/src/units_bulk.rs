@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use lintel_domain::portfolio::{NewUnit, Unit};
+use lintel_domain::portfolio::{NewUnit, Unit, UnitStatus};
 use lintel_domain::{Actor, FieldError, OrgId, PropertyId, Timestamp, UnitId};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
@@ -12,6 +12,7 @@ use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
 use crate::schema::Units as U;
 use crate::tenancy::lock_org;
+use crate::unit_counts;
 use crate::units::{select, writable_property, UnitRepo, UnitRow, COLUMNS};
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
@@ -212,6 +213,10 @@ impl UnitRepo<'_> {
             for r in found {
                 created.push(r.into_unit()?.0);
             }
+        }
+        for status in UnitStatus::ALL {
+            let n = created.iter().filter(|u| u.status == *status).count() as i64;
+            unit_counts::adjust(&mut tx, self.org, property, *status, n).await?;
         }
         audit_created(&mut tx, self.org, actor, &created).await?;
         tx.commit().await?;

@@ -1,0 +1,110 @@
+//! Unit counts per property and status, and per organisation and status, kept in step with the
+//! `units` table inside every transaction that adds units or changes a status. List totals and a
+//! property's `unitsCount` / `occupiedUnits` read a handful of counter rows instead of counting
+//! units, so they cost the same for ten units or a million.
+
+use lintel_domain::portfolio::UnitStatus;
+use lintel_domain::{OrgId, PropertyId};
+use sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr, SubQueryStatement};
+
+use crate::db::{Count, Db, Tx};
+use crate::error::Result;
+use crate::schema::{OrgUnitCounts as O, Properties as P, UnitCounts as C};
+
+/// `CAST(COALESCE(SUM(n), 0) AS BIGINT)`: PostgreSQL's `SUM(bigint)` is `numeric`.
+fn sum_n(col: SimpleExpr) -> SimpleExpr {
+    Func::cast_as(
+        Func::coalesce([Func::sum(col).into(), Expr::val(0).into()]),
+        Alias::new("BIGINT"),
+    )
+    .into()
+}
+
+/// Adds `delta` units of `status` to `property` (and to its organisation's totals).
+pub(crate) async fn adjust(
+    tx: &mut Tx,
+    org: OrgId,
+    property: PropertyId,
+    status: UnitStatus,
+    delta: i64,
+) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let add = |table: Alias| Expr::col((table, Alias::new("n"))).add(delta);
+    tx.exec(
+        &Query::insert()
+            .into_table(C::Table)
+            .columns([C::OrgId, C::PropertyId, C::Status, C::N])
+            .values_panic([
+                org.to_string().into(),
+                property.to_string().into(),
+                status.as_str().into(),
+                delta.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([C::PropertyId, C::Status])
+                    .value(C::N, add(Alias::new("unit_counts")))
+                    .to_owned(),
+            )
+            .to_owned(),
+    )
+    .await?;
+    tx.exec(
+        &Query::insert()
+            .into_table(O::Table)
+            .columns([O::OrgId, O::Status, O::N])
+            .values_panic([org.to_string().into(), status.as_str().into(), delta.into()])
+            .on_conflict(
+                OnConflict::columns([O::OrgId, O::Status])
+                    .value(O::N, add(Alias::new("org_unit_counts")))
+                    .to_owned(),
+            )
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many of the organisation's units match the filter.
+pub(crate) async fn total(
+    db: &Db,
+    org: OrgId,
+    property: Option<PropertyId>,
+    status: Option<UnitStatus>,
+) -> Result<u64> {
+    let mut q = Query::select();
+    match property {
+        Some(p) => {
+            q.expr_as(sum_n(Expr::col(C::N).into()), Alias::new("n"))
+                .from(C::Table)
+                .and_where(Expr::col(C::OrgId).eq(org.to_string()))
+                .and_where(Expr::col(C::PropertyId).eq(p.to_string()));
+            if let Some(s) = status {
+                q.and_where(Expr::col(C::Status).eq(s.as_str()));
+            }
+        }
+        None => {
+            q.expr_as(sum_n(Expr::col(O::N).into()), Alias::new("n"))
+                .from(O::Table)
+                .and_where(Expr::col(O::OrgId).eq(org.to_string()));
+            if let Some(s) = status {
+                q.and_where(Expr::col(O::Status).eq(s.as_str()));
+            }
+        }
+    }
+    let c: Count = db.one(&q).await?;
+    Ok(c.n.max(0) as u64)
+}
+
+/// A subquery counting the units of the `properties` row in scope, optionally of one status.
+pub(crate) fn of_property(status: Option<UnitStatus>) -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(sum_n(Expr::col((C::Table, C::N)).into()))
+        .from(C::Table)
+        .and_where(Expr::col((C::Table, C::PropertyId)).equals((P::Table, P::Id)));
+    if let Some(s) = status {
+        q.and_where(Expr::col((C::Table, C::Status)).eq(s.as_str()));
+    }
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
+}
