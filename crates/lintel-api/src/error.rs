@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::request_id;
 
+/// Seconds a client is asked to wait when the database is unavailable.
+const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
 /// The machine codes clients branch on. Stable: never renamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -131,8 +134,15 @@ impl ApiError {
             StoreError::Archived => ApiError::Conflict(format!(
                 "{entity} is archived and read-only. Restore it before making changes."
             )),
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::from(other),
         }
+    }
+
+    /// The answer while the database cannot be reached.
+    pub fn database_unavailable() -> ApiError {
+        ApiError::Unavailable(
+            "The database is temporarily unavailable. Please retry shortly.".into(),
+        )
     }
 
     fn status(&self) -> StatusCode {
@@ -278,12 +288,29 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut res = (status, axum::Json(self.body())).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after_secs } => Some(retry_after_secs.max(1)),
+            ApiError::Unavailable(_) => Some(RETRY_UNAVAILABLE_SECS),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
+    }
+}
+
+/// A store failure with no entity-specific meaning: 503 while the database is unreachable
+/// (with `Retry-After`), otherwise an opaque 500.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                ApiError::database_unavailable()
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

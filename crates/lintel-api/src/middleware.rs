@@ -144,12 +144,13 @@ fn cors(state: &AppState) -> CorsLayer {
 }
 
 /// Wraps the application in every layer, outermost first: request context, panic containment,
-/// security headers, CORS, metrics, rate limits, body limit.
+/// security headers, metrics, rate limits, CORS (so preflight answers carry rate-limit headers
+/// too), body limit.
 pub fn layer(app: Router, state: AppState) -> Router {
     app.layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(cors(&state))
         .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
         .layer(from_fn_with_state(state.clone(), crate::metrics::layer))
-        .layer(cors(&state))
         .layer(from_fn(security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(request_context))

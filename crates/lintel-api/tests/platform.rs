@@ -104,16 +104,66 @@ backend_test!(unknown_routes_methods_and_bodies, |app| {
 
 backend_test!(server_errors_are_opaque, |app| {
     let org = app.org(Plan::Pro).await;
-    app.store().close().await;
-    let r = app.get("/api/properties", &org.admin).await;
+    let id = create_property(&app, &org.admin, "Corrupted").await;
+    // A stored value this version cannot read: the answer must not say what or where.
+    let db = lintel_store::Db::connect(&app.database_url(), &Default::default())
+        .await
+        .unwrap();
+    db.raw(&format!(
+        "UPDATE properties SET kind = 'castle' WHERE id = '{id}'"
+    ))
+    .await
+    .unwrap();
+    db.close().await;
+    let r = app.get(&format!("/api/properties/{id}"), &org.admin).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(r.code(), "INTERNAL_ERROR");
     assert_eq!(r.body["requestId"], r.header("x-request-id"));
     let text = r.text.to_lowercase();
     for leak in [
-        "select", "sqlx", "pool", "postgres", "sqlite", ".rs", "closed",
+        "select",
+        "sqlx",
+        "kind",
+        "castle",
+        "properties",
+        "corrupt",
+        ".rs",
     ] {
         assert!(!text.contains(leak), "500 body leaks {leak}: {}", r.text);
+    }
+});
+
+backend_test!(database_outage_is_503_with_retry_after, |app| {
+    let org = app.org(Plan::Pro).await;
+    app.store().close().await;
+    let r = app.get("/api/properties", &org.admin).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.code(), "SERVICE_UNAVAILABLE");
+    assert!(r.header("retry-after").parse::<u64>().unwrap() >= 1);
+    let text = r.text.to_lowercase();
+    for leak in ["pool", "closed", "sqlx", "postgres", "sqlite"] {
+        assert!(!text.contains(leak), "503 body leaks {leak}: {}", r.text);
+    }
+});
+
+backend_test!(preflight_answers_carry_rate_limit_headers, |app| {
+    let req = axum::http::Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/api/properties")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
+    for h in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-request-id",
+    ] {
+        assert!(res.headers().contains_key(h), "preflight lacks {h}");
     }
 });
 

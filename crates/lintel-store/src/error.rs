@@ -21,6 +21,10 @@ pub enum StoreError {
     /// A stored value could not be turned back into a domain value.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The database cannot be reached right now (pool exhausted, connection lost, server
+    /// restarting, lock held too long): worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// A database URL that names no supported backend.
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
@@ -35,9 +39,26 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.constraint().unwrap_or_else(|| db.message()).to_string())
             }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if transient(db.code().as_deref()) => {
+                StoreError::Unavailable(db.message().to_string())
+            }
             _ => StoreError::Database(e),
         }
     }
+}
+
+/// Error codes that mean "try again shortly": PostgreSQL connection exceptions (class 08) and
+/// operator interventions such as a shutdown in progress (57P01–57P03); SQLite's busy and locked
+/// (5, 6) once the busy timeout has run out.
+fn transient(code: Option<&str>) -> bool {
+    code.is_some_and(|c| {
+        c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "5" | "6")
+    })
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

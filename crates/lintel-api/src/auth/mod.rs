@@ -166,7 +166,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
             return Err(ApiError::Unauthorized);
         }
         let hash = secrets::lookup_hash(token);
-        let key = creds.api_key(&hash).await.map_err(ApiError::internal)?;
+        let key = creds.api_key(&hash).await.map_err(ApiError::from)?;
         let Some(key) = key.filter(|k| !k.revoked) else {
             return Err(ApiError::Unauthorized);
         };
@@ -197,7 +197,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
     let s = creds
         .session(&secrets::lookup_hash(&token))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)?
         .filter(|s| s.expires_at > Timestamp::now())
         .ok_or(ApiError::Unauthorized)?;
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -248,7 +248,7 @@ pub async fn issue_api_key(
     org: OrgId,
     name: String,
     role: Role,
-) -> anyhow::Result<(ApiKey, String)> {
+) -> lintel_store::Result<(ApiKey, String)> {
     let (secret, prefix) = secrets::new_api_key();
     let new = NewApiKey {
         id: ApiKeyId::new(),

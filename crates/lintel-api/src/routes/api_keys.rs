@@ -56,7 +56,7 @@ async fn create(
     let (name, role) = input.validate().map_err(ApiError::Validation)?;
     let (api_key, secret) = issue_api_key(&state.store, &auth.actor(), auth.org, name, role)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::from)?;
     Result::Ok(Created(CreatedApiKey { api_key, secret }))
 }
 

@@ -141,13 +141,8 @@ async fn start_session(state: &AppState, user: User, meta: ClientMeta) -> ApiRes
     };
     let org = user.organisation_id;
     let session_id = state.store.org(org).sessions().create(new).await;
-    let session_id = session_id.map_err(ApiError::internal)?;
-    let organisation = state
-        .store
-        .orgs()
-        .get(org)
-        .await
-        .map_err(ApiError::internal)?;
+    let session_id = session_id.map_err(ApiError::from)?;
+    let organisation = state.store.orgs().get(org).await.map_err(ApiError::from)?;
     let cookie = cookie_value(state, &token, ttl)?;
     let body = SignedIn {
         user,
@@ -167,7 +162,7 @@ pub(super) async fn sign_in(
     meta: ClientMeta,
 ) -> Result<Started, ApiError> {
     let record = state.store.credentials().login(&email).await;
-    let record = record.map_err(ApiError::internal)?;
+    let record = record.map_err(ApiError::from)?;
     let hash = record.as_ref().map(|r| r.password_hash.clone());
     let ok = blocking(move || match hash {
         Some(h) => verify_password(&password, &h),
@@ -257,7 +252,7 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<Curr
         .orgs()
         .get(auth.org)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::from)?;
     let user = match auth.user {
         Some(u) => Some(state.store.org(auth.org).members().get(u).await),
         None => None,
@@ -310,7 +305,7 @@ async fn list_sessions(
         .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
     let sessions = repo.list_for(user, auth.session_id()).await;
-    Result::Ok(Ok(sessions.map_err(ApiError::internal)?))
+    Result::Ok(Ok(sessions.map_err(ApiError::from)?))
 }
 
 /// Ends one of the user's own sessions (204). Another user's session is 404. Ending the
