@@ -136,22 +136,26 @@ impl QueryCheck {
         raw?.parse().map_err(|m| self.fail(field, m)).ok()
     }
 
-    /// An optional typed ID; an empty value counts as absent.
+    /// An optional typed ID, exactly as documented: an empty value (`?propertyId=`) or one with
+    /// spaces around it is as malformed as any other non-ID.
     pub fn id<K: IdKind>(&mut self, field: &str, raw: Option<&str>) -> Option<Id<K>> {
-        let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
-        raw.parse()
+        raw?.parse()
             .map_err(|e| self.fail(field, format!("{e}")))
             .ok()
     }
 
-    /// Optional free text: trimmed, empty counts as absent, at most `max` printable characters.
+    /// Optional free text: at most `max` printable characters as sent (so the documented
+    /// `maxLength` and no-control-character `pattern` hold exactly), then trimmed; blank counts
+    /// as absent.
     pub fn text(&mut self, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
-        let v = raw.map(str::trim).filter(|s| !s.is_empty())?;
-        if v.chars().count() > max || v.chars().any(char::is_control) {
+        let raw = raw?;
+        if raw.chars().count() > max || raw.chars().any(char::is_control) {
             self.fail(field, format!("must be at most {max} printable characters"));
             return None;
         }
-        Some(v.to_string())
+        Some(raw.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
     }
 
     /// `page` and `pageSize` against the resource's rule.

@@ -131,6 +131,16 @@ backend_test!(validation_lists_every_field, |app| {
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.fields(), ["floor"]);
+    // Money is a closed object too (F6).
+    let bogus = json!({"name": "x", "rent": {"amountMinor": 100, "currency": "CAD", "bogus": 1}});
+    let unknown = app.post(&path, &org.admin, bogus).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text
+    );
+    assert_eq!(unknown.fields(), ["rent.bogus"]);
     let malformed = app
         .raw(
             Method::POST,
@@ -417,6 +427,9 @@ backend_test!(list_filters_and_pagination, |app| {
             vec!["propertyId"],
         ),
         ("propertyId=nope", vec!["propertyId"]),
+        // Empty or padded is as malformed as any other non-ID, not "no filter" (F5).
+        ("propertyId=", vec!["propertyId"]),
+        ("propertyId=%20", vec!["propertyId"]),
         ("status=let", vec!["status"]),
         (
             "propertyId=x&status=y&page=0&pageSize=101",

@@ -351,6 +351,10 @@ backend_test!(filters_search_sort_and_pagination, |app| {
         "status=sold",
         "sort=size",
         "availability=all",
+        // Search text: at most 200 characters, no control character anywhere.
+        "q=a%0A",
+        "q=%09a",
+        "q=a%C2%87b",
     ] {
         let r = app.get(&q(bad), &org.admin).await;
         assert_eq!(
@@ -365,6 +369,16 @@ backend_test!(filters_search_sort_and_pagination, |app| {
     assert_eq!(both.fields(), ["page", "pageSize"]);
     let max = app.get(&q("pageSize=100"), &org.admin).await;
     assert_eq!(max.status, StatusCode::OK);
+    let long = app
+        .get(&q(&format!("q={}", "a".repeat(201))), &org.admin)
+        .await;
+    assert_eq!(long.fields(), ["q"]);
+    let longest = app
+        .get(&q(&format!("q={}", "a".repeat(200))), &org.admin)
+        .await;
+    assert_eq!(longest.status, StatusCode::OK);
+    let blank = app.get(&q("q=%20%20"), &org.admin).await;
+    assert_eq!(blank.data()["total"], 4, "blank search means no search");
 });
 
 backend_test!(compare_side_by_side, |app| {
@@ -385,6 +399,11 @@ backend_test!(compare_side_by_side, |app| {
         format!("ids={a},{a}"),
         "ids=x,y".to_string(),
         String::new(),
+        // Exactly as documented: no empty entries, no spaces.
+        "ids=".to_string(),
+        format!("ids={a},,{b}"),
+        format!("ids={a},{b},"),
+        format!("ids={a},%20{b}"),
     ] {
         let r = app
             .get(&format!("/api/properties/compare?{bad}"), &org.admin)

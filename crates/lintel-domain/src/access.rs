@@ -41,9 +41,11 @@ pub struct ApiKey {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewApiKeyInput {
-    #[schema(example = "Accounting sync")]
+    /// Trimmed; must not be blank.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Accounting sync")]
     pub name: Option<String>,
-    #[schema(value_type = Role, example = "property_manager")]
+    #[schema(required = true, value_type = Role, example = "property_manager")]
     pub role: Option<String>,
 }
 

@@ -136,11 +136,20 @@ impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
     }
 }
 
+/// The characters of an ID after its prefix: a ULID in lowercase Crockford base32, which has
+/// no `i`, `l`, `o` or `u` (the parser refuses them).
+pub const ULID_PATTERN: &str = "[0-9a-hjkmnp-tv-z]{26}";
+
+/// The documented pattern of an ID with this prefix: `^prop_[0-9a-hjkmnp-tv-z]{26}$`.
+pub fn id_pattern(prefix: &str) -> String {
+    format!("^{prefix}_{ULID_PATTERN}$")
+}
+
 impl<K: IdKind> utoipa::PartialSchema for Id<K> {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(format!("^{}_[0-9a-z]{{26}}$", K::PREFIX)))
+            .pattern(Some(id_pattern(K::PREFIX)))
             .description(Some(format!("{} ID", K::ENTITY)))
             .examples([serde_json::Value::String(format!(
                 "{}_01jd9x4m2k8q7v5t3r1n0p6w8y",
@@ -197,6 +206,18 @@ mod tests {
             .replace("PROP_", "prop_")
             .parse::<PropertyId>()
             .is_ok());
+    }
+
+    #[test]
+    fn documented_pattern_names_exactly_the_characters_the_parser_takes() {
+        assert_eq!(id_pattern("prop"), "^prop_[0-9a-hjkmnp-tv-z]{26}$");
+        let allowed = |c: char| {
+            c.is_ascii_digit() || (c.is_ascii_lowercase() && !matches!(c, 'i' | 'l' | 'o' | 'u'))
+        };
+        for c in ('0'..='9').chain('a'..='z') {
+            let raw = format!("prop_0{}", c.to_string().repeat(25));
+            assert_eq!(raw.parse::<PropertyId>().is_ok(), allowed(c), "{raw}");
+        }
     }
 
     #[test]

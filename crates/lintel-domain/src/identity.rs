@@ -129,16 +129,24 @@ fn email_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Em
 }
 
 /// `POST /api/auth/register`.
+///
+/// Texts are trimmed; `name` and `organisationName` must not be blank.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterInput {
-    #[schema(example = "maria@example.com")]
+    #[schema(required = true, value_type = String, format = Email, max_length = 254,
+        example = "maria@example.com")]
     pub email: Option<String>,
-    #[schema(example = "correct-horse-battery", min_length = 10, max_length = 256)]
+    /// 10–256 characters, at least 5 of them different (ignoring case), no NUL; taken as sent
+    /// (not trimmed). The most common passwords are refused too.
+    #[schema(required = true, value_type = String, min_length = 10, max_length = 256,
+        pattern = r"^(?=(?:[\s\S]*?([\s\S])(?![\s\S]*?\1)){5})[^\x00]*$", example = "correct-horse-battery")]
     pub password: Option<String>,
-    #[schema(example = "Maria Lopez")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Maria Lopez")]
     pub name: Option<String>,
-    #[schema(example = "Lopez Lettings")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Lopez Lettings")]
     pub organisation_name: Option<String>,
 }
 
@@ -178,9 +186,11 @@ impl RegisterInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginInput {
-    #[schema(example = "maria@example.com")]
+    #[schema(required = true, value_type = String, max_length = 254, pattern = r"^[^\x00]*$",
+        example = "maria@example.com")]
     pub email: Option<String>,
-    #[schema(example = "correct-horse-battery")]
+    #[schema(required = true, value_type = String, max_length = 256,
+        example = "correct-horse-battery")]
     pub password: Option<String>,
 }
 
@@ -201,7 +211,7 @@ impl LoginInput {
                 format!("must be at most {PASSWORD_MAX} characters"),
             );
         }
-        if email.as_ref().is_some_and(|e| e.len() > 254) {
+        if email.as_ref().is_some_and(|e| e.chars().count() > 254) {
             v.error("email", "must be at most 254 characters");
         } else if email.as_ref().is_some_and(|e| e.contains('\0')) {
             v.error("email", "must not contain NUL characters");
@@ -215,18 +225,24 @@ impl LoginInput {
     }
 }
 
-/// `POST /api/members`: an admin adds a user to the organisation.
+/// `POST /api/members`: an admin adds a user to the organisation. The same rules as
+/// registration apply to `email`, `name` and `password`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewMemberInput {
-    #[schema(example = "sam@example.com")]
+    #[schema(required = true, value_type = String, format = Email, max_length = 254,
+        example = "sam@example.com")]
     pub email: Option<String>,
-    #[schema(example = "Sam Okafor")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Sam Okafor")]
     pub name: Option<String>,
-    #[schema(value_type = Role, example = "property_manager")]
+    #[schema(required = true, value_type = Role, example = "property_manager")]
     pub role: Option<String>,
-    /// The member's initial password (at least 10 characters); they can change it later.
-    #[schema(example = "initial-secret-42")]
+    /// The member's initial password; they can change it later. The same rules as at
+    /// registration: 10–256 characters, at least 5 of them different (ignoring case), no NUL,
+    /// not one of the most common passwords.
+    #[schema(required = true, value_type = String, min_length = 10, max_length = 256,
+        pattern = r"^(?=(?:[\s\S]*?([\s\S])(?![\s\S]*?\1)){5})[^\x00]*$", example = "initial-secret-42")]
     pub password: Option<String>,
 }
 
@@ -265,7 +281,7 @@ impl NewMemberInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MemberPatchInput {
-    #[schema(value_type = Role, example = "landlord")]
+    #[schema(required = true, value_type = Role, example = "landlord")]
     pub role: Option<String>,
 }
 

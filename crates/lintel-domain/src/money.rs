@@ -78,6 +78,22 @@ impl Currency {
     }
 }
 
+/// Documented as a string enum of the known codes (component `Currency`).
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "ISO-4217 currency code, upper case (the codes Lintel knows).",
+            ))
+            .enum_values(Some(CURRENCIES.iter().map(|(code, _)| *code)))
+            .examples([serde_json::json!("USD")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Currency {}
+
 /// An amount of money in a currency's minor units (cents for USD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
@@ -87,13 +103,13 @@ pub struct Money {
 
 /// The wire form of money: `{"amountMinor": 150000, "currency": "USD"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MoneyDto {
-    /// Amount in the currency's minor units (e.g. cents). Never a float.
-    #[schema(example = 185000)]
+    /// Amount in the currency's minor units (e.g. cents), 0 to 10^13. Never a float.
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 185000)]
     pub amount_minor: i64,
     /// ISO-4217 currency code, upper case.
-    #[schema(example = "USD")]
+    #[schema(value_type = Currency, example = "USD")]
     pub currency: String,
 }
 

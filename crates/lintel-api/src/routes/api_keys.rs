@@ -34,7 +34,7 @@ pub struct CreatedApiKey {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
     page: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]

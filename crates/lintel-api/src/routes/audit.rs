@@ -25,16 +25,25 @@ const FILTER_MAX: usize = 100;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Page number, from 1. Pages hold 25 entries; the size cannot be set (`pageSize` is a 422).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
     page: Option<String>,
-    /// Not accepted: the audit log's page size is fixed at 25.
-    #[param(value_type = Option<i64>)]
+    /// Not documented: the page size is fixed at 25, and any `pageSize` is a 422.
+    #[param(ignore)]
     page_size: Option<String>,
-    /// Only entries about this kind of entity, e.g. `property`, `user`, `api_key`.
-    #[param(example = "property")]
+    /// Only entries about this kind of entity, e.g. `property`, `user`, `api_key`: at most 100
+    /// characters, no control characters.
+    #[param(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+        example = "property"
+    )]
     entity_type: Option<String>,
-    /// Only entries about this entity ID.
-    #[param(example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y")]
+    /// Only entries about this entity ID: at most 100 characters, no control characters.
+    #[param(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+        example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y"
+    )]
     entity_id: Option<String>,
 }
 

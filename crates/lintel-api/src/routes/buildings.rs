@@ -34,12 +34,14 @@ fn store_err(e: StoreError) -> ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
     page: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     page_size: Option<String>,
-    /// Case-insensitive search in the name.
+    /// Case-insensitive search in the name: at most 200 characters, no control characters;
+    /// blank means no search.
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     q: Option<String>,
 }
 

@@ -36,7 +36,7 @@ fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
     page: Option<String>,
     /// Page size, 1–100 (default 12).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
@@ -49,7 +49,9 @@ pub struct ListQuery {
     #[serde(rename = "type")]
     #[param(rename = "type", value_type = Option<lintel_domain::portfolio::PropertyType>)]
     kind: Option<String>,
-    /// Case-insensitive search in name and address.
+    /// Case-insensitive search in name and address: at most 200 characters, no control
+    /// characters; blank means no search.
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     q: Option<String>,
     /// Sort order (default `name`).
     #[param(value_type = Option<PropertySort>)]
@@ -184,8 +186,11 @@ async fn restore(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CompareQuery {
-    /// 2 to 5 property IDs, comma-separated.
-    #[param(example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y,prop_01jd9x4m2k8q7v5t3r1n0p6w8z")]
+    /// 2 to 5 different property IDs, comma-separated, nothing else (no spaces, no empty
+    /// entries).
+    #[param(required = true, value_type = String,
+        pattern = r"^(?!.*(prop_.{26}).*\1)prop_[0-9a-hjkmnp-tv-z]{26}(,prop_[0-9a-hjkmnp-tv-z]{26}){1,4}$",
+        example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y,prop_01jd9x4m2k8q7v5t3r1n0p6w8z")]
     ids: Option<String>,
 }
 
@@ -200,13 +205,10 @@ async fn compare(
     ApiQuery(q): ApiQuery<CompareQuery>,
 ) -> ApiResult<Ok<Vec<PropertyComparison>>> {
     let invalid = |m: &str| ApiError::Validation(vec![FieldError::new("ids", m)]);
+    // Taken exactly as documented: no trimming, and an empty entry is not a property ID.
     let raw = q.ids.unwrap_or_default();
-    let parts: Vec<&str> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !(2..=5).contains(&parts.len()) {
+    let parts: Vec<&str> = raw.split(',').collect();
+    if raw.is_empty() || !(2..=5).contains(&parts.len()) {
         return Err(invalid(
             "must list between 2 and 5 property IDs, comma-separated",
         ));

@@ -2,23 +2,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::validation::Validator;
 
-/// A postal address as given by a client. Every part is checked when validated.
+/// A postal address as given by a client. Every part is checked when validated, also in a
+/// change (a PATCH replaces the whole address). Texts are trimmed; a blank optional part counts
+/// as absent.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddressInput {
-    #[schema(example = "41 Harbour Street")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "41 Harbour Street")]
     pub line1: Option<String>,
-    #[schema(example = "Floor 2")]
+    #[schema(max_length = 200, pattern = r"^[^\x00]*$", example = "Floor 2")]
     pub line2: Option<String>,
-    #[schema(example = "Halifax")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Halifax")]
     pub city: Option<String>,
     /// State, province or county.
-    #[schema(example = "NS")]
+    #[schema(max_length = 120, pattern = r"^[^\x00]*$", example = "NS")]
     pub region: Option<String>,
-    #[schema(example = "B3J 1A1")]
+    #[schema(max_length = 20, pattern = r"^[^\x00]*$", example = "B3J 1A1")]
     pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 country code.
-    #[schema(example = "CA")]
+    /// ISO 3166-1 alpha-2 country code, either case.
+    #[schema(required = true, value_type = String, pattern = "^[A-Za-z]{2}$", example = "CA")]
     pub country: Option<String>,
 }
 

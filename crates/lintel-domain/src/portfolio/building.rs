@@ -43,11 +43,11 @@ pub fn building_amenity_name(id: u8) -> Option<&'static str> {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AmenityInput {
-    /// Amenity id, 1..=12 (see the building amenity table).
-    #[schema(example = 4)]
+    /// Amenity id, 1..=12 (see the building amenity table); at most once per list.
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 12, example = 4)]
     pub id: Option<i64>,
     /// 1 = included, 2 = available but not included, 3 = not available.
-    #[schema(example = 1)]
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 3, example = 1)]
     pub value: Option<i64>,
 }
 
@@ -151,13 +151,16 @@ pub fn validate_amenities(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildingInput {
-    #[schema(example = "Harbour View Tower")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Harbour View Tower")]
     pub name: Option<String>,
     pub address: Option<AddressInput>,
-    #[schema(example = 48)]
+    #[schema(minimum = 0, maximum = 100000, example = 48)]
     pub number_of_units: Option<i64>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<String>,
-    /// Defaults to none.
+    /// Defaults to none. Each amenity at most once.
+    #[schema(max_items = 12)]
     pub amenities: Option<Vec<AmenityInput>>,
 }
 
@@ -204,16 +207,24 @@ impl BuildingInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildingPatchInput {
+    /// `null` leaves the name unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<AddressInput>)]
     pub address: Option<Option<AddressInput>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100000)]
     pub number_of_units: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<Option<String>>,
+    /// Replaces the whole list (`null` leaves it unchanged). Each amenity at most once.
+    #[schema(max_items = 12)]
     pub amenities: Option<Vec<AmenityInput>>,
 }
 

@@ -30,17 +30,21 @@ pub const DESCRIPTION_MAX: usize = 5_000;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PropertyInput {
-    #[schema(example = "Harbour View Apartments")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Harbour View Apartments")]
     pub name: Option<String>,
     #[serde(rename = "type")]
-    #[schema(value_type = PropertyType, example = "residential")]
+    #[schema(required = true, value_type = PropertyType, example = "residential")]
     pub kind: Option<String>,
     /// Defaults to `active`.
     #[schema(value_type = Option<PropertyStatus>, example = "active")]
     pub status: Option<String>,
+    #[schema(required = true, value_type = AddressInput)]
     pub address: Option<AddressInput>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<String>,
-    #[schema(value_type = Option<String>, example = "bldg_01jd9x4m2k8q7v5t3r1n0p6w8y")]
+    /// A building of the organisation.
+    #[schema(value_type = Option<BuildingId>)]
     pub building_id: Option<String>,
 }
 
@@ -101,18 +105,26 @@ impl PropertyInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PropertyPatchInput {
+    /// `null` leaves the name unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     pub name: Option<String>,
     #[serde(rename = "type")]
     #[schema(value_type = Option<PropertyType>)]
     pub kind: Option<String>,
     #[schema(value_type = Option<PropertyStatus>)]
     pub status: Option<String>,
+    /// Replaces the whole address (`null` leaves it unchanged).
     pub address: Option<AddressInput>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<Option<String>>,
+    /// A building of the organisation; `null` unlinks the property.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<BuildingId>)]
     pub building_id: Option<Option<String>>,
 }
 

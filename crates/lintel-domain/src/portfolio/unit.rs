@@ -120,20 +120,21 @@ fn opt<T, U>(value: Option<T>, check: impl FnOnce(T) -> Option<U>) -> Option<Opt
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitInput {
-    #[schema(example = "Unit 4B")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Unit 4B")]
     pub name: Option<String>,
-    #[schema(example = "4B")]
+    #[schema(max_length = 50, pattern = r"^[^\x00]*$", example = "4B")]
     pub suite: Option<String>,
     /// Defaults to `apartment`.
     #[schema(value_type = Option<UnitType>, example = "apartment")]
     pub unit_type: Option<String>,
     /// 0..=50 in steps of 0.5; defaults to 0.
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 50, multiple_of = 0.5, example = 2)]
     pub bedrooms: Option<f64>,
     /// 0..=50 in steps of 0.5; defaults to 0.
-    #[schema(example = 1.5)]
+    #[schema(minimum = 0, maximum = 50, multiple_of = 0.5, example = 1.5)]
     pub bathrooms: Option<f64>,
-    #[schema(example = 850)]
+    #[schema(minimum = 0, maximum = 1000000, example = 850)]
     pub area_sqft: Option<i64>,
     /// Asking rent per month; non-negative.
     pub rent: Option<MoneyDto>,
@@ -143,12 +144,15 @@ pub struct UnitInput {
     /// Defaults to `not_available`.
     #[schema(value_type = Option<StorageAvailability>)]
     pub storage: Option<String>,
+    #[schema(minimum = 0, maximum = 1000)]
     pub parking_stalls: Option<i64>,
     /// 1..=200; defaults to bedrooms × 2 rounded up, at least 1.
+    #[schema(minimum = 1, maximum = 200)]
     pub max_occupancy: Option<i64>,
     /// Defaults to `vacant`.
     #[schema(value_type = Option<UnitStatus>)]
     pub status: Option<String>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -225,7 +229,7 @@ impl UnitInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitStatusInput {
-    #[schema(value_type = UnitStatus, example = "occupied")]
+    #[schema(required = true, value_type = UnitStatus, example = "occupied")]
     pub status: Option<String>,
 }
 

@@ -12,6 +12,8 @@ pub const BULK_UNITS_MAX: usize = 500;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BulkUnitsInput {
+    /// A name (with its suite) at most once per request.
+    #[schema(required = true, value_type = Vec<UnitInput>, min_items = 1, max_items = 500)]
     pub units: Option<Vec<UnitInput>>,
 }
 

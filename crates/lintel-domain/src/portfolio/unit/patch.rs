@@ -17,16 +17,26 @@ use crate::validation::{FieldError, Validator};
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitPatchInput {
+    /// `null` leaves the name unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00]*$")]
     pub suite: Option<Option<String>>,
     #[schema(value_type = Option<UnitType>)]
     pub unit_type: Option<String>,
+    /// 0..=50 in steps of 0.5.
+    #[schema(minimum = 0, maximum = 50, multiple_of = 0.5)]
     pub bedrooms: Option<f64>,
+    /// 0..=50 in steps of 0.5.
+    #[schema(minimum = 0, maximum = 50, multiple_of = 0.5)]
     pub bathrooms: Option<f64>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub area_sqft: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<MoneyDto>)]
@@ -36,16 +46,17 @@ pub struct UnitPatchInput {
     #[schema(value_type = Option<StorageAvailability>)]
     pub storage: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000)]
     pub parking_stalls: Option<Option<i64>>,
-    /// A number pins the occupancy; `null` resets it to bedrooms × 2 (rounded up, at least 1).
+    /// 1..=200: a number pins the occupancy; `null` resets it to bedrooms × 2 (rounded up, at
+    /// least 1).
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub max_occupancy: Option<Option<i64>>,
     #[schema(value_type = Option<UnitStatus>)]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
     pub description: Option<Option<String>>,
 }
 

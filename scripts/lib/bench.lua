@@ -1,0 +1,52 @@
+-- wrk script for scripts/bench, configured by environment variables:
+--   BENCH_TOKEN    bearer token for the Authorization header (none when empty)
+--   BENCH_IDS      a file whose "prop_…" IDs (e.g. the seed JSON) are picked at random
+--   BENCH_PREFIX   path before the ID (e.g. /api/properties/), or the whole path without BENCH_IDS
+--   BENCH_SUFFIX   path after the ID (optional)
+--   BENCH_ACCEPT   Accept header (optional; PostgREST's single-object type)
+--   BENCH_POST     "1": POST a new property to BENCH_PREFIX instead of GET
+local token = os.getenv("BENCH_TOKEN") or ""
+local ids_file = os.getenv("BENCH_IDS") or ""
+local prefix = os.getenv("BENCH_PREFIX") or "/"
+local suffix = os.getenv("BENCH_SUFFIX") or ""
+local accept = os.getenv("BENCH_ACCEPT") or ""
+local post = os.getenv("BENCH_POST") == "1"
+
+local ids = {}
+if ids_file ~= "" then
+  local f = assert(io.open(ids_file, "r"))
+  local text = f:read("*a")
+  f:close()
+  for id in string.gmatch(text, '"(prop_[%w]+)"') do
+    ids[#ids + 1] = id
+  end
+  assert(#ids > 0, "no property IDs in " .. ids_file)
+end
+
+local headers = {}
+if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+if accept ~= "" then headers["Accept"] = accept end
+if post then headers["Content-Type"] = "application/json" end
+
+local counter = 0
+
+function init(args)
+  -- Different sequences in each wrk thread and run.
+  math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
+end
+
+function request()
+  if post then
+    counter = counter + 1
+    local body = string.format(
+      '{"name":"Bench property %d-%d","type":"residential","address":{"line1":"%d Bench Street",' ..
+      '"city":"Halifax","region":"NS","postalCode":"B3J 1A1","country":"CA"}}',
+      math.random(1, 1000000000), counter, counter % 997 + 1)
+    return wrk.format("POST", prefix, headers, body)
+  end
+  local path = prefix
+  if #ids > 0 then
+    path = prefix .. ids[math.random(1, #ids)] .. suffix
+  end
+  return wrk.format("GET", path, headers)
+end
