@@ -114,7 +114,12 @@ impl<K: IdKind> FromStr for Id<K> {
             .strip_prefix(K::PREFIX)
             .and_then(|r| r.strip_prefix('_'))
             .ok_or(err.clone())?;
-        if rest.len() != 26 || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // A ULID is 128 bits in 26 base-32 digits (130 bits), so the first digit is at most 7;
+        // a larger one would silently lose its top bits and name another ID.
+        if rest.len() != 26
+            || !(b'0'..=b'7').contains(&rest.as_bytes()[0])
+            || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
             return Err(err);
         }
         Ulid::from_string(&rest.to_ascii_uppercase())
@@ -137,10 +142,10 @@ impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
 }
 
 /// The characters of an ID after its prefix: a ULID in lowercase Crockford base32, which has
-/// no `i`, `l`, `o` or `u` (the parser refuses them).
-pub const ULID_PATTERN: &str = "[0-9a-hjkmnp-tv-z]{26}";
+/// no `i`, `l`, `o` or `u`, and whose first digit is at most 7 (the parser refuses the rest).
+pub const ULID_PATTERN: &str = "[0-7][0-9a-hjkmnp-tv-z]{25}";
 
-/// The documented pattern of an ID with this prefix: `^prop_[0-9a-hjkmnp-tv-z]{26}$`.
+/// The documented pattern of an ID with this prefix: `^prop_[0-7][0-9a-hjkmnp-tv-z]{25}$`.
 pub fn id_pattern(prefix: &str) -> String {
     format!("^{prefix}_{ULID_PATTERN}$")
 }
@@ -210,14 +215,25 @@ mod tests {
 
     #[test]
     fn documented_pattern_names_exactly_the_characters_the_parser_takes() {
-        assert_eq!(id_pattern("prop"), "^prop_[0-9a-hjkmnp-tv-z]{26}$");
+        assert_eq!(id_pattern("prop"), "^prop_[0-7][0-9a-hjkmnp-tv-z]{25}$");
         let allowed = |c: char| {
             c.is_ascii_digit() || (c.is_ascii_lowercase() && !matches!(c, 'i' | 'l' | 'o' | 'u'))
         };
         for c in ('0'..='9').chain('a'..='z') {
             let raw = format!("prop_0{}", c.to_string().repeat(25));
             assert_eq!(raw.parse::<PropertyId>().is_ok(), allowed(c), "{raw}");
+            // The first digit: 0-7 only (8 and up would overflow 128 bits).
+            let first = format!("prop_{c}{}", "0".repeat(25));
+            assert_eq!(
+                first.parse::<PropertyId>().is_ok(),
+                ('0'..='7').contains(&c),
+                "{first}"
+            );
         }
+        // `prop_r…` used to alias `prop_0…`; the largest ULID is still an ID.
+        assert!(format!("prop_7{}", "z".repeat(25))
+            .parse::<PropertyId>()
+            .is_ok());
     }
 
     #[test]

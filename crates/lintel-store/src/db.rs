@@ -124,19 +124,26 @@ impl Db {
     /// write lock up front (`BEGIN IMMEDIATE`), so a read-then-write never fails as busy.
     pub async fn begin(&self) -> Result<Tx> {
         let started = Instant::now();
+        // `BEGIN` runs in its own task: if the request is cancelled while it is in flight, the
+        // task still finishes and the dropped transaction rolls back, instead of a connection
+        // going back to the pool inside an open transaction (holding SQLite's write lock).
         let tx = match &*self.pools {
             Pools::Sqlite { pool, writer } => {
                 let guard = writer.clone().lock_owned().await;
-                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let pool = pool.clone();
+                let tx = detached(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await?;
                 Tx {
                     inner: TxInner::Sqlite(tx),
                     _writer: Some(guard),
                 }
             }
-            Pools::Postgres(pool) => Tx {
-                inner: TxInner::Postgres(pool.begin().await?),
-                _writer: None,
-            },
+            Pools::Postgres(pool) => {
+                let pool = pool.clone();
+                Tx {
+                    inner: TxInner::Postgres(detached(async move { pool.begin().await }).await?),
+                    _writer: None,
+                }
+            }
         };
         timing::record(started.elapsed());
         Ok(tx)
@@ -171,14 +178,35 @@ impl Tx {
         }
     }
 
+    /// Commits; like `BEGIN`, the commit finishes in its own task even if the request is
+    /// cancelled meanwhile, and the SQLite writer slot is released only after it.
     pub async fn commit(self) -> Result<()> {
         let started = Instant::now();
-        let r = match self.inner {
-            TxInner::Sqlite(tx) => tx.commit().await,
-            TxInner::Postgres(tx) => tx.commit().await,
-        };
+        let Tx { inner, _writer } = self;
+        detached(async move {
+            let r = match inner {
+                TxInner::Sqlite(tx) => tx.commit().await,
+                TxInner::Postgres(tx) => tx.commit().await,
+            };
+            drop(_writer);
+            r
+        })
+        .await?;
         timing::record(started.elapsed());
-        Ok(r?)
+        Ok(())
+    }
+}
+
+/// Runs a transaction-control step to completion in its own task, so a cancelled request cannot
+/// leave it half done.
+async fn detached<T: Send + 'static>(
+    step: impl std::future::Future<Output = sqlx::Result<T>> + Send + 'static,
+) -> Result<T> {
+    match tokio::spawn(step).await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(StoreError::Unavailable(format!(
+            "transaction step failed: {e}"
+        ))),
     }
 }
 

@@ -189,7 +189,7 @@ pub struct CompareQuery {
     /// 2 to 5 different property IDs, comma-separated, nothing else (no spaces, no empty
     /// entries).
     #[param(required = true, value_type = String,
-        pattern = r"^(?!.*(prop_.{26}).*\1)prop_[0-9a-hjkmnp-tv-z]{26}(,prop_[0-9a-hjkmnp-tv-z]{26}){1,4}$",
+        pattern = r"^(?!.*(prop_.{26}).*\1)prop_[0-7][0-9a-hjkmnp-tv-z]{25}(,prop_[0-7][0-9a-hjkmnp-tv-z]{25}){1,4}$",
         example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y,prop_01jd9x4m2k8q7v5t3r1n0p6w8z")]
     ids: Option<String>,
 }
