@@ -7,6 +7,7 @@ use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement, SimpleExpr, Su
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::prepared::{key, slot, Prepared};
 use crate::properties::like_contains;
 use crate::schema::{Buildings as B, Properties as P};
 
@@ -71,7 +72,7 @@ fn properties_count() -> SimpleExpr {
 }
 
 /// The organisation's buildings, with every column a [`Building`] needs.
-fn select(org: OrgId) -> SelectStatement {
+fn select(org: impl ToString) -> SelectStatement {
     Query::select()
         .columns(
             [
@@ -127,27 +128,21 @@ pub struct BuildingRepo<'a> {
     pub(crate) org: OrgId,
 }
 
+/// One record by id: `[organisation, id]`.
+static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = select(slot(0));
+    q.and_where(Expr::col((B::Table, B::Id)).eq(slot(1)));
+    q
+});
+
 async fn get_in(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<Building> {
-    let row: BuildingRow = tx
-        .one(
-            &select(org)
-                .and_where(Expr::col((B::Table, B::Id)).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
+    let row: BuildingRow = tx.one(&BY_ID.with(key(org, id))).await?;
     row.into_building()
 }
 
 impl BuildingRepo<'_> {
     pub async fn get(&self, id: BuildingId) -> Result<Building> {
-        let row: BuildingRow = self
-            .db
-            .one(
-                &select(self.org)
-                    .and_where(Expr::col((B::Table, B::Id)).eq(id.to_string()))
-                    .to_owned(),
-            )
-            .await?;
+        let row: BuildingRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
         row.into_building()
     }
 

@@ -8,8 +8,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-use sea_query_binder::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -19,6 +17,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
+use crate::prepared::Statement;
 use crate::timing;
 
 /// Which database engine a store runs on.
@@ -244,11 +243,11 @@ macro_rules! run {
         let out = $on!(
             $this,
             |$ex| {
-                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let ($sql, $values) = $stmt.render(Backend::Sqlite);
                 $call
             },
             |$ex| {
-                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let ($sql, $values) = $stmt.render(Backend::Postgres);
                 $call
             }
         );
@@ -261,7 +260,7 @@ macro_rules! run {
 /// `$on` is a macro that matches the receiver's backend and binds its executor.
 macro_rules! query_methods {
     ($recv:ty, $on:ident) => {
-        pub async fn all<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        pub async fn all<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<Vec<T>> {
             Ok(run!($on, self, stmt, |sql, v, ex| {
                 sqlx::query_as_with::<_, T, _>(&sql, v)
                     .fetch_all(ex)
@@ -269,7 +268,7 @@ macro_rules! query_methods {
             }))
         }
 
-        pub async fn opt<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        pub async fn opt<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<Option<T>> {
             Ok(run!($on, self, stmt, |sql, v, ex| {
                 sqlx::query_as_with::<_, T, _>(&sql, v)
                     .fetch_optional(ex)
@@ -277,12 +276,12 @@ macro_rules! query_methods {
             }))
         }
 
-        pub async fn one<T: DbRow>(self: $recv, stmt: &impl SqlxBinder) -> Result<T> {
+        pub async fn one<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<T> {
             self.opt(stmt).await?.ok_or(StoreError::NotFound)
         }
 
         /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
-        pub async fn exec(self: $recv, stmt: &impl SqlxBinder) -> Result<u64> {
+        pub async fn exec(self: $recv, stmt: &impl Statement) -> Result<u64> {
             Ok(run!($on, self, stmt, |sql, v, ex| {
                 sqlx::query_with(&sql, v).execute(ex).await?.rows_affected()
             }))

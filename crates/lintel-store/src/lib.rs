@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod identity;
 mod migrate;
+pub mod prepared;
 pub mod properties;
 mod schema;
 mod tenancy;

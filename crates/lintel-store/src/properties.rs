@@ -13,6 +13,7 @@ use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::prepared::{key, slot, Prepared};
 use crate::schema::{Buildings, Properties as P, Units as U};
 use crate::tenancy::lock_org;
 use crate::unit_counts;
@@ -70,7 +71,7 @@ impl PropertyRow {
 }
 
 /// The organisation's properties, with every column a [`Property`] needs.
-fn select(org: OrgId) -> SelectStatement {
+fn select(org: impl ToString) -> SelectStatement {
     Query::select()
         .columns(
             [
@@ -133,14 +134,15 @@ pub struct PropertyRepo<'a> {
     pub(crate) org: OrgId,
 }
 
+/// One record by id: `[organisation, id]`.
+static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = select(slot(0));
+    q.and_where(Expr::col((P::Table, P::Id)).eq(slot(1)));
+    q
+});
+
 async fn get_in(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<Property> {
-    let row: PropertyRow = tx
-        .one(
-            &select(org)
-                .and_where(Expr::col((P::Table, P::Id)).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
+    let row: PropertyRow = tx.one(&BY_ID.with(key(org, id))).await?;
     row.into_property()
 }
 
@@ -193,14 +195,7 @@ async fn check_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> 
 
 impl PropertyRepo<'_> {
     pub async fn get(&self, id: PropertyId) -> Result<Property> {
-        let row: PropertyRow = self
-            .db
-            .one(
-                &select(self.org)
-                    .and_where(Expr::col((P::Table, P::Id)).eq(id.to_string()))
-                    .to_owned(),
-            )
-            .await?;
+        let row: PropertyRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
         row.into_property()
     }
 
@@ -263,9 +258,8 @@ impl PropertyRepo<'_> {
         if let Some(b) = new.building_id {
             check_building(&mut tx, self.org, b).await?;
         }
-        let id = PropertyId::new();
-        let now = Timestamp::now().0;
-        let a = &new.address;
+        let created = new.into_property(PropertyId::new(), self.org, Timestamp::now());
+        let (p, a) = (&created, &created.address);
         tx.exec(
             &Query::insert()
                 .into_table(P::Table)
@@ -288,27 +282,26 @@ impl PropertyRepo<'_> {
                     P::UpdatedAt,
                 ])
                 .values_panic([
-                    id.to_string().into(),
+                    p.id.to_string().into(),
                     self.org.to_string().into(),
-                    new.building_id.map(|b| b.to_string()).into(),
-                    new.name.clone().into(),
-                    new.kind.as_str().into(),
-                    new.status.as_str().into(),
+                    p.building_id.map(|b| b.to_string()).into(),
+                    p.name.clone().into(),
+                    p.kind.as_str().into(),
+                    p.status.as_str().into(),
                     a.line1.clone().into(),
                     a.line2.clone().into(),
                     a.city.clone().into(),
                     a.region.clone().into(),
                     a.postal_code.clone().into(),
                     a.country.clone().into(),
-                    new.description.clone().into(),
-                    property_search_text(&new.name, a).into(),
-                    now.into(),
-                    now.into(),
+                    p.description.clone().into(),
+                    property_search_text(&p.name, a).into(),
+                    p.created_at.0.into(),
+                    p.updated_at.0.into(),
                 ])
                 .to_owned(),
         )
         .await?;
-        let created = get_in(&mut tx, self.org, id).await?;
         let change = Change::<(), _> {
             action: "property.create",
             entity_type: "property",

@@ -7,6 +7,7 @@ use sea_query::{Cond, Expr, Order, Query, SelectStatement, SimpleExpr};
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::prepared::{key, slot, Prepared};
 use crate::schema::{Properties as P, Units as U};
 use crate::unit_counts;
 
@@ -92,7 +93,7 @@ impl UnitRow {
 }
 
 /// The organisation's units, with every column a [`Unit`] needs.
-pub(crate) fn select(org: OrgId) -> SelectStatement {
+pub(crate) fn select(org: impl ToString) -> SelectStatement {
     Query::select()
         .columns(COLUMNS.map(|c| (U::Table, c)))
         .from(U::Table)
@@ -100,14 +101,15 @@ pub(crate) fn select(org: OrgId) -> SelectStatement {
         .to_owned()
 }
 
+/// One record by id: `[organisation, id]`.
+static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = select(slot(0));
+    q.and_where(Expr::col((U::Table, U::Id)).eq(slot(1)));
+    q
+});
+
 async fn get_in(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
-    let row: UnitRow = tx
-        .one(
-            &select(org)
-                .and_where(Expr::col((U::Table, U::Id)).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
+    let row: UnitRow = tx.one(&BY_ID.with(key(org, id))).await?;
     row.into_unit()
 }
 
@@ -158,14 +160,7 @@ pub struct UnitRepo<'a> {
 
 impl UnitRepo<'_> {
     pub async fn get(&self, id: UnitId) -> Result<Unit> {
-        let row: UnitRow = self
-            .db
-            .one(
-                &select(self.org)
-                    .and_where(Expr::col((U::Table, U::Id)).eq(id.to_string()))
-                    .to_owned(),
-            )
-            .await?;
+        let row: UnitRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
         Ok(row.into_unit()?.0)
     }
 

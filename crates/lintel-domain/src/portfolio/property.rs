@@ -59,6 +59,27 @@ pub struct NewProperty {
     pub building_id: Option<BuildingId>,
 }
 
+impl NewProperty {
+    /// The property this input creates: no units yet, not archived.
+    pub fn into_property(self, id: PropertyId, organisation_id: OrgId, now: Timestamp) -> Property {
+        Property {
+            id,
+            organisation_id,
+            name: self.name,
+            kind: self.kind,
+            status: self.status,
+            address: self.address,
+            description: self.description,
+            building_id: self.building_id,
+            units_count: 0,
+            occupied_units: 0,
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 pub(crate) fn building_ref(v: &mut Validator, raw: &str) -> Option<BuildingId> {
     match raw.parse() {
         Ok(id) => Some(id),

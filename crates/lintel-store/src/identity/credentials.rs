@@ -1,10 +1,11 @@
 use lintel_domain::identity::User;
 use lintel_domain::{ApiKeyId, OrgId, SessionId, Timestamp, UserId};
-use sea_query::{Expr, Query};
+use sea_query::{Expr, Query, SelectStatement};
 
 use super::members::UserRow;
 use crate::db::Db;
 use crate::error::{parse_col, Result};
+use crate::prepared::{slot, Prepared};
 use crate::schema::{ApiKeys as K, Organisations as O, Sessions as S, Users as Us};
 
 /// How often a credential's last-use time is written, at most.
@@ -66,6 +67,49 @@ struct HashRow {
     password_hash: String,
 }
 
+/// The session whose token hashes to slot 0, with its user's role and its organisation's plan.
+static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
+    Query::select()
+        .columns([
+            (S::Table, S::Id),
+            (S::Table, S::UserId),
+            (S::Table, S::OrgId),
+        ])
+        .column((Us::Table, Us::Role))
+        .column((O::Table, O::Plan))
+        .columns([
+            (S::Table, S::CsrfHash),
+            (S::Table, S::ExpiresAt),
+            (S::Table, S::LastSeenAt),
+        ])
+        .from(S::Table)
+        .inner_join(
+            Us::Table,
+            Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)),
+        )
+        .left_join(
+            O::Table,
+            Expr::col((O::Table, O::Id)).equals((S::Table, S::OrgId)),
+        )
+        .and_where(Expr::col((S::Table, S::TokenHash)).eq(slot(0)))
+        .to_owned()
+});
+
+/// The API key whose secret hashes to slot 0, with its organisation's plan.
+static API_KEY: Prepared<SelectStatement, 1> = Prepared::new(|| {
+    Query::select()
+        .columns([(K::Table, K::Id), (K::Table, K::OrgId), (K::Table, K::Role)])
+        .column((O::Table, O::Plan))
+        .columns([(K::Table, K::RevokedAt), (K::Table, K::LastUsedAt)])
+        .from(K::Table)
+        .left_join(
+            O::Table,
+            Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)),
+        )
+        .and_where(Expr::col((K::Table, K::SecretHash)).eq(slot(0)))
+        .to_owned()
+});
+
 /// Looks credentials up across organisations: the only queries not scoped by an organisation,
 /// because the credential is what tells which organisation the caller belongs to.
 pub struct Credentials<'a> {
@@ -112,35 +156,7 @@ impl Credentials<'_> {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionPrincipal>> {
-        let row: Option<SessionAuthRow> = self
-            .db
-            .opt(
-                &Query::select()
-                    .columns([
-                        (S::Table, S::Id),
-                        (S::Table, S::UserId),
-                        (S::Table, S::OrgId),
-                    ])
-                    .column((Us::Table, Us::Role))
-                    .column((O::Table, O::Plan))
-                    .columns([
-                        (S::Table, S::CsrfHash),
-                        (S::Table, S::ExpiresAt),
-                        (S::Table, S::LastSeenAt),
-                    ])
-                    .from(S::Table)
-                    .inner_join(
-                        Us::Table,
-                        Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)),
-                    )
-                    .left_join(
-                        O::Table,
-                        Expr::col((O::Table, O::Id)).equals((S::Table, S::OrgId)),
-                    )
-                    .and_where(Expr::col((S::Table, S::TokenHash)).eq(token_hash))
-                    .to_owned(),
-            )
-            .await?;
+        let row: Option<SessionAuthRow> = self.db.opt(&SESSION.with([token_hash.into()])).await?;
         row.map(|r| {
             Ok(SessionPrincipal {
                 session_id: parse_col("sessions.id", &r.id)?,
@@ -170,22 +186,7 @@ impl Credentials<'_> {
     }
 
     pub async fn api_key(&self, secret_hash: &str) -> Result<Option<KeyPrincipal>> {
-        let row: Option<KeyAuthRow> = self
-            .db
-            .opt(
-                &Query::select()
-                    .columns([(K::Table, K::Id), (K::Table, K::OrgId), (K::Table, K::Role)])
-                    .column((O::Table, O::Plan))
-                    .columns([(K::Table, K::RevokedAt), (K::Table, K::LastUsedAt)])
-                    .from(K::Table)
-                    .left_join(
-                        O::Table,
-                        Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)),
-                    )
-                    .and_where(Expr::col((K::Table, K::SecretHash)).eq(secret_hash))
-                    .to_owned(),
-            )
-            .await?;
+        let row: Option<KeyAuthRow> = self.db.opt(&API_KEY.with([secret_hash.into()])).await?;
         row.map(|r| {
             Ok(KeyPrincipal {
                 key_id: parse_col("api_keys.id", &r.id)?,

@@ -1,0 +1,184 @@
+//! Statements of a fixed shape, rendered once per backend and re-run with new values.
+//!
+//! Building a sea-query tree and rendering it costs far more than the database work of a
+//! single-row lookup (see docs/benchmarks.md), and the hot lookups (a credential, a record by id)
+//! have the same SQL on every request. A [`Prepared`] statement is built once, with *slots*
+//! ([`slot`]) where the per-call values go; its SQL and constant values are kept per
+//! backend, and each call only substitutes its arguments into the slots. The statement is still
+//! written once with sea-query, so both dialects come from the same definition.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
+use sea_query_binder::{SqlxBinder, SqlxValues};
+
+use crate::db::Backend;
+
+const SLOT_TAG: &str = "\u{0}lintel-slot:";
+const MAX_SLOTS: usize = 16;
+
+/// The placeholder for text argument `n` in a prepared statement's definition.
+pub(crate) fn slot(n: usize) -> String {
+    assert!(n < MAX_SLOTS, "at most {MAX_SLOTS} slots");
+    format!("{SLOT_TAG}{n}")
+}
+
+/// The arguments `[organisation, id]` of a by-id lookup.
+pub(crate) fn key(org: impl ToString, id: impl ToString) -> [Value; 2] {
+    [org.to_string().into(), id.to_string().into()]
+}
+
+fn slot_of(v: &Value) -> Option<usize> {
+    match v {
+        Value::String(Some(s)) => s.strip_prefix(SLOT_TAG)?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// One backend's rendering: the SQL, the values with constants in place, and which value
+/// positions take which argument.
+struct Rendered {
+    sql: String,
+    values: Vec<Value>,
+    slots: Vec<(usize, usize)>,
+}
+
+impl Rendered {
+    fn new((sql, values): (String, SqlxValues), arity: usize) -> Rendered {
+        let values = values.0 .0;
+        let slots: Vec<(usize, usize)> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, v)| slot_of(v).map(|n| (pos, n)))
+            .collect();
+        for n in 0..arity {
+            assert!(
+                slots.iter().any(|&(_, s)| s == n),
+                "prepared statement does not use slot {n}: {sql}"
+            );
+        }
+        assert!(
+            slots.iter().all(|&(_, s)| s < arity),
+            "prepared statement uses a slot beyond its {arity} arguments: {sql}"
+        );
+        Rendered { sql, values, slots }
+    }
+}
+
+/// A statement of fixed shape with `N` arguments, defined once as a `static`:
+///
+/// ```ignore
+/// static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| select_by(slot(0), slot(1)));
+/// db.opt::<Row>(&BY_ID.with([org.to_string().into(), id.to_string().into()])).await
+/// ```
+pub(crate) struct Prepared<S, const N: usize> {
+    build: fn() -> S,
+    sqlite: OnceLock<Rendered>,
+    postgres: OnceLock<Rendered>,
+}
+
+impl<S: SqlxBinder, const N: usize> Prepared<S, N> {
+    pub(crate) const fn new(build: fn() -> S) -> Self {
+        Prepared {
+            build,
+            sqlite: OnceLock::new(),
+            postgres: OnceLock::new(),
+        }
+    }
+
+    /// The statement with its arguments, ready to run.
+    pub(crate) fn with(&self, args: [Value; N]) -> Bound<'_> {
+        Bound {
+            prepared: self,
+            args: Vec::from(args),
+        }
+    }
+}
+
+trait Render: Sync {
+    fn rendered(&self, backend: Backend) -> &Rendered;
+}
+
+impl<S: SqlxBinder, const N: usize> Render for Prepared<S, N> {
+    fn rendered(&self, backend: Backend) -> &Rendered {
+        match backend {
+            Backend::Sqlite => self
+                .sqlite
+                .get_or_init(|| Rendered::new((self.build)().build_sqlx(SqliteQueryBuilder), N)),
+            Backend::Postgres => self
+                .postgres
+                .get_or_init(|| Rendered::new((self.build)().build_sqlx(PostgresQueryBuilder), N)),
+        }
+    }
+}
+
+/// A prepared statement with the arguments of one call.
+pub struct Bound<'a> {
+    prepared: &'a dyn Render,
+    args: Vec<Value>,
+}
+
+/// Anything the executor can run: a sea-query statement (rendered on each call) or a
+/// [`Prepared`] one with its arguments.
+pub trait Statement: Sync {
+    fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues);
+}
+
+impl<T: SqlxBinder + Sync> Statement for T {
+    fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues) {
+        let (sql, values) = match backend {
+            Backend::Sqlite => self.build_sqlx(SqliteQueryBuilder),
+            Backend::Postgres => self.build_sqlx(PostgresQueryBuilder),
+        };
+        (Cow::Owned(sql), values)
+    }
+}
+
+impl Statement for Bound<'_> {
+    fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues) {
+        let r = self.prepared.rendered(backend);
+        let mut values = r.values.clone();
+        for &(pos, n) in &r.slots {
+            values[pos] = self.args[n].clone();
+        }
+        (Cow::Borrowed(r.sql.as_str()), SqlxValues(Values(values)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_query::{Alias, Expr, Query, SelectStatement};
+
+    fn stmt(a: String, b: String) -> SelectStatement {
+        Query::select()
+            .column(Alias::new("x"))
+            .from(Alias::new("t"))
+            .and_where(Expr::col(Alias::new("a")).eq(a))
+            .and_where(Expr::col(Alias::new("k")).eq("constant"))
+            .and_where(Expr::col(Alias::new("b")).lt(b))
+            .to_owned()
+    }
+
+    static TWO: Prepared<SelectStatement, 2> = Prepared::new(|| stmt(slot(0), slot(1)));
+
+    #[test]
+    fn renders_like_a_fresh_statement_on_both_backends() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let bound = TWO.with(["hello".into(), "world".into()]);
+            let (sql, values) = bound.render(backend);
+            let fresh = stmt("hello".into(), "world".into());
+            let (want_sql, want_values) = fresh.render(backend);
+            assert_eq!(sql, want_sql);
+            assert_eq!(values.0 .0, want_values.0 .0);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "does not use slot 1")]
+    fn a_missing_slot_is_caught_at_first_use() {
+        static BAD: Prepared<SelectStatement, 2> = Prepared::new(|| stmt(slot(0), "fixed".into()));
+        let _ = BAD.with(["a".into(), "b".into()]).render(Backend::Sqlite);
+    }
+}
