@@ -8,7 +8,7 @@ use crate::audit::AuditTrail;
 use crate::buildings::BuildingRepo;
 use crate::db::{ConnectOptions, Db, Tx};
 use crate::error::Result;
-use crate::identity::{ApiKeyRepo, Credentials, MemberRepo, Orgs, SessionRepo};
+use crate::identity::{ApiKeyRepo, Credentials, KeyCache, MemberRepo, Orgs, SessionRepo};
 use crate::properties::PropertyRepo;
 use crate::schema::Organisations;
 use crate::units::UnitRepo;
@@ -17,6 +17,7 @@ use crate::units::UnitRepo;
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    keys: KeyCache,
 }
 
 impl Store {
@@ -24,6 +25,7 @@ impl Store {
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Store> {
         Ok(Store {
             db: Db::connect(url, opts).await?,
+            keys: KeyCache::new(),
         })
     }
 
@@ -46,17 +48,27 @@ impl Store {
 
     /// Organisations as a whole: creation, plans (platform-level, not org-scoped).
     pub fn orgs(&self) -> Orgs<'_> {
-        Orgs { db: &self.db }
+        Orgs {
+            db: &self.db,
+            keys: &self.keys,
+        }
     }
 
     /// Looks up who a credential belongs to (login, session cookie, API key).
     pub fn credentials(&self) -> Credentials<'_> {
-        Credentials { db: &self.db }
+        Credentials {
+            db: &self.db,
+            keys: &self.keys,
+        }
     }
 
     /// Everything owned by one organisation.
     pub fn org(&self, org: OrgId) -> OrgScope<'_> {
-        OrgScope { db: &self.db, org }
+        OrgScope {
+            db: &self.db,
+            keys: &self.keys,
+            org,
+        }
     }
 }
 
@@ -64,6 +76,7 @@ impl Store {
 #[derive(Clone, Copy)]
 pub struct OrgScope<'a> {
     db: &'a Db,
+    keys: &'a KeyCache,
     org: OrgId,
 }
 
@@ -104,6 +117,7 @@ impl<'a> OrgScope<'a> {
     pub fn api_keys(&self) -> ApiKeyRepo<'a> {
         ApiKeyRepo {
             db: self.db,
+            keys: self.keys,
             org: self.org,
         }
     }

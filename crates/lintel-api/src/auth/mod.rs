@@ -182,7 +182,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         // API access is a plan feature: keys of an organisation that left the plan stop working.
         p.require_feature(Feature::ApiAccess, state)?;
         if Credentials::needs_touch(key.last_used_at) {
-            if let Err(e) = creds.touch_api_key(key.key_id).await {
+            if let Err(e) = creds.touch_api_key(&hash, key.key_id).await {
                 tracing::warn!(error = %e, "could not record API key use");
             }
         }

@@ -6,6 +6,7 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Db};
 use crate::error::{parse_col, Result};
 use crate::schema::ApiKeys as K;
+use super::KeyCache;
 
 /// A key to be stored: the secret is already hashed.
 #[derive(Debug, Clone)]
@@ -64,6 +65,7 @@ fn select(org: OrgId) -> SelectStatement {
 /// One organisation's API keys.
 pub struct ApiKeyRepo<'a> {
     pub(crate) db: &'a Db,
+    pub(crate) keys: &'a KeyCache,
     pub(crate) org: OrgId,
 }
 
@@ -174,6 +176,7 @@ impl ApiKeyRepo<'_> {
         };
         audit::record(&mut tx, self.org, actor, change).await?;
         tx.commit().await?;
+        self.keys.clear();
         Ok(after)
     }
 }

@@ -1,8 +1,11 @@
+use std::sync::Arc;
+
 use lintel_domain::identity::User;
 use lintel_domain::{ApiKeyId, OrgId, SessionId, Timestamp, UserId};
 use sea_query::{Expr, Query, SelectStatement};
 
 use super::members::UserRow;
+use super::KeyCache;
 use crate::db::Db;
 use crate::error::{parse_col, Result};
 use crate::prepared::{slot, Prepared};
@@ -31,6 +34,7 @@ pub struct SessionPrincipal {
 }
 
 /// Who an API key belongs to.
+#[derive(Debug, Clone)]
 pub struct KeyPrincipal {
     pub key_id: ApiKeyId,
     pub org_id: OrgId,
@@ -114,6 +118,7 @@ static API_KEY: Prepared<SelectStatement, 1> = Prepared::new(|| {
 /// because the credential is what tells which organisation the caller belongs to.
 pub struct Credentials<'a> {
     pub(crate) db: &'a Db,
+    pub(crate) keys: &'a KeyCache,
 }
 
 impl Credentials<'_> {
@@ -185,19 +190,24 @@ impl Credentials<'_> {
         Ok(())
     }
 
-    pub async fn api_key(&self, secret_hash: &str) -> Result<Option<KeyPrincipal>> {
+    /// The key whose secret hashes to `secret_hash`, revoked or not; served from the
+    /// [`KeyCache`] for up to [`super::KEY_CACHE_TTL`].
+    pub async fn api_key(&self, secret_hash: &str) -> Result<Option<Arc<KeyPrincipal>>> {
+        if let Some(hit) = self.keys.get(secret_hash) {
+            return Ok(Some(hit));
+        }
         let row: Option<KeyAuthRow> = self.db.opt(&API_KEY.with([secret_hash.into()])).await?;
-        row.map(|r| {
-            Ok(KeyPrincipal {
-                key_id: parse_col("api_keys.id", &r.id)?,
-                org_id: parse_col("api_keys.org_id", &r.org_id)?,
-                role: r.role,
-                plan: r.plan,
-                revoked: r.revoked_at.is_some(),
-                last_used_at: r.last_used_at.map(Timestamp),
-            })
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let key = Arc::new(KeyPrincipal {
+            key_id: parse_col("api_keys.id", &r.id)?,
+            org_id: parse_col("api_keys.org_id", &r.org_id)?,
+            role: r.role,
+            plan: r.plan,
+            revoked: r.revoked_at.is_some(),
+            last_used_at: r.last_used_at.map(Timestamp),
+        });
+        self.keys.put(secret_hash, key.clone());
+        Ok(Some(key))
     }
 
     /// Whether a last-use time is old enough to be moved forward: uses are recorded at most
@@ -206,8 +216,9 @@ impl Credentials<'_> {
         last.is_none_or(|t| t.0 < Timestamp::now().0 - TOUCH_EVERY_MS)
     }
 
-    /// Records that a key was used, at most once a minute per key.
-    pub async fn touch_api_key(&self, id: ApiKeyId) -> Result<()> {
+    /// Records that a key was used, at most once a minute per key (the cached lookup is
+    /// dropped, so the next one sees the new time).
+    pub async fn touch_api_key(&self, secret_hash: &str, id: ApiKeyId) -> Result<()> {
         let now = Timestamp::now().0;
         self.db
             .exec(
@@ -223,6 +234,7 @@ impl Credentials<'_> {
                     .to_owned(),
             )
             .await?;
+        self.keys.forget(secret_hash);
         Ok(())
     }
 

@@ -3,6 +3,7 @@ use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
 use sea_query::{Expr, Query};
 
 use super::members::{insert_user, NewUserRecord};
+use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::Db;
 use crate::error::{parse_col, Result};
@@ -32,6 +33,7 @@ pub(crate) const ORG_COLUMNS: [O; 4] = [O::Id, O::Name, O::Plan, O::CreatedAt];
 /// Organisations as a whole (platform-level operations).
 pub struct Orgs<'a> {
     pub(crate) db: &'a Db,
+    pub(crate) keys: &'a KeyCache,
 }
 
 impl Orgs<'_> {
@@ -159,6 +161,7 @@ impl Orgs<'_> {
         };
         audit::record(&mut tx, id, actor, change).await?;
         tx.commit().await?;
+        self.keys.clear();
         Ok(after)
     }
 }
