@@ -2,11 +2,11 @@ use lintel_domain::access::ApiKey;
 use lintel_domain::{Actor, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
+use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Count, Db};
 use crate::error::{parse_col, Result};
 use crate::schema::ApiKeys as K;
-use super::KeyCache;
 
 /// A key to be stored: the secret is already hashed.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ mod sessions;
 
 pub use api_keys::{ApiKeyRepo, NewApiKey};
 pub use credentials::{Credentials, KeyPrincipal, LoginRecord, SessionPrincipal};
-pub use key_cache::KEY_CACHE_TTL;
 pub(crate) use key_cache::KeyCache;
+pub use key_cache::KEY_CACHE_TTL;
 pub use members::{MemberRepo, NewUserRecord};
 pub use orgs::Orgs;
 pub use sessions::{NewSession, SessionRepo};
