@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -63,6 +63,7 @@ async fn request_context(req: Request, next: Next) -> Response {
     }
     h.insert(X_RESPONSE_TIME, millis_header(total));
     h.insert(X_DB_TIME, millis_header(db_micros.load(Ordering::Relaxed)));
+    security_headers(h);
     span.in_scope(|| {
         tracing::info!(
             status = res.status().as_u16(),
@@ -73,11 +74,10 @@ async fn request_context(req: Request, next: Next) -> Response {
     res
 }
 
-/// Security headers on every response; a route that set its own (the docs UI) keeps them.
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    let defaults: [(HeaderName, &str); 6] = [
+/// Security headers on every response (panics included); a route that set its own (the docs
+/// UI) keeps them.
+fn security_headers(h: &mut HeaderMap) {
+    const DEFAULTS: [(HeaderName, &str); 6] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
@@ -91,12 +91,11 @@ async fn security_headers(req: Request, next: Next) -> Response {
         ),
         (header::CACHE_CONTROL, "no-store"),
     ];
-    for (name, value) in defaults {
-        if !h.contains_key(&name) {
-            h.insert(name, HeaderValue::from_static(value));
+    for (name, value) in DEFAULTS {
+        if let header::Entry::Vacant(e) = h.entry(name) {
+            e.insert(HeaderValue::from_static(value));
         }
     }
-    res
 }
 
 /// A panic becomes an opaque 500 in the envelope; the detail goes to the log only.
@@ -143,15 +142,14 @@ fn cors(state: &AppState) -> CorsLayer {
         .allow_credentials(!state.config.cors_origins.is_empty())
 }
 
-/// Wraps the application in every layer, outermost first: request context, panic containment,
-/// security headers, metrics, rate limits, CORS (so preflight answers carry rate-limit headers
+/// Wraps the application in every layer, outermost first: request context (with the security
+/// headers), panic containment, metrics, rate limits, CORS (so preflight answers carry rate-limit headers
 /// too), body limit.
 pub fn layer(app: Router, state: AppState) -> Router {
     app.layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(cors(&state))
         .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
         .layer(from_fn_with_state(state.clone(), crate::metrics::layer))
-        .layer(from_fn(security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(request_context))
 }
