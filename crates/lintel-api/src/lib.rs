@@ -25,13 +25,24 @@ use lintel_store::Store;
 pub use config::ApiConfig;
 pub use error::{ApiError, ApiResult};
 
-/// What every handler can reach.
+/// What every handler can reach. One `Arc`, so the per-request clones (every layer and
+/// extractor that takes the state) cost one atomic increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub store: Store,
     pub config: Arc<ApiConfig>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -39,12 +50,12 @@ impl AppState {
     pub async fn new(store: Store, config: ApiConfig) -> anyhow::Result<AppState> {
         let limiter =
             ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             metrics: Arc::new(metrics::Metrics::new()),
-        })
+        })))
     }
 }
 

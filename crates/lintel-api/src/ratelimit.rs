@@ -451,17 +451,11 @@ pub(crate) mod tests {
     pub(crate) async fn state(limits: RateLimits) -> AppState {
         let opts = lintel_store::ConnectOptions::default();
         let store = lintel_store::Store::connect("sqlite::memory:", &opts).await;
-        let rate_limits = limits.clone();
         let config = crate::ApiConfig {
-            rate_limits,
+            rate_limits: limits,
             ..Default::default()
         };
-        AppState {
-            store: store.unwrap(),
-            config: Arc::new(config),
-            limiter: Arc::new(RateLimiter::new(&limits, None).await.unwrap()),
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-        }
+        AppState::new(store.unwrap(), config).await.unwrap()
     }
 
     #[tokio::test]

@@ -84,12 +84,13 @@ impl<K: IdKind> Ord for Id<K> {
 
 impl<K: IdKind> fmt::Display for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}_{}",
-            K::PREFIX,
-            self.0.to_string().to_ascii_lowercase()
-        )
+        // Encoded on the stack: IDs are formatted on every request (JSON, SQL arguments).
+        let mut buf = [0u8; ulid::ULID_LEN];
+        let text = self.0.array_to_str(&mut buf);
+        text.make_ascii_lowercase();
+        f.write_str(K::PREFIX)?;
+        f.write_str("_")?;
+        f.write_str(text)
     }
 }
 
