@@ -94,10 +94,17 @@ impl UnitRow {
 
 /// The organisation's units, with every column a [`Unit`] needs.
 pub(crate) fn select(org: impl ToString) -> SelectStatement {
+    let mut q = columns();
+    q.and_where(Expr::col((U::Table, U::OrgId)).eq(org.to_string()));
+    q
+}
+
+/// Every column a [`Unit`] needs, of any organisation: only for rows this transaction has just
+/// created (read back by primary key).
+pub(crate) fn columns() -> SelectStatement {
     Query::select()
         .columns(COLUMNS.map(|c| (U::Table, c)))
         .from(U::Table)
-        .and_where(Expr::col((U::Table, U::OrgId)).eq(org.to_string()))
         .to_owned()
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::schema::Units as U;
 use crate::tenancy::lock_org;
 use crate::unit_counts;
-use crate::units::{select, writable_property, UnitRepo, UnitRow, COLUMNS};
+use crate::units::{columns, writable_property, UnitRepo, UnitRow, COLUMNS};
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
 const CHUNK: usize = 100;
@@ -203,12 +203,13 @@ impl UnitRepo<'_> {
         }
         let mut created = Vec::with_capacity(ids.len());
         for chunk_ids in ids.chunks(CHUNK) {
-            let q = select(self.org)
-                .and_where(
-                    Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
-                )
-                .order_by((U::Table, U::Id), Order::Asc)
-                .to_owned();
+            // By primary key alone: these IDs were generated in this transaction, and an
+            // `org_id` condition lets a planner with stale statistics scan the organisation.
+            let mut q = columns();
+            q.and_where(
+                Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
+            )
+            .order_by((U::Table, U::Id), Order::Asc);
             let found: Vec<UnitRow> = tx.all(&q).await?;
             for r in found {
                 created.push(r.into_unit()?.0);
