@@ -8,12 +8,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Connection, Postgres, Sqlite, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
@@ -54,6 +54,27 @@ impl Default for ConnectOptions {
     }
 }
 
+/// A pooled connection that sat idle at least this long is pinged before it is handed out; a
+/// busy one is not (sqlx's default pings on every acquire: on PostgreSQL one more round trip per
+/// statement). A connection that broke while in use fails its statement, which answers 503, and
+/// the pool replaces it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+fn pool_options<DB: sqlx::Database>(opts: &ConnectOptions) -> PoolOptions<DB> {
+    PoolOptions::<DB>::new()
+        .max_connections(opts.max_connections.max(2))
+        .acquire_timeout(opts.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 enum Pools {
     /// SQLite allows one writer at a time; writers queue on the mutex instead of failing busy.
     Sqlite {
@@ -86,22 +107,14 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory");
-            let pool = SqlitePoolOptions::new()
-                .max_connections(opts.max_connections.max(2))
-                .acquire_timeout(opts.acquire_timeout)
-                .connect_with(o)
-                .await?;
+            let pool = pool_options::<Sqlite>(opts).connect_with(o).await?;
             Pools::Sqlite {
                 pool,
                 writer: Arc::new(Mutex::new(())),
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let o = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(opts.max_connections.max(2))
-                .acquire_timeout(opts.acquire_timeout)
-                .connect_with(o)
-                .await?;
+            let pool = pool_options::<Postgres>(opts).connect_with(o).await?;
             Pools::Postgres(pool)
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
