@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,7 +24,10 @@ import harness as h  # noqa: E402
 BUDGETS = {
     # max-examples per operation and phase, stateful steps per scenario, overall time cap (s).
     "full": {"max_examples": 60, "max_steps": 40, "timeout": 3600},
-    "ci": {"max_examples": 8, "max_steps": 12, "timeout": 600},
+    # CI: a few minutes. The coverage phase costs the same whatever max-examples is (about
+    # 200-340 s on a busy 2-core machine, nearly all of it drawing passwords for the lookahead
+    # pattern of POST /api/auth/register and POST /api/members); the cap bounds a stuck run.
+    "ci": {"max_examples": 8, "max_steps": 12, "timeout": 480},
 }
 
 # The checks Schemathesis runs: every one of them ("all"), minus nothing. Where a check needs
@@ -64,12 +68,14 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--max-steps", type=int, help="stateful steps per scenario")
     ap.add_argument("--seed", type=int, help="Schemathesis seed (default: random, printed)")
     ap.add_argument("--workers", type=int, default=2, help="Schemathesis workers (default 2)")
+    ap.add_argument("--parallel", action="store_true",
+                    help="with --postgres: fuzz SQLite and PostgreSQL at the same time (each "
+                         "Schemathesis process keeps about one core busy; CI uses this)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the PostgreSQL database (scratch directories under .reliability/ "
                          "are always kept)")
     ap.add_argument("--no-record", action="store_true",
                     help="do not write the results into docs/reliability.md")
-    ap.add_argument("--schemathesis", default="schemathesis", help=argparse.SUPPRESS)
     ap.add_argument("extra", nargs="*", help="after --: more `schemathesis run` arguments")
     a = ap.parse_args()
     if os.environ.get("FUZZ_BUDGET", "").lower() == "ci":
@@ -211,6 +217,16 @@ def failure_digest(text: str) -> list[str]:
     return out
 
 
+def tool_errors(text: str) -> list[str]:
+    """Schemathesis' own errors ("Errors:" in its summary, e.g. `Runtime Error: 1`): the tool
+    could not test something - not a response that broke a check. They fail the run too."""
+    m = re.search(r"^Errors:\n((?:[ \t]+\S.*\n?)+)", text, re.M)
+    if not m:
+        return []
+    return [re.sub(r"^[^\w]+", "", line.strip()) for line in m.group(1).splitlines()
+            if line.strip()]
+
+
 def server_errors(log_path: Path) -> list[str]:
     """ERROR lines and panics in Lintel's JSON log."""
     out = []
@@ -222,8 +238,11 @@ def server_errors(log_path: Path) -> list[str]:
     return out
 
 
+_ECHO = threading.Lock()
+
+
 def run_backend(a: argparse.Namespace, backend: str, pg_admin_url: str | None,
-                budget: dict, seed: int) -> dict:
+                budget: dict, seed: int, prefix: str = "") -> dict:
     work = h.run_dir(f"fuzz-{backend}")
     db_url = None
     if backend == "postgres":
@@ -263,8 +282,9 @@ def run_backend(a: argparse.Namespace, backend: str, pg_admin_url: str | None,
                                                         env.get("PYTHONPATH")])),
             "NO_COLOR": "1",
         })
-        cmd = [a.schemathesis, "--config-file", str(cfg), "run", "--no-color",
-               f"{lintel.base_url}/api/docs", *a.extra]
+        # This script runs on the virtualenv's python (see scripts/fuzz-api).
+        cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run",
+               "--no-color", f"{lintel.base_url}/api/docs", *a.extra]
         h.log("running: " + " ".join(cmd))
         out_path = work / "schemathesis.out"
         t0 = time.monotonic()
@@ -273,14 +293,17 @@ def run_backend(a: argparse.Namespace, backend: str, pg_admin_url: str | None,
                                     stderr=subprocess.STDOUT, text=True)
 
             def overtime() -> None:
-                h.log(f"time budget of {budget['timeout']} s exceeded: stopping Schemathesis")
+                h.log(f"{backend}: time budget of {budget['timeout']} s exceeded: "
+                      "stopping Schemathesis")
                 proc.kill()
 
             watchdog = threading.Timer(budget["timeout"], overtime)
             watchdog.start()
             try:
-                for line in proc.stdout:  # echo and keep
-                    sys.stdout.write(line)
+                for line in proc.stdout:  # echo (prefixed when backends run at once) and keep
+                    with _ECHO:
+                        sys.stdout.write(prefix + line)
+                        sys.stdout.flush()
                     out_f.write(line)
                 rc = proc.wait(60)
             finally:
@@ -295,6 +318,7 @@ def run_backend(a: argparse.Namespace, backend: str, pg_admin_url: str | None,
         m = re.search(r"=+ (?:FAILURES|SUMMARY) =+", text)
         result["failures_text"] = text[m.start():] if m and rc != 0 else ""
         result["digest"] = failure_digest(text)
+        result["tool_errors"] = tool_errors(text)
         result["alive"] = lintel.proc.poll() is None
         result["server_errors"] = server_errors(lintel.log_path)
     finally:
@@ -316,7 +340,15 @@ def main() -> int:
     backends = [("sqlite", None)] + ([("postgres", a.postgres)] if a.postgres else [])
     h.log(f"budget {name}: max-examples {budget['max_examples']}, stateful max-steps "
           f"{budget['max_steps']}, seed {seed}, backends {', '.join(b for b, _ in backends)}")
-    results = [run_backend(a, b, url, budget, seed) for b, url in backends]
+    if a.parallel and len(backends) > 1:
+        h.log("running the backends at the same time (--parallel); Schemathesis' output is "
+              "prefixed with the backend")
+        with ThreadPoolExecutor(len(backends)) as pool:
+            futures = [pool.submit(run_backend, a, b, url, budget, seed, f"[{b}] ")
+                       for b, url in backends]
+            results = [f.result() for f in futures]
+    else:
+        results = [run_backend(a, b, url, budget, seed) for b, url in backends]
 
     ok = True
     print("\n================ fuzz-api summary ================")
@@ -328,6 +360,9 @@ def main() -> int:
               f"({phases}) in {r['seconds']} s; schemathesis exit {r['rc']}")
         if r["summary_line"]:
             print(f"          schemathesis: {r['summary_line']}")
+        if r["tool_errors"]:
+            print(f"          Schemathesis errors (the tool failed; not a check failure of the "
+                  f"API - see ERRORS in schemathesis.out): {'; '.join(r['tool_errors'])}")
         if not r["alive"]:
             print("          lintel serve died during the run")
         if r["server_errors"]:
