@@ -70,9 +70,12 @@ impl Validator {
     }
 
     /// Trims a text and checks its length in characters; empty after trimming counts as too short.
+    /// The maximum applies to the text as sent (as the OpenAPI `maxLength` says), the minimum to
+    /// the trimmed text.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> Option<String> {
         let trimmed = value.trim();
         let len = trimmed.chars().count();
+        let sent = value.chars().count();
         if trimmed.chars().any(|c| c == '\0') {
             self.error(field, "must not contain NUL characters");
             return None;
@@ -85,7 +88,7 @@ impl Validator {
             }
             return None;
         }
-        if len > max {
+        if sent > max {
             self.error(field, format!("must be at most {max} characters"));
             return None;
         }
@@ -94,8 +97,9 @@ impl Validator {
 
     /// An optional text: `None` stays `None`; an empty string after trimming becomes `None`.
     pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        match value.map(str::trim) {
-            None | Some("") => None,
+        match value {
+            None => None,
+            Some(v) if v.trim().is_empty() => None,
             Some(v) => self.text(field, v, 1, max),
         }
     }
@@ -146,6 +150,18 @@ impl Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_maximum_counts_the_text_as_sent() {
+        let mut v = Validator::new();
+        assert_eq!(v.text("name", " abc ", 1, 5).as_deref(), Some("abc"));
+        assert_eq!(v.text("name", " abcde", 1, 5), None);
+        assert_eq!(v.opt_text("note", Some("  abcd"), 5), None);
+        assert_eq!(v.opt_text("note", Some("   "), 5), None);
+        let errs = v.into_errors();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs.iter().all(|e| e.message == "must be at most 5 characters"));
+    }
 
     #[test]
     fn collects_every_error_with_paths() {
