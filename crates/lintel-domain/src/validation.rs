@@ -160,7 +160,9 @@ mod tests {
         assert_eq!(v.opt_text("note", Some("   "), 5), None);
         let errs = v.into_errors();
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs.iter().all(|e| e.message == "must be at most 5 characters"));
+        assert!(errs
+            .iter()
+            .all(|e| e.message == "must be at most 5 characters"));
     }
 
     #[test]
