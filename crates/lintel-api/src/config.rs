@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 pub struct RateLimits {
     /// General API: per user (or API key), or per IP when unauthenticated.
     pub general: u32,
-    /// `POST /api/auth/login`, per IP.
+    /// Sign-in attempts (`POST /api/auth/login`, the `/login` form, accepting an invitation),
+    /// per client IP, per minute.
     pub login: u32,
+    /// Failed sign-ins per account (email) in a 15-minute window, whatever the IP; past it that
+    /// account's sign-ins answer 429 until the window ends.
+    pub login_account: u32,
     /// `POST /api/auth/register`, per IP.
     pub registration: u32,
     /// Per tenant user.
@@ -28,6 +32,7 @@ impl Default for RateLimits {
         RateLimits {
             general: 100,
             login: 5,
+            login_account: 10,
             registration: 5,
             tenant: 30,
             broker: 60,
@@ -53,6 +58,12 @@ pub struct ApiConfig {
     pub redis_url: Option<String>,
     /// Where plan errors send the user to upgrade.
     pub upgrade_url: String,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are believed (see
+    /// [`crate::client_ip`]); empty: the peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The address people reach Lintel at (`https://lintel.example.com`), for links such as
+    /// invitations; without it links are relative paths.
+    pub public_url: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -65,6 +76,8 @@ impl Default for ApiConfig {
             rate_limits: RateLimits::default(),
             redis_url: None,
             upgrade_url: "/settings/billing".to_string(),
+            trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }

@@ -254,6 +254,36 @@ fn index_html(raw: &[u8]) -> String {
     }
 }
 
+/// Sends the session's CSRF token with "Try it out" writes: a request interceptor copies the
+/// `lintel_csrf` cookie (set at sign-in, readable by this origin's scripts only) into
+/// `X-CSRF-Token` on every method but GET, HEAD and OPTIONS. The session cookie itself goes with
+/// every same-origin request, so a signed-in browser can use the whole API from the page.
+const CSRF_INTERCEPTOR: &str = r#"function lintelCsrf(req) {
+  var method = (req.method || "GET").toUpperCase();
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && !req.headers["X-CSRF-Token"]) {
+    var m = document.cookie.match(/(?:^|; )lintel_csrf=([^;]*)/);
+    if (m) { req.headers["X-CSRF-Token"] = decodeURIComponent(m[1]); }
+  }
+  return req;
+}
+"#;
+
+/// The vendored initializer with [`CSRF_INTERCEPTOR`] wired in.
+fn with_csrf(js: &str) -> String {
+    const CALL: &str = "SwaggerUIBundle({";
+    match js.find(CALL) {
+        Some(i) => {
+            let at = i + CALL.len();
+            format!(
+                "{CSRF_INTERCEPTOR}{}\n    requestInterceptor: lintelCsrf,{}",
+                &js[..at],
+                &js[at..]
+            )
+        }
+        None => js.to_string(),
+    }
+}
+
 /// One file of the UI (`index.html` for the page), with the UI's headers; 404 when unknown.
 pub fn ui_file(file: &str) -> Response {
     let file = match file.trim_start_matches('/') {
@@ -270,7 +300,10 @@ pub fn ui_file(file: &str) -> Response {
             index_html(&served.bytes).into_bytes(),
             "public, max-age=300",
         ),
-        "swagger-initializer.js" => (served.bytes.into_owned(), "public, max-age=300"),
+        "swagger-initializer.js" => (
+            with_csrf(&String::from_utf8_lossy(&served.bytes)).into_bytes(),
+            "public, max-age=300",
+        ),
         _ => (served.bytes.into_owned(), "public, max-age=86400"),
     };
     let content_type = match served.content_type.as_str() {

@@ -22,6 +22,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     Conflict,
     EmailTaken,
+    /// Registration with an email that already has an account: sign in and create the
+    /// organisation from there (`POST /api/organisations`).
+    AccountExists,
+    /// An invitation link that was accepted, revoked or has expired (410).
+    InvitationUnavailable,
     PayloadTooLarge,
     RateLimited,
     PlanLimitExceeded,
@@ -90,8 +95,14 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An email that already has an account, with the way forward for this route.
     #[error("email taken")]
-    EmailTaken,
+    EmailTaken(&'static str),
+    #[error("account exists")]
+    AccountExists,
+    /// An invitation that can no longer be used: `accepted`, `revoked` or `expired`.
+    #[error("invitation {0}")]
+    InvitationUnavailable(String),
     #[error("payload too large")]
     PayloadTooLarge(usize),
     #[error("rate limited")]
@@ -127,7 +138,8 @@ impl ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound(entity),
             StoreError::Invalid(details) => ApiError::Validation(details),
-            StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken,
+            StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken(""),
+            StoreError::Gone(state) => ApiError::InvitationUnavailable(state),
             StoreError::Conflict(_) => {
                 ApiError::Conflict(format!("{entity} conflicts with an existing record."))
             }
@@ -158,7 +170,10 @@ impl ApiError {
             | ApiError::PlanContextUnavailable { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::EmailTaken(_) | ApiError::AccountExists => {
+                StatusCode::CONFLICT
+            }
+            ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -211,10 +226,39 @@ impl ApiError {
                 (ErrorCode::MethodNotAllowed, "Method not allowed.".into())
             }
             ApiError::Conflict(msg) => (ErrorCode::Conflict, msg.clone()),
-            ApiError::EmailTaken => (
-                ErrorCode::EmailTaken,
-                "An account with this email already exists.".into(),
-            ),
+            ApiError::EmailTaken(hint) => {
+                if !hint.is_empty() {
+                    b.message = Some(hint.to_string());
+                }
+                (
+                    ErrorCode::EmailTaken,
+                    "An account with this email already exists.".into(),
+                )
+            }
+            ApiError::AccountExists => {
+                b.message = Some(
+                    "Sign in with that account, then create the organisation with \
+                     POST /api/organisations."
+                        .into(),
+                );
+                (
+                    ErrorCode::AccountExists,
+                    "An account with this email already exists: sign in to add an organisation."
+                        .into(),
+                )
+            }
+            ApiError::InvitationUnavailable(state) => {
+                let why = match state.as_str() {
+                    "accepted" => "has already been accepted",
+                    "revoked" => "was withdrawn",
+                    _ => "has expired",
+                };
+                b.message = Some("Ask an admin of the organisation for a new invitation.".into());
+                (
+                    ErrorCode::InvitationUnavailable,
+                    format!("This invitation {why}."),
+                )
+            }
             ApiError::PayloadTooLarge(limit) => (
                 ErrorCode::PayloadTooLarge,
                 format!("Request body is larger than the limit of {limit} bytes."),

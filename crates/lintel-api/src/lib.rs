@@ -5,6 +5,7 @@
 //! so a route cannot exist without its OpenAPI entry.
 
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod docs;
 pub mod envelope;
@@ -50,6 +51,12 @@ impl AppState {
     pub async fn new(store: Store, config: ApiConfig) -> anyhow::Result<AppState> {
         let limiter =
             ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
+        // The dummy hash unknown emails are checked against is made now, not by the first
+        // sign-in with an unknown email (which would then take twice as long as any other).
+        tokio::task::spawn_blocking(|| {
+            auth::secrets::dummy_hash();
+        })
+        .await?;
         Ok(AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),

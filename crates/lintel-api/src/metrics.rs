@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
 use crate::AppState;
@@ -23,6 +23,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    password_checks: IntCounter,
 }
 
 impl Default for Metrics {
@@ -53,10 +54,19 @@ impl Metrics {
         registry
             .register(Box::new(duration.clone()))
             .expect("register histogram");
+        let password_checks = IntCounter::new(
+            "lintel_password_verifications_total",
+            "Password hashes verified (sign-ins, including those for unknown emails).",
+        )
+        .expect("valid counter");
+        registry
+            .register(Box::new(password_checks.clone()))
+            .expect("register counter");
         Metrics {
             registry,
             requests,
             duration,
+            password_checks,
         }
     }
 
@@ -66,6 +76,17 @@ impl Metrics {
         let labels = [method_label(method), route, status];
         self.requests.with_label_values(&labels).inc();
         self.duration.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts one Argon2 verification (called from inside the verifying task, so a verification
+    /// that never runs is never counted).
+    pub fn password_checked(&self) {
+        self.password_checks.inc();
+    }
+
+    /// Argon2 verifications so far.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.get()
     }
 
     /// Everything in the registry, in the Prometheus text format.

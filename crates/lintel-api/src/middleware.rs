@@ -5,21 +5,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
+use crate::client_ip::{self, ClientIp};
 use crate::error::ApiError;
 use crate::{request_id, AppState};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const X_RESPONSE_TIME: HeaderName = HeaderName::from_static("x-response-time-ms");
 pub const X_DB_TIME: HeaderName = HeaderName::from_static("x-db-query-time-ms");
+pub const X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
 
 /// Unknown routes: 404 in the envelope.
 pub async fn not_found() -> ApiError {
@@ -36,30 +40,43 @@ fn millis_header(micros: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("{ms:.3}")).unwrap_or(HeaderValue::from_static("0"))
 }
 
-/// Gives the request its ID and span, times it and its database work.
-async fn request_context(req: Request, next: Next) -> Response {
+/// Gives the request its ID, correlation ID, client address and span, and times it and its
+/// database work.
+async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id = request_id::accept(
+    let id = request_id::generate();
+    let correlation = request_id::correlation_from(
         req.headers()
             .get(&X_REQUEST_ID)
             .and_then(|v| v.to_str().ok()),
     );
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = client_ip::resolve(peer, req.headers(), &state.config.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(client));
     let span = tracing::info_span!(
         "request",
         request_id = %id,
+        correlation_id = correlation.as_deref().unwrap_or(""),
         method = %req.method(),
         path = %req.uri().path(),
     );
     let db_micros = Arc::new(AtomicU64::new(0));
-    let fut = lintel_store::timing::scope(
-        db_micros.clone(),
-        request_id::scope(id.clone(), next.run(req)),
-    );
+    let ids = request_id::RequestIds {
+        request_id: id.clone(),
+        correlation_id: correlation.clone(),
+    };
+    let fut = lintel_store::timing::scope(db_micros.clone(), request_id::scope(ids, next.run(req)));
     let mut res = fut.instrument(span.clone()).await;
     let total = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert(X_REQUEST_ID, v);
+    }
+    if let Some(v) = correlation.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.insert(X_CORRELATION_ID, v);
     }
     h.insert(X_RESPONSE_TIME, millis_header(total));
     h.insert(X_DB_TIME, millis_header(db_micros.load(Ordering::Relaxed)));
@@ -132,6 +149,7 @@ fn cors(state: &AppState) -> CorsLayer {
         ])
         .expose_headers([
             X_REQUEST_ID,
+            X_CORRELATION_ID,
             X_RESPONSE_TIME,
             X_DB_TIME,
             HeaderName::from_static("x-ratelimit-limit"),
@@ -151,5 +169,5 @@ pub fn layer(app: Router, state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
         .layer(from_fn_with_state(state.clone(), crate::metrics::layer))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(from_fn(request_context))
+        .layer(from_fn_with_state(state, request_context))
 }

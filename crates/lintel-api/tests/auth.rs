@@ -152,7 +152,7 @@ backend_test!(weak_passwords_are_refused, |app| {
     }
 });
 
-backend_test!(duplicate_email_is_409_email_taken, |app| {
+backend_test!(registering_a_known_email_says_sign_in_instead, |app| {
     let email = unique_email("dup");
     register(&app, &email).await;
     let r = app
@@ -164,10 +164,14 @@ backend_test!(duplicate_email_is_409_email_taken, |app| {
         .await;
     assert_eq!(
         (r.status, r.code()),
-        (StatusCode::CONFLICT, "EMAIL_TAKEN"),
+        (StatusCode::CONFLICT, "ACCOUNT_EXISTS"),
         "{}",
         r.text
     );
+    assert!(r.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("POST /api/organisations"));
     assert!(r.header("set-cookie").is_empty());
 });
 

@@ -236,11 +236,45 @@ backend_test!(login_form_signs_in_without_javascript, |app| {
     .await;
     assert_eq!(
         (ok.status, ok.header("location")),
-        (StatusCode::SEE_OTHER, "/api/docs/ui"),
+        (StatusCode::SEE_OTHER, "/account"),
         "{}",
         ok.text
     );
     assert!(ok.header("set-cookie").contains("HttpOnly"));
+    // It lands on a page that says who is signed in and shows the CSRF token writes need.
+    let csrf = common::auth::set_cookie(&ok, "lintel_csrf");
+    assert!(
+        csrf.contains("SameSite=Strict") && !csrf.contains("HttpOnly"),
+        "{csrf}"
+    );
+    let csrf = csrf["lintel_csrf=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = axum::http::Request::get("/account")
+        .header(
+            "cookie",
+            format!("lintel_session={}; lintel_csrf={csrf}", cookie_of(&ok)),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = common::auth::send(&app, page).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Maria Lopez") && page.text.contains(&email));
+    assert!(page.text.contains(&csrf) && page.text.contains("X-CSRF-Token"));
+    // Signed out, the page sends the browser to the sign-in form.
+    let anon = common::auth::send(
+        &app,
+        axum::http::Request::get("/account")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (anon.status, anon.header("location")),
+        (StatusCode::SEE_OTHER, "/login")
+    );
     let client = Client::SessionNoCsrf {
         cookie: cookie_of(&ok),
     };

@@ -10,6 +10,7 @@ const PUBLIC: &[&str] = &[
     "/api/auth/login",
     "/api/auth/signout",
     "/api/auth/callback",
+    "/api/auth/accept-invite",
 ];
 
 fn committed_path() -> std::path::PathBuf {
@@ -65,7 +66,10 @@ fn document_is_openapi_3_1_with_security_and_errors() {
 // is accepted and a schema-violating one rejected.
 
 use lintel_domain::access::NewApiKeyInput;
-use lintel_domain::identity::{LoginInput, MemberPatchInput, NewMemberInput, RegisterInput};
+use lintel_domain::identity::{
+    AcceptInvitationInput, LoginInput, MemberPatchInput, NewInvitationInput, NewMemberInput,
+    NewOrganisationInput, PasswordChangeInput, RegisterInput, SwitchOrganisationInput,
+};
 use lintel_domain::money::{Money, MoneyDto};
 use lintel_domain::pagination::PAGE_MAX;
 use lintel_domain::portfolio::{
@@ -136,6 +140,32 @@ fn inputs() -> Vec<(&'static str, Value, Check)> {
         ("MemberPatchInput", json!({"role": "broker"}), |b| {
             run(b, |i: MemberPatchInput| i.validate().map(drop))
         }),
+        (
+            "NewInvitationInput",
+            json!({"email": "sam@example.com", "role": "landlord"}),
+            |b| run(b, |i: NewInvitationInput| i.validate().map(drop)),
+        ),
+        (
+            "AcceptInvitationInput",
+            json!({"token": "pV3x9Qk0nYJ0rQ2lZ7bW8cE1fG4hT6uI5oP3aS9dF2g",
+                   "password": "correct-horse-battery", "name": "Sam"}),
+            |b| run(b, |i: AcceptInvitationInput| i.validate().map(drop)),
+        ),
+        (
+            "PasswordChangeInput",
+            json!({"currentPassword": "old-secret-zz", "newPassword": "staple-orbit-lantern-9"}),
+            |b| run(b, |i: PasswordChangeInput| i.validate().map(drop)),
+        ),
+        (
+            "NewOrganisationInput",
+            json!({"name": "Okafor Lettings"}),
+            |b| run(b, |i: NewOrganisationInput| i.validate().map(drop)),
+        ),
+        (
+            "SwitchOrganisationInput",
+            json!({"organisationId": "org_01jdc8k5m3q7r9t1v3x5z7b9d1"}),
+            |b| run(b, |i: SwitchOrganisationInput| i.validate().map(drop)),
+        ),
         (
             "NewApiKeyInput",
             json!({"name": "Accounting sync", "role": "tenant"}),

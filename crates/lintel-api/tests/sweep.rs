@@ -36,6 +36,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/auth/signout"),
     ("POST", "/api/auth/signout"),
     ("GET", "/api/auth/callback"),
+    ("POST", "/api/auth/accept-invite"),
 ];
 
 /// Path-parameter types whose records belong to one user, not the whole organisation: another
@@ -265,6 +266,10 @@ async fn allowed(s: &mut Sweep<'_>, op: &Operation) {
 }
 
 fn order(op: &Operation) -> u8 {
+    if op.path == "/api/auth/password" {
+        // Ends the tenant's other sessions, one of which session operations target: last.
+        return 4;
+    }
     match (
         op.is_read(),
         op.is_destructive(),

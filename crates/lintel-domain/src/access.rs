@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{ApiKeyId, SessionId};
+use crate::id::{ApiKeyId, SessionId, UserId};
 use crate::role::Role;
 use crate::time::Timestamp;
 use crate::validation::{FieldError, Validator};
@@ -31,10 +31,25 @@ pub struct ApiKey {
     /// The first characters of the secret, to recognise a key.
     #[schema(example = "lk_live_3Fq9")]
     pub prefix: String,
+    /// The user or API key that created the key.
     pub created_by: Option<String>,
+    /// The user the key acts for: the key never has more than their current role in the
+    /// organisation, and is revoked when they leave it. Absent for keys created from the
+    /// command line, which belong to the organisation alone.
+    pub owned_by: Option<UserId>,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+}
+
+/// The role a key acts with: its own, capped at its owner's current role. `owner` is `None` for
+/// a key without an owner, `Some(None)` when the owner is no longer a member (the key is dead).
+pub fn effective_key_role(key_role: Role, owner: Option<Option<Role>>) -> Option<Role> {
+    match owner {
+        None => Some(key_role),
+        Some(None) => None,
+        Some(Some(owner_role)) => Some(key_role.min(owner_role)),
+    }
 }
 
 /// `POST /api/api-keys`.
@@ -59,5 +74,24 @@ impl NewApiKeyInput {
             .required("role", self.role.as_deref())
             .and_then(|r| v.parse_enum::<Role>("role", r));
         v.finish(|| (name.unwrap(), role.unwrap()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_never_outranks_its_owner() {
+        assert_eq!(effective_key_role(Role::Admin, None), Some(Role::Admin));
+        assert_eq!(
+            effective_key_role(Role::Admin, Some(Some(Role::Landlord))),
+            Some(Role::Landlord)
+        );
+        assert_eq!(
+            effective_key_role(Role::Tenant, Some(Some(Role::Admin))),
+            Some(Role::Tenant)
+        );
+        assert_eq!(effective_key_role(Role::Admin, Some(None)), None);
     }
 }

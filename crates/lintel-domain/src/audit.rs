@@ -21,6 +21,8 @@ pub struct Actor {
     /// The user or API key ID; `None` for the system (CLI, migrations, demo data).
     pub id: Option<String>,
     pub request_id: Option<String>,
+    /// The client's own ID for the request (its `X-Request-Id`), when it sent a usable one.
+    pub correlation_id: Option<String>,
 }
 
 impl Actor {
@@ -29,6 +31,7 @@ impl Actor {
             kind: ActorKind::User,
             id: Some(id.to_string()),
             request_id,
+            correlation_id: None,
         }
     }
 
@@ -37,6 +40,7 @@ impl Actor {
             kind: ActorKind::ApiKey,
             id: Some(id.to_string()),
             request_id,
+            correlation_id: None,
         }
     }
 
@@ -45,7 +49,14 @@ impl Actor {
             kind: ActorKind::System,
             id: None,
             request_id: None,
+            correlation_id: None,
         }
+    }
+
+    /// The same actor, carrying the client's correlation ID.
+    pub fn with_correlation(mut self, correlation_id: Option<String>) -> Actor {
+        self.correlation_id = correlation_id;
+        self
     }
 }
 
@@ -69,6 +80,9 @@ pub struct AuditEntry {
     /// The entity after the change (absent on delete).
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
+    /// The server's ID of the request that made the change (its `X-Request-Id` answer header).
     pub request_id: Option<String>,
+    /// The ID the client sent as `X-Request-Id` with that request, if it was usable.
+    pub correlation_id: Option<String>,
     pub created_at: Timestamp,
 }

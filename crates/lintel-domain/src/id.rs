@@ -193,6 +193,13 @@ id_kind!(PropertyKind, PropertyId, "prop", "PropertyId", "Property");
 id_kind!(BuildingKind, BuildingId, "bldg", "BuildingId", "Building");
 id_kind!(UnitKind, UnitId, "unit", "UnitId", "Unit");
 id_kind!(AuditKind, AuditId, "aud", "AuditEntryId", "Audit entry");
+id_kind!(
+    InvitationKind,
+    InvitationId,
+    "inv",
+    "InvitationId",
+    "Invitation"
+);
 
 #[cfg(test)]
 mod tests {

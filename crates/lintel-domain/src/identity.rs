@@ -8,6 +8,17 @@ use crate::role::Role;
 use crate::time::Timestamp;
 use crate::validation::{FieldError, Validator};
 
+mod invitations;
+mod organisations;
+mod password;
+
+pub use invitations::{
+    AcceptInvitation, AcceptInvitationInput, Invitation, InvitationStatus, NewInvitationInput,
+    INVITATION_TTL_MS,
+};
+pub use organisations::{Membership, NewOrganisationInput, SwitchOrganisationInput};
+pub use password::{PasswordChange, PasswordChangeInput};
+
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 256;
 pub const NAME_MAX: usize = 120;
@@ -117,7 +128,7 @@ pub fn check_password(v: &mut Validator, field: &str, password: &str) -> bool {
     }
 }
 
-fn email_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Email> {
+pub(crate) fn email_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Email> {
     let raw = v.required(field, value)?;
     match Email::parse(raw) {
         Ok(e) => Some(e),
@@ -192,14 +203,36 @@ pub struct LoginInput {
     #[schema(required = true, value_type = String, max_length = 256,
         example = "correct-horse-battery")]
     pub password: Option<String>,
+    /// The organisation to work in, for someone who belongs to several; without it the session
+    /// starts in the organisation they used last.
+    #[schema(value_type = Option<OrgId>)]
+    pub organisation_id: Option<String>,
+}
+
+/// A checked sign-in.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Trimmed and lower-cased.
+    pub email: String,
+    pub password: String,
+    pub organisation: Option<OrgId>,
 }
 
 impl LoginInput {
     /// Only presence, size and storability are checked: a login never says which part was
     /// wrong. An email with a NUL character can match no account, and PostgreSQL cannot even
     /// compare it (a NUL in a text parameter is an error), so it is a 422 here.
-    pub fn validate(self) -> Result<(String, String), Vec<FieldError>> {
+    pub fn validate(self) -> Result<Login, Vec<FieldError>> {
         let mut v = Validator::new();
+        let organisation = self
+            .organisation_id
+            .and_then(|raw| match raw.parse::<OrgId>() {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    v.error("organisationId", e.to_string());
+                    None
+                }
+            });
         let email = v.required("email", self.email);
         let password = v.required("password", self.password);
         if password
@@ -216,11 +249,10 @@ impl LoginInput {
         } else if email.as_ref().is_some_and(|e| e.contains('\0')) {
             v.error("email", "must not contain NUL characters");
         }
-        v.finish(|| {
-            (
-                email.unwrap().trim().to_ascii_lowercase(),
-                password.unwrap(),
-            )
+        v.finish(|| Login {
+            email: email.unwrap().trim().to_ascii_lowercase(),
+            password: password.unwrap(),
+            organisation,
         })
     }
 }
@@ -305,7 +337,8 @@ pub struct Organisation {
     pub created_at: Timestamp,
 }
 
-/// A user as other members see them. Never carries the password hash.
+/// A member as the organisation sees them: the person's account and their role in this
+/// organisation (`organisationId`). Never carries the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -327,6 +360,7 @@ mod tests {
         let input = LoginInput {
             email: Some("a\0@example.com".into()),
             password: Some("correct-horse-battery".into()),
+            organisation_id: None,
         };
         let errors = input.validate().unwrap_err();
         assert_eq!(errors[0].field, "email");

@@ -33,7 +33,7 @@ pub async fn record<B: Serialize, A: Serialize>(
     record_many(tx, org, actor, std::slice::from_ref(&change)).await
 }
 
-/// Rows per multi-row audit `INSERT` (11 columns).
+/// Rows per multi-row audit `INSERT` (12 columns).
 const CHUNK: usize = 100;
 
 /// Writes several audit entries inside `tx`, in multi-row statements (bulk writes).
@@ -57,6 +57,7 @@ pub async fn record_many<B: Serialize, A: Serialize>(
             AuditLog::BeforeJson,
             AuditLog::AfterJson,
             AuditLog::RequestId,
+            AuditLog::CorrelationId,
             AuditLog::CreatedAt,
         ]);
         for change in chunk {
@@ -71,6 +72,7 @@ pub async fn record_many<B: Serialize, A: Serialize>(
                 to_json(change.before)?.into(),
                 to_json(change.after)?.into(),
                 actor.request_id.clone().into(),
+                actor.correlation_id.clone().into(),
                 now.into(),
             ]);
         }
@@ -90,6 +92,7 @@ struct AuditRow {
     before_json: Option<String>,
     after_json: Option<String>,
     request_id: Option<String>,
+    correlation_id: Option<String>,
     created_at: i64,
 }
 
@@ -110,6 +113,7 @@ impl AuditRow {
             before: json(self.before_json)?,
             after: json(self.after_json)?,
             request_id: self.request_id,
+            correlation_id: self.correlation_id,
             created_at: Timestamp(self.created_at),
         })
     }
@@ -162,6 +166,7 @@ impl AuditTrail<'_> {
                         AuditLog::BeforeJson,
                         AuditLog::AfterJson,
                         AuditLog::RequestId,
+                        AuditLog::CorrelationId,
                         AuditLog::CreatedAt,
                     ])
                     .order_by(AuditLog::Id, Order::Desc)

@@ -15,6 +15,10 @@ pub enum StoreError {
     /// The input refers to something that is not there (reported on its field).
     #[error("invalid reference")]
     Invalid(Vec<lintel_domain::FieldError>),
+    /// The record exists but can no longer be used (an invitation already accepted, revoked or
+    /// expired); carries its state.
+    #[error("gone: {0}")]
+    Gone(String),
     /// The record is archived and read-only until restored.
     #[error("archived")]
     Archived,

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "unit_counts",
         sql: include_str!("../migrations/0002_unit_counts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "memberships",
+        sql: include_str!("../migrations/0004_memberships.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Lintel's migration lock.

@@ -17,13 +17,38 @@ pub enum Organisations {
 pub enum Users {
     Table,
     Id,
-    OrgId,
     Email,
     Name,
-    Role,
     PasswordHash,
+    LastOrgId,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Memberships {
+    Table,
+    OrgId,
+    UserId,
+    Role,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Invitations {
+    Table,
+    Id,
+    OrgId,
+    Email,
+    Role,
+    TokenHash,
+    InvitedBy,
+    CreatedAt,
+    ExpiresAt,
+    AcceptedAt,
+    AcceptedBy,
+    RevokedAt,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -51,6 +76,7 @@ pub enum ApiKeys {
     Prefix,
     SecretHash,
     CreatedBy,
+    OwnerUserId,
     CreatedAt,
     LastUsedAt,
     RevokedAt,
@@ -69,6 +95,7 @@ pub enum AuditLog {
     BeforeJson,
     AfterJson,
     RequestId,
+    CorrelationId,
     CreatedAt,
 }
 

@@ -8,7 +8,10 @@ use crate::audit::AuditTrail;
 use crate::buildings::BuildingRepo;
 use crate::db::{ConnectOptions, Db, Tx};
 use crate::error::Result;
-use crate::identity::{ApiKeyRepo, Credentials, KeyCache, MemberRepo, Orgs, SessionRepo};
+use crate::identity::{
+    Accounts, ApiKeyRepo, Credentials, InvitationRepo, Invites, KeyCache, MemberRepo, Orgs,
+    SessionRepo,
+};
 use crate::properties::PropertyRepo;
 use crate::schema::Organisations;
 use crate::units::UnitRepo;
@@ -62,6 +65,16 @@ impl Store {
         }
     }
 
+    /// People's accounts across the organisations they belong to.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { db: &self.db }
+    }
+
+    /// Invitations found by their token (the link is the credential).
+    pub fn invites(&self) -> Invites<'_> {
+        Invites { db: &self.db }
+    }
+
     /// Everything owned by one organisation.
     pub fn org(&self, org: OrgId) -> OrgScope<'_> {
         OrgScope {
@@ -104,6 +117,13 @@ impl<'a> OrgScope<'a> {
     }
     pub fn members(&self) -> MemberRepo<'a> {
         MemberRepo {
+            db: self.db,
+            keys: self.keys,
+            org: self.org,
+        }
+    }
+    pub fn invitations(&self) -> InvitationRepo<'a> {
+        InvitationRepo {
             db: self.db,
             org: self.org,
         }

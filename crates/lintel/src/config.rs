@@ -35,6 +35,8 @@ pub const KEYS: &[&str] = &[
     "rate_limits",
     "max_connections",
     "acquire_timeout_secs",
+    "trusted_proxies",
+    "public_url",
 ];
 
 /// A credential-bearing setting. Never printed: `Debug` and `Display` show `[redacted]`.
@@ -84,6 +86,12 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// Reverse proxies (CIDR blocks or addresses) whose `Forwarded` / `X-Forwarded-For` are
+    /// believed; see `lintel_api::client_ip`.
+    #[serde(deserialize_with = "string_or_list")]
+    pub trusted_proxies: Vec<String>,
+    /// The address people reach Lintel at, for links (invitations).
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -105,6 +113,8 @@ impl Default for Config {
             rate_limits: api.rate_limits,
             max_connections: db.max_connections,
             acquire_timeout_secs: db.acquire_timeout.as_secs(),
+            trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -179,6 +189,16 @@ impl Config {
         if let Some(url) = &self.database_url {
             db_kind(url.expose()).context("configuration key `database_url`")?;
         }
+        lintel_api::client_ip::parse_trusted(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("configuration key `trusted_proxies`: {e}"))?;
+        if let Some(url) = &self.public_url {
+            let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() > "https://".len()
+                && !url.contains(char::is_whitespace);
+            if !ok {
+                bail!("configuration key `public_url` must be an http(s) address, e.g. https://lintel.example.com");
+            }
+        }
         Ok(self)
     }
 
@@ -214,6 +234,9 @@ impl Config {
             rate_limits: self.rate_limits.clone(),
             redis_url: self.redis_url.as_ref().map(|s| s.expose().to_string()),
             upgrade_url: self.upgrade_url.clone(),
+            trusted_proxies: lintel_api::client_ip::parse_trusted(&self.trusted_proxies)
+                .unwrap_or_default(),
+            public_url: self.public_url.clone(),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
-use lintel_domain::access::ApiKey;
+use lintel_domain::access::{effective_key_role, ApiKey};
 use lintel_domain::{
     Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
 };
@@ -25,6 +25,8 @@ use crate::AppState;
 pub const SESSION_COOKIE: &str = "lintel_session";
 /// The header carrying the CSRF token on cookie-authenticated writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The cookie holding the session's CSRF token for the browser's own scripts (not HttpOnly).
+pub const CSRF_COOKIE: &str = "lintel_csrf";
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,16 +45,19 @@ pub struct Principal {
     pub user: Option<UserId>,
     pub via: Via,
     pub request_id: Option<String>,
+    /// The client's own ID for the request, if it sent a usable `X-Request-Id`.
+    pub correlation_id: Option<String>,
 }
 
 impl Principal {
     /// The actor recorded in the audit log for this caller's writes.
     pub fn actor(&self) -> Actor {
-        match (self.via, self.user) {
+        let actor = match (self.via, self.user) {
             (Via::Session(_), Some(u)) => Actor::user(u, self.request_id.clone()),
             (Via::ApiKey(k), _) => Actor::api_key(k, self.request_id.clone()),
             (Via::Session(_), None) => Actor::system(),
-        }
+        };
+        actor.with_correlation(self.correlation_id.clone())
     }
 
     /// 403 FORBIDDEN unless the caller's role is `min` or higher.
@@ -160,6 +165,7 @@ fn role_of(raw: &str) -> Result<Role, ApiError> {
 /// Resolves the caller from the request's credentials.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
     let request_id = crate::request_id::current();
+    let correlation_id = crate::request_id::correlation();
     let creds = state.store.credentials();
     if let Some(token) = bearer(parts) {
         if token.is_empty() || token.len() > 256 {
@@ -171,13 +177,21 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
             return Err(ApiError::Unauthorized);
         };
         let plan = plan_of(key.plan.as_deref(), state)?;
+        // A key never acts above its owner's current role, and dies with their membership.
+        let owner = match &key.owner_role {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(r)) => Some(Some(role_of(r)?)),
+        };
+        let role = effective_key_role(role_of(&key.role)?, owner).ok_or(ApiError::Unauthorized)?;
         let p = Principal {
             org: key.org_id,
-            role: role_of(&key.role)?,
+            role,
             plan,
             user: None,
             via: Via::ApiKey(key.key_id),
             request_id,
+            correlation_id,
         };
         // API access is a plan feature: keys of an organisation that left the plan stop working.
         p.require_feature(Feature::ApiAccess, state)?;
@@ -227,6 +241,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         user: Some(s.user_id),
         via: Via::Session(s.session_id),
         request_id,
+        correlation_id,
     })
 }
 

@@ -2,68 +2,50 @@
 //! the user's own sessions and the external-provider callback.
 //!
 //! A successful sign-in sets the HttpOnly, SameSite=Lax `lintel_session` cookie and returns the
-//! CSRF token that cookie-authenticated writes must send as `X-CSRF-Token`. Only SHA-256 hashes
-//! of both tokens are stored.
+//! CSRF token that cookie-authenticated writes must send as `X-CSRF-Token` (also set in the
+//! `lintel_csrf` cookie for the browser's own pages). Only SHA-256 hashes of both tokens are
+//! stored. The sign-in machinery itself is in [`super::sign_in`].
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
-use axum::http::request::Parts;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lintel_domain::access::SessionInfo;
 use lintel_domain::identity::{LoginInput, Organisation, RegisterInput, User};
-use lintel_domain::{Plan, Role, SessionId, SessionKind, Timestamp};
-use lintel_store::identity::{NewSession, NewUserRecord};
+use lintel_domain::{Plan, Role, SessionId, SessionKind};
+use lintel_store::identity::NewUserRecord;
+use lintel_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{hash_password, secrets, verify_password, Auth, SESSION_COOKIE};
+use super::sign_in::{
+    clear_cookies, hash_new_password, sign_in, start_session, ClientMeta, SignedIn,
+};
+use crate::auth::{secrets, Auth, SESSION_COOKIE};
 use crate::envelope::{Envelope, Ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, PathId};
+use crate::ratelimit::RateSlot;
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
-/// The one answer to a failed sign-in, whether or not the email exists.
-pub(super) const INVALID_CREDENTIALS: &str = "Invalid email or password.";
 /// Why API keys cannot list or end sessions.
-const KEYS_HAVE_NO_SESSIONS: &str = "Sessions belong to users; API keys have none.";
-/// Longest user agent kept with a session.
-const USER_AGENT_MAX: usize = 512;
+pub(super) const KEYS_HAVE_NO_SESSIONS: &str = "Sessions belong to users; API keys have none.";
 
-/// Who is signing in from where: the `User-Agent` header and the peer address, when known.
-pub(super) struct ClientMeta {
-    pub user_agent: Option<String>,
-    pub peer: Option<IpAddr>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ua = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok());
-        let user_agent = ua.map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        let peer = peer.map(|c| c.0.ip().to_canonical());
-        Result::Ok(ClientMeta { user_agent, peer })
+/// A redirect, optionally setting cookies.
+pub(super) fn redirect(status: StatusCode, to: &str, cookies: &[HeaderValue]) -> Response {
+    let mut res = status.into_response();
+    let h = res.headers_mut();
+    if let Some(v) = Some(to)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        h.insert(header::LOCATION, v);
     }
-}
-
-/// What a sign-in answers: the user, their organisation and the CSRF token for writes.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedIn {
-    pub user: User,
-    pub organisation: Organisation,
-    /// Send it as `X-CSRF-Token` on every state-changing request made with the session cookie.
-    /// Shown only here: it is stored hashed.
-    pub csrf_token: String,
-    pub session_id: SessionId,
+    for c in cookies {
+        h.append(header::SET_COOKIE, c.clone());
+    }
+    res
 }
 
 /// The caller as `GET /api/auth/session` sees them.
@@ -79,118 +61,17 @@ pub struct CurrentSession {
     pub role: Role,
 }
 
-/// Runs CPU-heavy work (Argon2) off the async workers.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(ApiError::internal)
-}
-
-/// An Argon2id hash of a new password, computed off the async workers.
-pub(super) async fn hash_new_password(password: String) -> ApiResult<String> {
-    let hashed = blocking(move || hash_password(&password)).await?;
-    hashed.map_err(ApiError::internal)
-}
-
-/// A redirect, optionally setting a cookie.
-pub(super) fn redirect(
-    status: StatusCode,
-    to: &'static str,
-    cookie: Option<HeaderValue>,
-) -> Response {
-    let location = [(header::LOCATION, HeaderValue::from_static(to))];
-    match cookie {
-        Some(c) => (status, location, [(header::SET_COOKIE, c)]).into_response(),
-        None => (status, location).into_response(),
-    }
-}
-
-/// A started session: the answer body and the `Set-Cookie` value carrying its token.
-pub(super) struct Started {
-    pub body: SignedIn,
-    pub cookie: HeaderValue,
-}
-
-fn cookie_value(state: &AppState, token: &str, max_age: i64) -> ApiResult<HeaderValue> {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let attrs = format!("Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; {attrs}")).map_err(ApiError::internal)
-}
-
-/// The `Set-Cookie` value that removes the session cookie.
-pub(super) fn clear_cookie(state: &AppState) -> HeaderValue {
-    let fallback = HeaderValue::from_static("lintel_session=; Path=/; Max-Age=0");
-    cookie_value(state, "", 0).unwrap_or(fallback)
-}
-
-async fn start_session(state: &AppState, user: User, meta: ClientMeta) -> ApiResult<Started> {
-    let token = secrets::random_token();
-    let csrf = secrets::random_token();
-    let ttl = state.config.session_ttl_secs.max(1);
-    let new = NewSession {
-        user_id: user.id,
-        token_hash: secrets::lookup_hash(&token),
-        csrf_hash: secrets::lookup_hash(&csrf),
-        user_agent: meta.user_agent,
-        ip: meta.peer.map(|p| p.to_string()),
-        expires_at: Timestamp(Timestamp::now().0.saturating_add(ttl.saturating_mul(1000))),
-    };
-    let org = user.organisation_id;
-    let session_id = state.store.org(org).sessions().create(new).await;
-    let session_id = session_id.map_err(ApiError::from)?;
-    let organisation = state.store.orgs().get(org).await.map_err(ApiError::from)?;
-    let cookie = cookie_value(state, &token, ttl)?;
-    let body = SignedIn {
-        user,
-        organisation,
-        csrf_token: csrf,
-        session_id,
-    };
-    Result::Ok(Started { body, cookie })
-}
-
-/// Checks an email and password and starts a session. Unknown emails are verified against a
-/// dummy hash, so both failures cost the same and answer the same.
-pub(super) async fn sign_in(
-    state: &AppState,
-    email: String,
-    password: String,
-    meta: ClientMeta,
-) -> Result<Started, ApiError> {
-    let record = state.store.credentials().login(&email).await;
-    let record = record.map_err(ApiError::from)?;
-    let hash = record.as_ref().map(|r| r.password_hash.clone());
-    let ok = blocking(move || match hash {
-        Some(h) => verify_password(&password, &h),
-        None => verify_password(&password, secrets::dummy_hash()),
-    });
-    match record {
-        Some(r) if ok.await? => Result::Ok(start_session(state, r.user, meta).await?),
-        _ => Err(ApiError::InvalidCredentials),
-    }
-}
-
-fn with_cookie(status: StatusCode, started: Started) -> Response {
-    let body = axum::Json(Envelope {
-        success: true,
-        data: started.body,
-    });
-    (status, [(header::SET_COOKIE, started.cookie)], body).into_response()
-}
-
-/// Creates an organisation on the FREE plan with the caller as its admin, and signs them in
-/// (the same cookie and body as login). No authentication.
+/// Creates an account and an organisation on the FREE plan with the caller as its admin, and
+/// signs them in (the same cookies and body as login). An email that already has an account
+/// answers 409 ACCOUNT_EXISTS: sign in and create the organisation with `POST
+/// /api/organisations`. No authentication.
 #[utoipa::path(post, path = "/api/auth/register", tag = "Auth",
     extensions(("x-public" = json!(true))), request_body = RegisterInput,
     responses(
         (status = 201, body = Envelope<SignedIn>, description = "Registered and signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR: malformed JSON"),
-        (status = 409, body = ErrorBody, description = "EMAIL_TAKEN"),
+        (status = 409, body = ErrorBody, description = "ACCOUNT_EXISTS: the email has an account; sign in and create the organisation with POST /api/organisations"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: every bad field listed"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 registrations a minute per IP"),
         (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
@@ -212,13 +93,19 @@ async fn register(
     let created = orgs
         .create_with_admin(&reg.organisation_name, Plan::Free, admin, None)
         .await;
-    let (_, user) = created.map_err(|e| ApiError::from_store("User", e))?;
-    let started = start_session(&state, user, meta).await?;
-    Result::Ok(with_cookie(StatusCode::CREATED, started))
+    let (org, user) = created.map_err(|e| match e {
+        StoreError::Conflict(what) if what == "email" => ApiError::AccountExists,
+        e => ApiError::from_store("User", e),
+    })?;
+    let started = start_session(&state, user.id, org.id, meta).await?;
+    Result::Ok(started.into_response(StatusCode::CREATED))
 }
 
-/// Signs in with email and password: sets the session cookie and returns the CSRF token.
-/// A wrong password and an unknown email answer the same 401. No authentication.
+/// Signs in with email and password: sets the session cookie and returns the CSRF token. The
+/// session works in `organisationId` when given (403 if the person is not a member), otherwise
+/// in the organisation they used last. A wrong password and an unknown email answer the same
+/// 401 and take the same time. Limits: 5 attempts a minute per client IP, and 10 failed attempts
+/// per account (email) in 15 minutes. No authentication.
 #[utoipa::path(post, path = "/api/auth/login", tag = "Auth",
     extensions(("x-public" = json!(true))), request_body = LoginInput,
     responses(
@@ -226,18 +113,20 @@ async fn register(
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR: malformed JSON"),
         (status = 401, body = ErrorBody, description = "UNAUTHORIZED: Invalid email or password."),
+        (status = 403, body = ErrorBody, description = "FORBIDDEN: not a member of organisationId"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: email or password missing"),
-        (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 attempts a minute per IP"),
+        (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 attempts a minute per IP, or 10 failures per account in 15 minutes"),
         (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
     ))]
 async fn login(
     State(state): State<AppState>,
     meta: ClientMeta,
+    slot: RateSlot,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> Result<Response, ApiError> {
-    let (email, password) = input.validate().map_err(ApiError::Validation)?;
-    let started = sign_in(&state, email, password, meta).await?;
-    Result::Ok(with_cookie(StatusCode::OK, started))
+    let login = input.validate().map_err(ApiError::Validation)?;
+    let started = sign_in(&state, login, meta, &slot).await?;
+    Result::Ok(started.into_response(StatusCode::OK))
 }
 
 /// The current caller. Session callers get their user and session; API-key callers get their
@@ -288,7 +177,7 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
             tracing::warn!(error = %e, "could not end the session at sign-out");
         }
     }
-    redirect(StatusCode::FOUND, "/login", Some(clear_cookie(&state)))
+    redirect(StatusCode::FOUND, "/login", &clear_cookies(&state))
 }
 
 /// The signed-in user's unexpired sessions, newest first; `current` marks this one.
@@ -326,8 +215,7 @@ async fn revoke_session(
     let done = repo.revoke(user, id).await;
     done.map_err(|e| ApiError::from_store("Session", e))?;
     if auth.session_id() == Some(id) {
-        let clear = [(header::SET_COOKIE, clear_cookie(&state))];
-        return Result::Ok((StatusCode::NO_CONTENT, clear).into_response());
+        return Result::Ok(redirect(StatusCode::NO_CONTENT, "", &clear_cookies(&state)));
     }
     Result::Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -350,12 +238,12 @@ pub struct CallbackQuery {
 async fn callback(RawQuery(raw): RawQuery) -> Response {
     // A query that does not parse still redirects (never a failure response).
     let q = serde_urlencoded::from_str::<CallbackQuery>(raw.as_deref().unwrap_or_default());
-    let to = match q.map(|q| q.code) {
+    let to: &str = match q.map(|q| q.code) {
         Result::Ok(None) => "/login?error=missing_code",
         Result::Ok(Some(c)) if c.trim().is_empty() => "/login?error=missing_code",
         _ => "/login?error=invalid_code",
     };
-    redirect(StatusCode::FOUND, to, None)
+    redirect(StatusCode::FOUND, to, &[])
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

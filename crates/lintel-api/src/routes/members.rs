@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::hash_new_password;
+use super::sign_in::hash_new_password;
 use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
@@ -26,6 +26,9 @@ const ENTITY: &str = "User";
 fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
     move |e| match e {
         StoreError::LimitReached { limit } => p.limit_error(Limit::Members, limit, state),
+        StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken(
+            "This person already has an account: invite them with POST /api/members/invitations.",
+        ),
         e => ApiError::from_store(ENTITY, e),
     }
 }
@@ -75,8 +78,10 @@ async fn get(
     Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
 }
 
-/// Adds a user to the organisation with a role and an initial password. Admin only; counts
-/// against the plan's member limit (403 PLAN_LIMIT_EXCEEDED); a taken email is 409 EMAIL_TAKEN.
+/// Creates an account for someone new and adds them with a role and an initial password. Admin
+/// only; counts against the plan's member limit (403 PLAN_LIMIT_EXCEEDED). An email that already
+/// has an account is 409 EMAIL_TAKEN: invite that person instead (`POST
+/// /api/members/invitations`), so they join with the password they have.
 #[utoipa::path(post, path = "/api/members", tag = "Members",
     extensions(("x-required-role" = json!("admin"))), request_body = NewMemberInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
@@ -100,8 +105,9 @@ async fn add(
     Result::Ok(Created(user.map_err(store_err(&auth, &state))?))
 }
 
-/// Changes a member's role; takes effect on their next request. The organisation must keep
-/// at least one admin (422 on `role`). Admin only.
+/// Changes a member's role; takes effect on their next request, for their sessions and for the
+/// API keys they own (a key never acts above its owner's role). The organisation must keep at
+/// least one admin (422 on `role`). Admin only.
 #[utoipa::path(patch, path = "/api/members/{id}", tag = "Members",
     extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),
@@ -124,8 +130,10 @@ async fn update(
     Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
 }
 
-/// Removes a member and ends their sessions (204). The last admin cannot be removed (422 on
-/// `role`); an admin may remove themselves while another admin remains. Admin only.
+/// Removes a member (204): ends their sessions in this organisation and revokes the API keys
+/// they own here (each revocation in the audit log). Their account stays for their other
+/// organisations, and is deleted if this was the last. The last admin cannot be removed (422
+/// on `role`); an admin may remove themselves while another admin remains. Admin only.
 #[utoipa::path(delete, path = "/api/members/{id}", tag = "Members",
     extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),

@@ -1,13 +1,19 @@
 //! One module per resource; each exposes a `routes()` registered through utoipa-axum.
 
+mod account;
+mod account_page;
 mod api_keys;
 mod audit;
 mod auth;
 mod buildings;
 mod health;
+mod html;
+mod invitations;
+mod invite_page;
 mod login_page;
 mod members;
 mod properties;
+mod sign_in;
 mod units;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -22,8 +28,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(buildings::routes())
         .merge(units::routes())
         .merge(auth::routes())
+        .merge(account::routes())
         .merge(api_keys::routes())
         .merge(members::routes())
+        .merge(invitations::routes())
         .merge(audit::routes())
 }
 
@@ -32,4 +40,6 @@ pub fn pages() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(crate::metrics::router())
         .merge(login_page::routes())
+        .merge(account_page::routes())
+        .merge(invite_page::routes())
 }

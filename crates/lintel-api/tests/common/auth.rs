@@ -52,12 +52,21 @@ pub fn register_body(email: &str) -> Value {
     json!({"email": email, "password": PASSWORD, "name": "Maria Lopez", "organisationName": "Lopez Lettings"})
 }
 
+/// The `Set-Cookie` header that sets `name`, whole.
+pub fn set_cookie<'a>(r: &'a Resp, name: &str) -> &'a str {
+    let prefix = format!("{name}=");
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.headers))
+}
+
 /// The session token in a response's `Set-Cookie`.
 pub fn cookie_of(r: &Resp) -> String {
-    let c = r.header("set-cookie");
-    let v = c
-        .strip_prefix("lintel_session=")
-        .unwrap_or_else(|| panic!("no session cookie: {c:?}"));
+    let c = set_cookie(r, "lintel_session");
+    let v = &c["lintel_session=".len()..];
     v.split(';').next().unwrap().to_string()
 }
 

@@ -27,6 +27,18 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
             "password": "initial-secret-42",
         }),
         "MemberPatchInput" => json!({"role": "broker"}),
+        "NewInvitationInput" => json!({"email": format!("inv-{n}@example.com"), "role": "tenant"}),
+        "AcceptInvitationInput" => json!({
+            "token": fx.invite_token,
+            "password": PASSWORD,
+            "name": "Invited Person",
+        }),
+        "PasswordChangeInput" => json!({
+            "currentPassword": PASSWORD,
+            "newPassword": format!("changed-{n}"),
+        }),
+        "NewOrganisationInput" => json!({"name": format!("Second Org {n}")}),
+        "SwitchOrganisationInput" => json!({"organisationId": fx.org.id.to_string()}),
         "BuildingInput" => json!({"name": format!("Building {n}")}),
         "BuildingPatchInput" => json!({"description": format!("Changed {n}")}),
         "PropertyInput" => property_body(&format!("Property {n}")),

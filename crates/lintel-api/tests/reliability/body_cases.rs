@@ -61,7 +61,7 @@ fn walk(ctx: &Ctx<'_>, schema: &Value, ptr: Vec<Seg>, out: &mut Vec<(Vec<Seg>, K
             match json_type(resolved) {
                 Some("string") => Kind::Str {
                     id: key.ends_with("Id"),
-                    secret: key.contains("password"),
+                    secret: key.to_ascii_lowercase().contains("password"),
                 },
                 Some("integer") => Kind::Int,
                 Some("number") => Kind::Num,

@@ -50,8 +50,9 @@ pub struct Case {
     pub body: Option<Vec<u8>>,
     pub expect: Expect,
     pub redirects: bool,
-    /// Further rejections that are right for this operation: a sign-in that cannot succeed
-    /// answers 401, which public operations document.
+    /// Further rejections that are right for this operation: a public operation that checks a
+    /// credential answers what it documents for one that cannot succeed — 401 for a sign-in,
+    /// 404 or 410 for an invitation token that names nothing or was used up.
     pub also_rejects: Vec<u16>,
 }
 
@@ -106,8 +107,11 @@ impl Ctx<'_> {
             body: self.valid_body(op),
             expect: Expect::Invalid,
             redirects: op.redirects,
-            also_rejects: if op.public && op.statuses.contains(&401) {
-                vec![401]
+            also_rejects: if op.public {
+                [401, 404, 410]
+                    .into_iter()
+                    .filter(|s| op.statuses.contains(s))
+                    .collect()
             } else {
                 vec![]
             },

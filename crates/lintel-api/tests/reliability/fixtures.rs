@@ -83,6 +83,10 @@ pub struct Fixtures {
     pub session_client: Client,
     /// The tenant's email (password [`PASSWORD`]), for sign-in bodies.
     pub login_email: String,
+    /// A pending invitation (the target of invitation operations).
+    pub invitation: String,
+    /// The token of another pending invitation, for the acceptance body.
+    pub invite_token: String,
     /// Every ID and unique name of A: none may appear in an answer to B.
     pub markers: Vec<String>,
 }
@@ -143,7 +147,18 @@ impl Fixtures {
         .await
         .unwrap();
         let api_key = key.id.to_string();
+        let invite = |tag: &'static str| {
+            let body = json!({"email": format!("{tag}-{n}@example.com"), "role": "tenant"});
+            app.post("/api/members/invitations", &org.admin, body)
+        };
+        let r = invite("invited").await;
+        assert!(r.status.is_success(), "fixture invitation: {}", r.text);
+        let invitation = r.data()["invitation"]["id"].as_str().unwrap().to_string();
+        let r = invite("accepting").await;
+        assert!(r.status.is_success(), "fixture invitation: {}", r.text);
+        let invite_token = r.data()["token"].as_str().unwrap().to_string();
         let markers = vec![
+            invitation.clone(),
             org.id.to_string(),
             building.clone(),
             property.clone(),
@@ -174,6 +189,8 @@ impl Fixtures {
             session,
             session_client,
             login_email,
+            invitation,
+            invite_token,
             markers,
         }
     }
@@ -187,6 +204,7 @@ impl Fixtures {
             "UserId" => self.member.clone(),
             "ApiKeyId" => self.api_key.clone(),
             "SessionId" => self.session.clone(),
+            "InvitationId" => self.invitation.clone(),
             _ => return None,
         })
     }

@@ -1,10 +1,12 @@
 use lintel_domain::access::ApiKey;
-use lintel_domain::{Actor, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp};
+use lintel_domain::{
+    Actor, ActorKind, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp, UserId,
+};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::KeyCache;
 use crate::audit::{self, Change};
-use crate::db::{Count, Db};
+use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::schema::ApiKeys as K;
 
@@ -25,6 +27,7 @@ struct KeyRow {
     role: String,
     prefix: String,
     created_by: Option<String>,
+    owner_user_id: Option<String>,
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
@@ -38,6 +41,10 @@ impl KeyRow {
             role: parse_col("api_keys.role", &self.role)?,
             prefix: self.prefix,
             created_by: self.created_by,
+            owned_by: self
+                .owner_user_id
+                .map(|o| parse_col("api_keys.owner_user_id", &o))
+                .transpose()?,
             created_at: Timestamp(self.created_at),
             last_used_at: self.last_used_at.map(Timestamp),
             revoked_at: self.revoked_at.map(Timestamp),
@@ -53,6 +60,7 @@ fn select(org: OrgId) -> SelectStatement {
             K::Role,
             K::Prefix,
             K::CreatedBy,
+            K::OwnerUserId,
             K::CreatedAt,
             K::LastUsedAt,
             K::RevokedAt,
@@ -70,8 +78,11 @@ pub struct ApiKeyRepo<'a> {
 }
 
 impl ApiKeyRepo<'_> {
+    /// Stores a key. It is owned by the user who creates it; a key created by another key is
+    /// owned by that key's owner; one created by the system (command line) has no owner.
     pub async fn create(&self, actor: &Actor, new: NewApiKey) -> Result<ApiKey> {
         let mut tx = self.db.begin().await?;
+        let owner = owner_for(&mut tx, self.org, actor).await?;
         tx.exec(
             &Query::insert()
                 .into_table(K::Table)
@@ -83,6 +94,7 @@ impl ApiKeyRepo<'_> {
                     K::Prefix,
                     K::SecretHash,
                     K::CreatedBy,
+                    K::OwnerUserId,
                     K::CreatedAt,
                 ])
                 .values_panic([
@@ -93,6 +105,7 @@ impl ApiKeyRepo<'_> {
                     new.prefix.into(),
                     new.secret_hash.into(),
                     actor.id.clone().into(),
+                    owner.map(|o| o.to_string()).into(),
                     Timestamp::now().0.into(),
                 ])
                 .to_owned(),
@@ -149,34 +162,91 @@ impl ApiKeyRepo<'_> {
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey> {
         let mut tx = self.db.begin().await?;
-        let by_id = select(self.org)
-            .and_where(Expr::col(K::Id).eq(id.to_string()))
-            .to_owned();
-        let before = tx.one::<KeyRow>(&by_id).await?.into_key()?;
-        if before.revoked_at.is_some() {
-            tx.commit().await?;
-            return Ok(before);
-        }
-        tx.exec(
-            &Query::update()
-                .table(K::Table)
-                .value(K::RevokedAt, Timestamp::now().0)
-                .and_where(Expr::col(K::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(K::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = tx.one::<KeyRow>(&by_id).await?.into_key()?;
-        let change = Change {
-            action: "api_key.revoke",
-            entity_type: "api_key",
-            entity_id: &id.to_string(),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
+        let after = revoke_in(&mut tx, actor, self.org, id).await?;
         tx.commit().await?;
         self.keys.clear();
         Ok(after)
     }
+}
+
+/// The user a new key created by `actor` acts for.
+async fn owner_for(tx: &mut Tx, org: OrgId, actor: &Actor) -> Result<Option<UserId>> {
+    #[derive(sqlx::FromRow)]
+    struct Owner {
+        owner_user_id: Option<String>,
+    }
+    let Some(id) = actor.id.as_deref() else {
+        return Ok(None);
+    };
+    match actor.kind {
+        ActorKind::User => Ok(Some(parse_col("actor", id)?)),
+        ActorKind::ApiKey => {
+            let row: Option<Owner> = tx
+                .opt(
+                    &Query::select()
+                        .column(K::OwnerUserId)
+                        .from(K::Table)
+                        .and_where(Expr::col(K::OrgId).eq(org.to_string()))
+                        .and_where(Expr::col(K::Id).eq(id))
+                        .to_owned(),
+                )
+                .await?;
+            row.and_then(|r| r.owner_user_id)
+                .map(|o| parse_col("api_keys.owner_user_id", &o))
+                .transpose()
+        }
+        ActorKind::System => Ok(None),
+    }
+}
+
+/// Revokes one key inside `tx` (audited); a revoked key stays as it was.
+async fn revoke_in(tx: &mut Tx, actor: &Actor, org: OrgId, id: ApiKeyId) -> Result<ApiKey> {
+    let by_id = select(org)
+        .and_where(Expr::col(K::Id).eq(id.to_string()))
+        .to_owned();
+    let before = tx.one::<KeyRow>(&by_id).await?.into_key()?;
+    if before.revoked_at.is_some() {
+        return Ok(before);
+    }
+    tx.exec(
+        &Query::update()
+            .table(K::Table)
+            .value(K::RevokedAt, Timestamp::now().0)
+            .and_where(Expr::col(K::OrgId).eq(org.to_string()))
+            .and_where(Expr::col(K::Id).eq(id.to_string()))
+            .to_owned(),
+    )
+    .await?;
+    let after = tx.one::<KeyRow>(&by_id).await?.into_key()?;
+    let change = Change {
+        action: "api_key.revoke",
+        entity_type: "api_key",
+        entity_id: &id.to_string(),
+        before: Some(&before),
+        after: Some(&after),
+    };
+    audit::record(tx, org, actor, change).await?;
+    Ok(after)
+}
+
+/// Revokes every live key `user` owns in `org` (when they leave it); returns how many.
+pub(crate) async fn revoke_owned_by(
+    tx: &mut Tx,
+    actor: &Actor,
+    org: OrgId,
+    user: UserId,
+) -> Result<usize> {
+    let rows: Vec<KeyRow> = tx
+        .all(
+            &select(org)
+                .and_where(Expr::col(K::OwnerUserId).eq(user.to_string()))
+                .and_where(Expr::col(K::RevokedAt).is_null())
+                .to_owned(),
+        )
+        .await?;
+    for row in &rows {
+        let id = parse_col("api_keys.id", &row.id)?;
+        revoke_in(tx, actor, org, id).await?;
+    }
+    Ok(rows.len())
 }

@@ -1,24 +1,17 @@
 use std::sync::Arc;
 
-use lintel_domain::identity::User;
 use lintel_domain::{ApiKeyId, OrgId, SessionId, Timestamp, UserId};
-use sea_query::{Expr, Query, SelectStatement};
+use sea_query::{Alias, Expr, Query, SelectStatement};
 
-use super::members::UserRow;
+use super::accounts::{Account, AccountRow};
 use super::KeyCache;
 use crate::db::Db;
 use crate::error::{parse_col, Result};
 use crate::prepared::{slot, Prepared};
-use crate::schema::{ApiKeys as K, Organisations as O, Sessions as S, Users as Us};
+use crate::schema::{ApiKeys as K, Memberships as M, Organisations as O, Sessions as S};
 
 /// How often a credential's last-use time is written, at most.
 pub const TOUCH_EVERY_MS: i64 = 60_000;
-
-/// What a login needs: the user and their stored password hash.
-pub struct LoginRecord {
-    pub user: User,
-    pub password_hash: String,
-}
 
 /// Who a session cookie belongs to. `plan` is the raw stored plan: the caller decides what an
 /// unreadable plan means (fail-secure).
@@ -38,7 +31,11 @@ pub struct SessionPrincipal {
 pub struct KeyPrincipal {
     pub key_id: ApiKeyId,
     pub org_id: OrgId,
+    /// The role the key was given.
     pub role: String,
+    /// `None` for a key without an owner; `Some(None)` when its owner is no longer a member;
+    /// otherwise the owner's current role (the key never acts above it).
+    pub owner_role: Option<Option<String>>,
     pub plan: Option<String>,
     pub revoked: bool,
     pub last_used_at: Option<Timestamp>,
@@ -61,17 +58,16 @@ struct KeyAuthRow {
     id: String,
     org_id: String,
     role: String,
+    owner_user_id: Option<String>,
+    owner_role: Option<String>,
     plan: Option<String>,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct HashRow {
-    password_hash: String,
-}
-
-/// The session whose token hashes to slot 0, with its user's role and its organisation's plan.
+/// The session whose token hashes to slot 0, with its user's role in the session's current
+/// organisation and that organisation's plan. A session whose user is no longer a member of its
+/// organisation finds nothing.
 static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
     Query::select()
         .columns([
@@ -79,7 +75,7 @@ static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
             (S::Table, S::UserId),
             (S::Table, S::OrgId),
         ])
-        .column((Us::Table, Us::Role))
+        .column((M::Table, M::Role))
         .column((O::Table, O::Plan))
         .columns([
             (S::Table, S::CsrfHash),
@@ -88,8 +84,10 @@ static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
         ])
         .from(S::Table)
         .inner_join(
-            Us::Table,
-            Expr::col((Us::Table, Us::Id)).equals((S::Table, S::UserId)),
+            M::Table,
+            Expr::col((M::Table, M::OrgId))
+                .equals((S::Table, S::OrgId))
+                .and(Expr::col((M::Table, M::UserId)).equals((S::Table, S::UserId))),
         )
         .left_join(
             O::Table,
@@ -99,13 +97,26 @@ static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
         .to_owned()
 });
 
-/// The API key whose secret hashes to slot 0, with its organisation's plan.
+/// The API key whose secret hashes to slot 0, with its owner's current role (if it has an
+/// owner) and its organisation's plan.
 static API_KEY: Prepared<SelectStatement, 1> = Prepared::new(|| {
     Query::select()
-        .columns([(K::Table, K::Id), (K::Table, K::OrgId), (K::Table, K::Role)])
+        .columns([
+            (K::Table, K::Id),
+            (K::Table, K::OrgId),
+            (K::Table, K::Role),
+            (K::Table, K::OwnerUserId),
+        ])
+        .expr_as(Expr::col((M::Table, M::Role)), Alias::new("owner_role"))
         .column((O::Table, O::Plan))
         .columns([(K::Table, K::RevokedAt), (K::Table, K::LastUsedAt)])
         .from(K::Table)
+        .left_join(
+            M::Table,
+            Expr::col((M::Table, M::OrgId))
+                .equals((K::Table, K::OrgId))
+                .and(Expr::col((M::Table, M::UserId)).equals((K::Table, K::OwnerUserId))),
+        )
         .left_join(
             O::Table,
             Expr::col((O::Table, O::Id)).equals((K::Table, K::OrgId)),
@@ -122,42 +133,17 @@ pub struct Credentials<'a> {
 }
 
 impl Credentials<'_> {
-    pub async fn login(&self, email: &str) -> Result<Option<LoginRecord>> {
-        let Some(h) = self
+    /// The account signed in to with `email` (already trimmed and lower-cased), if any.
+    pub async fn login(&self, email: &str) -> Result<Option<Account>> {
+        let row: Option<AccountRow> = self
             .db
-            .opt::<HashRow>(
-                &Query::select()
-                    .column(Us::PasswordHash)
-                    .from(Us::Table)
-                    .and_where(Expr::col(Us::Email).eq(email))
-                    .to_owned(),
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        let row: UserRow = self
-            .db
-            .one(
-                &Query::select()
-                    .columns([
-                        Us::Id,
-                        Us::OrgId,
-                        Us::Email,
-                        Us::Name,
-                        Us::Role,
-                        Us::CreatedAt,
-                        Us::UpdatedAt,
-                    ])
-                    .from(Us::Table)
-                    .and_where(Expr::col(Us::Email).eq(email))
+            .opt(
+                &super::accounts::select_accounts()
+                    .and_where(Expr::col(super::accounts::EMAIL).eq(email))
                     .to_owned(),
             )
             .await?;
-        Ok(Some(LoginRecord {
-            user: row.into_user()?,
-            password_hash: h.password_hash,
-        }))
+        row.map(AccountRow::into_account).transpose()
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionPrincipal>> {
@@ -202,6 +188,7 @@ impl Credentials<'_> {
             key_id: parse_col("api_keys.id", &r.id)?,
             org_id: parse_col("api_keys.org_id", &r.org_id)?,
             role: r.role,
+            owner_role: r.owner_user_id.map(|_| r.owner_role),
             plan: r.plan,
             revoked: r.revoked_at.is_some(),
             last_used_at: r.last_used_at.map(Timestamp),

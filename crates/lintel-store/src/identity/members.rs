@@ -1,14 +1,18 @@
+//! The members of an organisation: people (accounts in `users`) with a role there
+//! (`memberships`). One account can be a member of several organisations.
+
 use lintel_domain::identity::User;
 use lintel_domain::{Actor, OrgId, Page, PageRequest, Role, Timestamp, UserId};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
+use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
-use crate::schema::{Sessions, Users as Us};
+use crate::schema::{Memberships as M, Sessions, Users as Us};
 use crate::tenancy::lock_org;
 
-/// A user to be stored: the password is already hashed.
+/// A new account to be stored: the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUserRecord {
     pub email: String,
@@ -17,7 +21,7 @@ pub struct NewUserRecord {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
+pub(crate) struct MemberRow {
     id: String,
     org_id: String,
     email: String,
@@ -27,63 +31,70 @@ pub(crate) struct UserRow {
     updated_at: i64,
 }
 
-impl UserRow {
+impl MemberRow {
     pub(crate) fn into_user(self) -> Result<User> {
         Ok(User {
             id: parse_col("users.id", &self.id)?,
-            organisation_id: parse_col("users.org_id", &self.org_id)?,
+            organisation_id: parse_col("memberships.org_id", &self.org_id)?,
             email: self.email,
             name: self.name,
-            role: parse_col("users.role", &self.role)?,
+            role: parse_col("memberships.role", &self.role)?,
             created_at: Timestamp(self.created_at),
             updated_at: Timestamp(self.updated_at),
         })
     }
 }
 
-pub(crate) fn select_users(org: OrgId) -> SelectStatement {
+/// The members of `org`: each account joined with its membership there.
+pub(crate) fn select_members(org: OrgId) -> SelectStatement {
     Query::select()
+        .column((Us::Table, Us::Id))
+        .column((M::Table, M::OrgId))
+        .columns([(Us::Table, Us::Email), (Us::Table, Us::Name)])
         .columns([
-            Us::Id,
-            Us::OrgId,
-            Us::Email,
-            Us::Name,
-            Us::Role,
-            Us::CreatedAt,
-            Us::UpdatedAt,
+            (M::Table, M::Role),
+            (M::Table, M::CreatedAt),
+            (M::Table, M::UpdatedAt),
         ])
-        .from(Us::Table)
-        .and_where(Expr::col(Us::OrgId).eq(org.to_string()))
+        .from(M::Table)
+        .inner_join(
+            Us::Table,
+            Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
+        )
+        .and_where(Expr::col((M::Table, M::OrgId)).eq(org.to_string()))
         .to_owned()
 }
 
-pub(crate) async fn insert_user(
-    tx: &mut Tx,
-    org: OrgId,
-    id: UserId,
-    new: &NewUserRecord,
-    role: Role,
-) -> Result<User> {
+fn member_by_id(org: OrgId, id: UserId) -> SelectStatement {
+    select_members(org)
+        .and_where(Expr::col((M::Table, M::UserId)).eq(id.to_string()))
+        .to_owned()
+}
+
+pub(crate) async fn get_member(tx: &mut Tx, org: OrgId, id: UserId) -> Result<User> {
+    tx.one::<MemberRow>(&member_by_id(org, id))
+        .await?
+        .into_user()
+}
+
+/// Stores a new account; a taken email is `Conflict("email")`.
+pub(crate) async fn insert_user(tx: &mut Tx, id: UserId, new: &NewUserRecord) -> Result<()> {
     let now = Timestamp::now().0;
     tx.exec(
         &Query::insert()
             .into_table(Us::Table)
             .columns([
                 Us::Id,
-                Us::OrgId,
                 Us::Email,
                 Us::Name,
-                Us::Role,
                 Us::PasswordHash,
                 Us::CreatedAt,
                 Us::UpdatedAt,
             ])
             .values_panic([
                 id.to_string().into(),
-                org.to_string().into(),
                 new.email.clone().into(),
                 new.name.clone().into(),
-                role.as_str().into(),
                 new.password_hash.clone().into(),
                 now.into(),
                 now.into(),
@@ -95,29 +106,74 @@ pub(crate) async fn insert_user(
         StoreError::Conflict(_) => StoreError::Conflict("email".into()),
         other => other,
     })?;
-    tx.one::<UserRow>(
-        &select_users(org)
-            .and_where(Expr::col(Us::Id).eq(id.to_string()))
-            .to_owned(),
-    )
-    .await?
-    .into_user()
+    Ok(())
 }
 
-/// The members (users) of one organisation.
+/// Makes `user` a member of `org` with `role`; an existing membership is `Conflict("member")`.
+/// Records `member.create`.
+pub(crate) async fn insert_membership(
+    tx: &mut Tx,
+    actor: &Actor,
+    org: OrgId,
+    user: UserId,
+    role: Role,
+) -> Result<User> {
+    let now = Timestamp::now().0;
+    tx.exec(
+        &Query::insert()
+            .into_table(M::Table)
+            .columns([M::OrgId, M::UserId, M::Role, M::CreatedAt, M::UpdatedAt])
+            .values_panic([
+                org.to_string().into(),
+                user.to_string().into(),
+                role.as_str().into(),
+                now.into(),
+                now.into(),
+            ])
+            .to_owned(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => StoreError::Conflict("member".into()),
+        other => other,
+    })?;
+    let member = get_member(tx, org, user).await?;
+    let change = Change::<(), _> {
+        action: "member.create",
+        entity_type: "user",
+        entity_id: &user.to_string(),
+        before: None,
+        after: Some(&member),
+    };
+    audit::record(tx, org, actor, change).await?;
+    Ok(member)
+}
+
+/// Counts `org`'s members.
+pub(crate) async fn member_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
+    let c: Count = tx
+        .one(
+            &Query::select()
+                .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
+                .from(M::Table)
+                .and_where(Expr::col(M::OrgId).eq(org.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    Ok(c.n.max(0) as u64)
+}
+
+/// The members of one organisation.
 pub struct MemberRepo<'a> {
     pub(crate) db: &'a Db,
+    pub(crate) keys: &'a KeyCache,
     pub(crate) org: OrgId,
 }
 
 impl MemberRepo<'_> {
     pub async fn get(&self, id: UserId) -> Result<User> {
         self.db
-            .one::<UserRow>(
-                &select_users(self.org)
-                    .and_where(Expr::col(Us::Id).eq(id.to_string()))
-                    .to_owned(),
-            )
+            .one::<MemberRow>(&member_by_id(self.org, id))
             .await?
             .into_user()
     }
@@ -127,17 +183,17 @@ impl MemberRepo<'_> {
             .db
             .one(
                 &Query::select()
-                    .expr_as(Expr::col(Us::Id).count(), Alias::new("n"))
-                    .from(Us::Table)
-                    .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
+                    .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
+                    .from(M::Table)
+                    .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
                     .to_owned(),
             )
             .await?;
-        let rows: Vec<UserRow> = self
+        let rows: Vec<MemberRow> = self
             .db
             .all(
-                &select_users(self.org)
-                    .order_by(Us::Id, Order::Asc)
+                &select_members(self.org)
+                    .order_by((M::Table, M::UserId), Order::Asc)
                     .limit(page.limit())
                     .offset(page.offset())
                     .to_owned(),
@@ -145,12 +201,13 @@ impl MemberRepo<'_> {
             .await?;
         let items = rows
             .into_iter()
-            .map(UserRow::into_user)
+            .map(MemberRow::into_user)
             .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
     }
 
-    /// Adds a member; `limit` is the plan's cap on members. A taken email is a Conflict.
+    /// Creates an account and makes it a member; `limit` is the plan's cap on members. An
+    /// email that already has an account is `Conflict("email")` (such a person is invited).
     pub async fn add(
         &self,
         actor: &Actor,
@@ -159,57 +216,62 @@ impl MemberRepo<'_> {
         limit: Option<u64>,
     ) -> Result<User> {
         let mut tx = self.db.begin().await?;
-        if let Some(max) = limit {
-            lock_org(&mut tx, self.org).await?;
-            let c: Count = tx
-                .one(
-                    &Query::select()
-                        .expr_as(Expr::col(Us::Id).count(), Alias::new("n"))
-                        .from(Us::Table)
-                        .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
-                        .to_owned(),
-                )
-                .await?;
-            if c.n as u64 >= max {
-                return Err(StoreError::LimitReached { limit: max });
-            }
-        }
-        let user = insert_user(&mut tx, self.org, UserId::new(), &new, role).await?;
-        let change = Change::<(), _> {
-            action: "member.create",
-            entity_type: "user",
-            entity_id: &user.id.to_string(),
-            before: None,
-            after: Some(&user),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
+        self.check_cap(&mut tx, limit).await?;
+        let id = UserId::new();
+        insert_user(&mut tx, id, &new).await?;
+        let user = insert_membership(&mut tx, actor, self.org, id, role).await?;
         tx.commit().await?;
         Ok(user)
     }
 
-    /// Changes a member's role. Refuses to leave the organisation without an admin.
+    /// Makes an existing account a member (the command line's demo set-up); `Conflict("member")`
+    /// when it already is one.
+    pub async fn join(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        role: Role,
+        limit: Option<u64>,
+    ) -> Result<User> {
+        let mut tx = self.db.begin().await?;
+        self.check_cap(&mut tx, limit).await?;
+        let user = insert_membership(&mut tx, actor, self.org, user, role).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn check_cap(&self, tx: &mut Tx, limit: Option<u64>) -> Result<()> {
+        if let Some(max) = limit {
+            lock_org(tx, self.org).await?;
+            if member_count(tx, self.org).await? >= max {
+                return Err(StoreError::LimitReached { limit: max });
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes a member's role. Refuses to leave the organisation without an admin. The keys
+    /// the member owns are capped at the new role from their next request.
     pub async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
         let mut tx = self.db.begin().await?;
-        let by_id = select_users(self.org)
-            .and_where(Expr::col(Us::Id).eq(id.to_string()))
-            .to_owned();
-        let before = tx.one::<UserRow>(&by_id).await?.into_user()?;
+        lock_org(&mut tx, self.org).await?;
+        let before = get_member(&mut tx, self.org, id).await?;
         if before.role == Role::Admin && role != Role::Admin {
             self.ensure_other_admin(&mut tx, id).await?;
         }
         tx.exec(
             &Query::update()
-                .table(Us::Table)
+                .table(M::Table)
                 .values([
-                    (Us::Role, role.as_str().into()),
-                    (Us::UpdatedAt, Timestamp::now().0.into()),
+                    (M::Role, role.as_str().into()),
+                    (M::UpdatedAt, Timestamp::now().0.into()),
                 ])
-                .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(Us::Id).eq(id.to_string()))
+                .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                .and_where(Expr::col(M::UserId).eq(id.to_string()))
                 .to_owned(),
         )
         .await?;
-        let after = tx.one::<UserRow>(&by_id).await?.into_user()?;
+        let after = get_member(&mut tx, self.org, id).await?;
         let change = Change {
             action: "member.role",
             entity_type: "user",
@@ -219,20 +281,17 @@ impl MemberRepo<'_> {
         };
         audit::record(&mut tx, self.org, actor, change).await?;
         tx.commit().await?;
+        self.keys.clear();
         Ok(after)
     }
 
-    /// Removes a member and ends their sessions. The last admin cannot be removed.
+    /// Removes a member: ends their sessions in this organisation, revokes the API keys they
+    /// own here (each revocation audited) and ends the membership. An account left with no
+    /// organisation is deleted. The last admin cannot be removed.
     pub async fn remove(&self, actor: &Actor, id: UserId) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let before = tx
-            .one::<UserRow>(
-                &select_users(self.org)
-                    .and_where(Expr::col(Us::Id).eq(id.to_string()))
-                    .to_owned(),
-            )
-            .await?
-            .into_user()?;
+        lock_org(&mut tx, self.org).await?;
+        let before = get_member(&mut tx, self.org, id).await?;
         if before.role == Role::Admin {
             self.ensure_other_admin(&mut tx, id).await?;
         }
@@ -244,11 +303,12 @@ impl MemberRepo<'_> {
                 .to_owned(),
         )
         .await?;
+        super::api_keys::revoke_owned_by(&mut tx, actor, self.org, id).await?;
         tx.exec(
             &Query::delete()
-                .from_table(Us::Table)
-                .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(Us::Id).eq(id.to_string()))
+                .from_table(M::Table)
+                .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                .and_where(Expr::col(M::UserId).eq(id.to_string()))
                 .to_owned(),
         )
         .await?;
@@ -260,19 +320,21 @@ impl MemberRepo<'_> {
             after: None,
         };
         audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await
+        delete_if_orphaned(&mut tx, id).await?;
+        tx.commit().await?;
+        self.keys.clear();
+        Ok(())
     }
 
     async fn ensure_other_admin(&self, tx: &mut Tx, except: UserId) -> Result<()> {
-        lock_org(tx, self.org).await?;
         let c: Count = tx
             .one(
                 &Query::select()
-                    .expr_as(Expr::col(Us::Id).count(), Alias::new("n"))
-                    .from(Us::Table)
-                    .and_where(Expr::col(Us::OrgId).eq(self.org.to_string()))
-                    .and_where(Expr::col(Us::Role).eq(Role::Admin.as_str()))
-                    .and_where(Expr::col(Us::Id).ne(except.to_string()))
+                    .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
+                    .from(M::Table)
+                    .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                    .and_where(Expr::col(M::Role).eq(Role::Admin.as_str()))
+                    .and_where(Expr::col(M::UserId).ne(except.to_string()))
                     .to_owned(),
             )
             .await?;
@@ -284,4 +346,34 @@ impl MemberRepo<'_> {
         }
         Ok(())
     }
+}
+
+/// Deletes an account that belongs to no organisation any more (its sessions go with it).
+async fn delete_if_orphaned(tx: &mut Tx, id: UserId) -> Result<()> {
+    let left: Count = tx
+        .one(
+            &Query::select()
+                .expr_as(Expr::col(M::OrgId).count(), Alias::new("n"))
+                .from(M::Table)
+                .and_where(Expr::col(M::UserId).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    if left.n == 0 {
+        tx.exec(
+            &Query::delete()
+                .from_table(Sessions::Table)
+                .and_where(Expr::col(Sessions::UserId).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        tx.exec(
+            &Query::delete()
+                .from_table(Us::Table)
+                .and_where(Expr::col(Us::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
 }

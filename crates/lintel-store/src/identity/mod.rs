@@ -1,14 +1,18 @@
 //! Organisations, members, sessions and API keys.
 
+mod accounts;
 mod api_keys;
 mod credentials;
+mod invitations;
 mod key_cache;
 mod members;
 mod orgs;
 mod sessions;
 
+pub use accounts::{Account, Accounts, MembershipRecord};
 pub use api_keys::{ApiKeyRepo, NewApiKey};
-pub use credentials::{Credentials, KeyPrincipal, LoginRecord, SessionPrincipal};
+pub use credentials::{Credentials, KeyPrincipal, SessionPrincipal};
+pub use invitations::{FoundInvitation, InvitationRepo, Invites, Joiner, NewInvitation};
 pub(crate) use key_cache::KeyCache;
 pub use key_cache::KEY_CACHE_TTL;
 pub use members::{MemberRepo, NewUserRecord};

@@ -2,10 +2,10 @@ use lintel_domain::identity::{Organisation, User};
 use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
 use sea_query::{Expr, Query};
 
-use super::members::{insert_user, NewUserRecord};
+use super::members::{insert_membership, insert_user, NewUserRecord};
 use super::KeyCache;
 use crate::audit::{self, Change};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::schema::Organisations as O;
 
@@ -37,8 +37,9 @@ pub struct Orgs<'a> {
 }
 
 impl Orgs<'_> {
-    /// Creates an organisation with its first admin, atomically. A taken email is a Conflict.
-    /// `demo_slug` marks an organisation created by `lintel demo`, so it is created only once.
+    /// Creates an organisation with its first admin (a new account), atomically. A taken email
+    /// is a Conflict. `demo_slug` marks an organisation created by `lintel demo`, so it is
+    /// created only once.
     pub async fn create_with_admin(
         &self,
         name: &str,
@@ -47,61 +48,30 @@ impl Orgs<'_> {
         demo_slug: Option<&str>,
     ) -> Result<(Organisation, User)> {
         let mut tx = self.db.begin().await?;
-        let org = OrgId::new();
-        let now = Timestamp::now().0;
-        tx.exec(
-            &Query::insert()
-                .into_table(O::Table)
-                .columns([
-                    O::Id,
-                    O::Name,
-                    O::Plan,
-                    O::DemoSlug,
-                    O::CreatedAt,
-                    O::UpdatedAt,
-                ])
-                .values_panic([
-                    org.to_string().into(),
-                    name.into(),
-                    plan.as_str().into(),
-                    demo_slug.map(str::to_string).into(),
-                    now.into(),
-                    now.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
         let user_id = UserId::new();
-        let user = insert_user(&mut tx, org, user_id, &admin, Role::Admin).await?;
-        let row: OrgRow = tx
-            .one(
-                &Query::select()
-                    .columns(ORG_COLUMNS)
-                    .from(O::Table)
-                    .and_where(Expr::col(O::Id).eq(org.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        let organisation = row.into_org()?;
         let actor = Actor::user(user_id, None);
-        let change = Change::<(), _> {
-            action: "organisation.create",
-            entity_type: "organisation",
-            entity_id: &org.to_string(),
-            before: None,
-            after: Some(&organisation),
-        };
-        audit::record(&mut tx, org, &actor, change).await?;
-        let change = Change::<(), _> {
-            action: "member.create",
-            entity_type: "user",
-            entity_id: &user_id.to_string(),
-            before: None,
-            after: Some(&user),
-        };
-        audit::record(&mut tx, org, &actor, change).await?;
+        insert_user(&mut tx, user_id, &admin).await?;
+        let organisation = insert_org(&mut tx, &actor, name, plan, demo_slug).await?;
+        let user =
+            insert_membership(&mut tx, &actor, organisation.id, user_id, Role::Admin).await?;
         tx.commit().await?;
         Ok((organisation, user))
+    }
+
+    /// Creates an organisation whose first admin is an existing account (someone signed in who
+    /// starts another organisation).
+    pub async fn create_for(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        name: &str,
+        plan: Plan,
+    ) -> Result<(Organisation, User)> {
+        let mut tx = self.db.begin().await?;
+        let organisation = insert_org(&mut tx, actor, name, plan, None).await?;
+        let member = insert_membership(&mut tx, actor, organisation.id, user, Role::Admin).await?;
+        tx.commit().await?;
+        Ok((organisation, member))
     }
 
     pub async fn get(&self, id: OrgId) -> Result<Organisation> {
@@ -164,4 +134,57 @@ impl Orgs<'_> {
         self.keys.clear();
         Ok(after)
     }
+}
+
+/// Stores a new organisation and records `organisation.create`.
+async fn insert_org(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    plan: Plan,
+    demo_slug: Option<&str>,
+) -> Result<Organisation> {
+    let org = OrgId::new();
+    let now = Timestamp::now().0;
+    tx.exec(
+        &Query::insert()
+            .into_table(O::Table)
+            .columns([
+                O::Id,
+                O::Name,
+                O::Plan,
+                O::DemoSlug,
+                O::CreatedAt,
+                O::UpdatedAt,
+            ])
+            .values_panic([
+                org.to_string().into(),
+                name.into(),
+                plan.as_str().into(),
+                demo_slug.map(str::to_string).into(),
+                now.into(),
+                now.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let row: OrgRow = tx
+        .one(
+            &Query::select()
+                .columns(ORG_COLUMNS)
+                .from(O::Table)
+                .and_where(Expr::col(O::Id).eq(org.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    let organisation = row.into_org()?;
+    let change = Change::<(), _> {
+        action: "organisation.create",
+        entity_type: "organisation",
+        entity_id: &org.to_string(),
+        before: None,
+        after: Some(&organisation),
+    };
+    audit::record(tx, org, actor, change).await?;
+    Ok(organisation)
 }

@@ -27,52 +27,58 @@ struct SessionRow {
     expires_at: i64,
 }
 
-/// Browser sessions of one organisation's users. Session changes are not audited as entity
-/// writes: they are sign-ins, not data.
+/// Browser sessions. A session belongs to a user and works in one of their organisations at a
+/// time (its current organisation, the scope it is created in). Session changes are not audited
+/// as entity writes: they are sign-ins, not data.
 pub struct SessionRepo<'a> {
     pub(crate) db: &'a Db,
     pub(crate) org: OrgId,
 }
 
 impl SessionRepo<'_> {
+    /// Starts a session in this organisation, which becomes the one the user last worked in.
     pub async fn create(&self, new: NewSession) -> Result<SessionId> {
         let id = SessionId::new();
         let now = Timestamp::now().0;
-        self.db
-            .exec(
-                &Query::insert()
-                    .into_table(S::Table)
-                    .columns([
-                        S::Id,
-                        S::OrgId,
-                        S::UserId,
-                        S::TokenHash,
-                        S::CsrfHash,
-                        S::UserAgent,
-                        S::Ip,
-                        S::CreatedAt,
-                        S::LastSeenAt,
-                        S::ExpiresAt,
-                    ])
-                    .values_panic([
-                        id.to_string().into(),
-                        self.org.to_string().into(),
-                        new.user_id.to_string().into(),
-                        new.token_hash.into(),
-                        new.csrf_hash.into(),
-                        new.user_agent.into(),
-                        new.ip.into(),
-                        now.into(),
-                        now.into(),
-                        new.expires_at.0.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
+        let user = new.user_id;
+        let mut tx = self.db.begin().await?;
+        tx.exec(
+            &Query::insert()
+                .into_table(S::Table)
+                .columns([
+                    S::Id,
+                    S::OrgId,
+                    S::UserId,
+                    S::TokenHash,
+                    S::CsrfHash,
+                    S::UserAgent,
+                    S::Ip,
+                    S::CreatedAt,
+                    S::LastSeenAt,
+                    S::ExpiresAt,
+                ])
+                .values_panic([
+                    id.to_string().into(),
+                    self.org.to_string().into(),
+                    new.user_id.to_string().into(),
+                    new.token_hash.into(),
+                    new.csrf_hash.into(),
+                    new.user_agent.into(),
+                    new.ip.into(),
+                    now.into(),
+                    now.into(),
+                    new.expires_at.0.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+        super::accounts::set_last_org(&mut tx, user, self.org).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    /// The user's unexpired sessions, newest first; `current` marks the caller's own.
+    /// The user's unexpired sessions in any organisation, newest first; `current` marks the
+    /// caller's own.
     pub async fn list_for(
         &self,
         user: UserId,
@@ -91,7 +97,6 @@ impl SessionRepo<'_> {
                         S::ExpiresAt,
                     ])
                     .from(S::Table)
-                    .and_where(Expr::col(S::OrgId).eq(self.org.to_string()))
                     .and_where(Expr::col(S::UserId).eq(user.to_string()))
                     .and_where(Expr::col(S::ExpiresAt).gt(Timestamp::now().0))
                     .order_by(S::Id, Order::Desc)
@@ -115,14 +120,13 @@ impl SessionRepo<'_> {
             .collect()
     }
 
-    /// Ends one of the user's sessions; another user's session is NotFound.
+    /// Ends one of the user's sessions (in any organisation); another user's is NotFound.
     pub async fn revoke(&self, user: UserId, id: SessionId) -> Result<()> {
         let n = self
             .db
             .exec(
                 &Query::delete()
                     .from_table(S::Table)
-                    .and_where(Expr::col(S::OrgId).eq(self.org.to_string()))
                     .and_where(Expr::col(S::UserId).eq(user.to_string()))
                     .and_where(Expr::col(S::Id).eq(id.to_string()))
                     .to_owned(),

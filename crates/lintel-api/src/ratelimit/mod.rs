@@ -24,18 +24,21 @@ use lintel_domain::Role;
 use redis::aio::ConnectionManager;
 
 use crate::auth::{Principal, Via};
+use crate::client_ip::ClientIp;
 use crate::config::RateLimits;
 use crate::error::ApiError;
 use crate::AppState;
 
 const WINDOW_MS: i64 = 60_000;
+/// The window of the per-account failed sign-in limit.
+const ACCOUNT_WINDOW_MS: i64 = 15 * 60_000;
 /// The in-process table drops expired windows every this many calls.
 const EVICT_EVERY: u64 = 1024;
 const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 /// After a Redis failure, requests skip Redis (and are allowed) for this long.
 const REDIS_BACKOFF_MS: i64 = 5000;
-const INCR_SCRIPT: &str = r"local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+const INCR_SCRIPT: &str = r"local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n";
 
 /// A rate-limit bucket family.
@@ -47,6 +50,8 @@ pub enum Scope {
     Tenant,
     Broker,
     Admin,
+    /// Failed sign-ins per account (keyed by email), in 15-minute windows.
+    LoginAccount,
 }
 
 impl Scope {
@@ -58,7 +63,16 @@ impl Scope {
             "tenant",
             "broker",
             "admin",
+            "login_account",
         ][self as usize]
+    }
+
+    /// The length of this scope's fixed window.
+    pub fn window_ms(self) -> i64 {
+        match self {
+            Scope::LoginAccount => ACCOUNT_WINDOW_MS,
+            _ => WINDOW_MS,
+        }
     }
 
     /// The scope an authenticated caller is counted in.
@@ -85,8 +99,8 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn new(limit: u32, count: u64, window_start: i64, now_ms: i64) -> Decision {
-        let reset_ms = window_start + WINDOW_MS;
+    fn new(limit: u32, count: u64, window_start: i64, window_ms: i64, now_ms: i64) -> Decision {
+        let reset_ms = window_start + window_ms;
         let left = u64::try_from(reset_ms - now_ms).unwrap_or(0);
         Decision {
             allowed: count <= u64::from(limit),
@@ -168,6 +182,7 @@ impl RateLimiter {
             l.tenant,
             l.broker,
             l.admin,
+            l.login_account,
         ][scope as usize]
     }
 
@@ -180,21 +195,42 @@ impl RateLimiter {
         self.hit_at(scope, key, now).await
     }
 
+    /// The bucket's state without charging it: `allowed` is whether one more request would
+    /// pass. `None` when limiting is off or Redis failed.
+    pub async fn peek(&self, scope: Scope, key: &str) -> Option<Decision> {
+        if !self.enabled() {
+            return None;
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        self.count_at(scope, key, now, 0).await.map(|mut d| {
+            d.allowed = d.remaining > 0;
+            d
+        })
+    }
+
     async fn hit_at(&self, scope: Scope, key: &str, now_ms: i64) -> Option<Decision> {
-        let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
+        self.count_at(scope, key, now_ms, 1).await
+    }
+
+    /// Adds `add` (0 or 1) to the bucket's count in the current window and decides.
+    async fn count_at(&self, scope: Scope, key: &str, now_ms: i64, add: u64) -> Option<Decision> {
+        let window = scope.window_ms();
+        let start = now_ms - now_ms.rem_euclid(window);
         let count = match &self.backend {
             Backend::Memory(m) => {
                 let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
                 m.calls += 1;
                 if m.calls % EVICT_EVERY == 0 {
-                    m.windows.retain(|_, (s, _)| *s >= start);
+                    let now = now_ms;
+                    m.windows
+                        .retain(|(scope, _), (s, _)| *s + scope.window_ms() > now);
                 }
                 let entry = m.windows.entry((scope, key.to_string()));
                 let w = entry.or_insert((start, 0));
                 if w.0 != start {
                     *w = (start, 0);
                 }
-                w.1 += 1;
+                w.1 += add;
                 w.1
             }
             Backend::Redis(redis) => {
@@ -203,12 +239,15 @@ impl RateLimiter {
                     return None; // Redis failed moments ago: fail open without waiting on it
                 }
                 let rkey = format!("lintel:rl:{}:{key}:{start}", scope.as_str());
-                let ttl = start + WINDOW_MS - now_ms + 1000;
+                let ttl = start + window - now_ms + 1000;
                 let mut conn = conn.clone();
                 let mut call = script.key(rkey);
-                let call = call.arg(ttl).invoke_async::<u64>(&mut conn);
+                let call = call.arg(ttl).arg(add).invoke_async::<u64>(&mut conn);
                 let error = match tokio::time::timeout(REDIS_TIMEOUT, call).await {
-                    Ok(Ok(n)) => return Some(Decision::new(self.limit(scope), n, start, now_ms)),
+                    Ok(Ok(n)) => {
+                        let limit = self.limit(scope);
+                        return Some(Decision::new(limit, n, start, window, now_ms));
+                    }
                     Ok(Err(e)) => e.to_string(),
                     Err(_) => "timed out".to_string(),
                 };
@@ -217,7 +256,13 @@ impl RateLimiter {
                 return None;
             }
         };
-        Some(Decision::new(self.limit(scope), count, start, now_ms))
+        Some(Decision::new(
+            self.limit(scope),
+            count,
+            start,
+            window,
+            now_ms,
+        ))
     }
 }
 
@@ -281,8 +326,40 @@ pub fn ip_key(ip: Option<IpAddr>) -> String {
     }
 }
 
+/// The bucket key of the request's client (see [`crate::client_ip`]).
 fn request_ip_key(ext: &Extensions) -> String {
-    ip_key(ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+    match ext.get::<ClientIp>() {
+        Some(ClientIp(ip)) => ip_key(*ip),
+        None => ip_key(ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())),
+    }
+}
+
+/// The bucket key of one account's failed sign-ins: the email as typed, trimmed and lower-cased
+/// (whether or not an account has it, so the limit says nothing about which emails exist).
+pub fn account_key(email: &str) -> String {
+    format!("account:{}", email.trim().to_lowercase())
+}
+
+/// Lets a handler that charges its own bucket (the sign-in form, the per-account limit) say so,
+/// so the answer carries that bucket's `X-RateLimit-*` headers and the general bucket is not
+/// charged as well.
+pub struct RateSlot(Option<Slot>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RateSlot {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RateSlot(parts.extensions.get::<Slot>().cloned()))
+    }
+}
+
+impl RateSlot {
+    /// Records `d` as the request's charge (its headers go on the answer).
+    pub fn record(&self, d: Option<Decision>) {
+        if let (Some(slot), Some(d)) = (&self.0, d) {
+            slot.set(Charge::Done(Some(d)));
+        }
+    }
 }
 
 /// The middleware: see the module documentation.
@@ -295,7 +372,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     let slot = Slot(Arc::new(Mutex::new(Charge::Nothing)));
     req.extensions_mut().insert(slot.clone());
     let before = match (req.method() == Method::POST, req.uri().path()) {
-        (true, "/api/auth/login") => Some(Scope::Login),
+        (true, "/api/auth/login" | "/api/auth/accept-invite") => Some(Scope::Login),
         (true, "/api/auth/register") => Some(Scope::Registration),
         _ => None,
     };
@@ -353,184 +430,4 @@ pub async fn charge_principal(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use axum::{body::Body, http::StatusCode, routing, Router};
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-    use tower::ServiceExt;
-
-    const NOW: i64 = 1_700_000_012_345; // 12.345 s into the window starting at ..._000_000
-
-    async fn limiter(general: u32, url: Option<&str>) -> RateLimiter {
-        let mut l = RateLimits::default();
-        (l.general, l.login) = (general, 2);
-        RateLimiter::new(&l, url).await.unwrap()
-    }
-
-    async fn hit(rl: &RateLimiter, scope: Scope, key: &str, now: i64) -> Decision {
-        rl.hit_at(scope, key, now).await.unwrap()
-    }
-
-    #[tokio::test]
-    async fn allows_exactly_the_limit_then_denies() {
-        let rl = limiter(3, None).await;
-        for i in 1..=3u32 {
-            let d = hit(&rl, Scope::General, "ip:a", NOW).await;
-            assert!(d.allowed, "request {i} should pass");
-            let expected = (3, 3 - i, 1_700_000_040_000);
-            assert_eq!((d.limit, d.remaining, d.reset_ms), expected);
-        }
-        let d = hit(&rl, Scope::General, "ip:a", NOW).await;
-        assert!(!d.allowed);
-        // 27.655 s left, rounded up.
-        assert_eq!((d.remaining, d.retry_after_secs), (0, 28));
-        let next = hit(&rl, Scope::General, "ip:a", 1_700_000_040_000).await;
-        assert!(next.allowed, "a new window starts afresh");
-        assert_eq!((next.remaining, next.reset_ms), (2, 1_700_000_100_000));
-    }
-
-    #[tokio::test]
-    async fn keys_and_scopes_are_independent_and_windows_evicted() {
-        let rl = limiter(1, None).await;
-        assert!(hit(&rl, Scope::General, "ip:a", NOW).await.allowed);
-        assert!(!hit(&rl, Scope::General, "ip:a", NOW).await.allowed);
-        assert!(hit(&rl, Scope::General, "ip:b", NOW).await.allowed);
-        let login = hit(&rl, Scope::Login, "ip:a", NOW).await;
-        assert_eq!((login.allowed, login.limit, login.remaining), (true, 2, 1));
-        assert_eq!(hit(&rl, Scope::Admin, "user:x", NOW).await.limit, 120);
-        assert_eq!(Scope::for_role(Role::Landlord), Scope::General);
-        assert_eq!(Scope::for_role(Role::Broker).as_str(), "broker");
-        let rl = limiter(1, None).await;
-        for i in 1..EVICT_EVERY {
-            hit(&rl, Scope::General, &format!("ip:{i}"), NOW).await;
-        }
-        hit(&rl, Scope::General, "ip:new", NOW + WINDOW_MS).await;
-        let Backend::Memory(m) = &rl.backend else {
-            unreachable!()
-        };
-        let live = m.lock().unwrap().windows.len();
-        assert_eq!(live, 1, "only the live window is kept");
-        let off = RateLimits {
-            enabled: false,
-            ..Default::default()
-        };
-        let off = RateLimiter::new(&off, None).await.unwrap();
-        assert_eq!(off.check(Scope::General, "ip:a").await, None);
-    }
-
-    async fn send(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
-        let req = Request::builder().method(method).uri(path);
-        let res = app
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let (parts, body) = res.into_parts();
-        let body = axum::body::to_bytes(body, 1 << 16).await.unwrap();
-        let body = String::from_utf8_lossy(&body).into_owned();
-        (parts.status, parts.headers, body)
-    }
-
-    fn hdr<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
-        h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    async fn tenant(State(st): State<AppState>, parts: Parts) -> Result<(), ApiError> {
-        let p = Principal {
-            org: lintel_domain::OrgId::new(),
-            role: Role::Tenant,
-            plan: lintel_domain::Plan::Business,
-            user: Some(lintel_domain::UserId::new()),
-            via: Via::Session(lintel_domain::SessionId::new()),
-            request_id: None,
-        };
-        charge_principal(&parts, &st, &p).await
-    }
-
-    /// An application state on an in-memory database (unmigrated: for routes that don't use it).
-    pub(crate) async fn state(limits: RateLimits) -> AppState {
-        let opts = lintel_store::ConnectOptions::default();
-        let store = lintel_store::Store::connect("sqlite::memory:", &opts).await;
-        let config = crate::ApiConfig {
-            rate_limits: limits,
-            ..Default::default()
-        };
-        AppState::new(store.unwrap(), config).await.unwrap()
-    }
-
-    #[tokio::test]
-    async fn layer_limits_login_before_public_after_and_principals_by_role() {
-        let mut l = RateLimits::default();
-        (l.general, l.login, l.tenant) = (2, 1, 1);
-        let state = state(l).await;
-        let hits = Arc::new(AtomicUsize::new(0));
-        let h = hits.clone();
-        let login = move || async move {
-            h.fetch_add(1, SeqCst);
-            "in"
-        };
-        let app = Router::new()
-            .route("/api/auth/login", routing::post(login))
-            .route("/api/health", routing::get(|| async { "ok" }))
-            .route("/api/me", routing::get(tenant))
-            .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
-            .with_state(state);
-
-        let (status, h, _) = send(&app, Method::POST, "/api/auth/login").await;
-        assert_eq!(status, StatusCode::OK);
-        let pair = (
-            hdr(&h, "x-ratelimit-limit"),
-            hdr(&h, "x-ratelimit-remaining"),
-        );
-        assert_eq!(pair, ("1", "0"));
-        let (status, h, body) = send(&app, Method::POST, "/api/auth/login").await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-        assert!(body.contains("RATE_LIMITED") && !hdr(&h, "retry-after").is_empty());
-        assert!(hdr(&h, "x-ratelimit-reset").parse::<i64>().unwrap() > NOW);
-        assert_eq!(hits.load(SeqCst), 1, "the handler does not run when over");
-
-        // The principal's own bucket (a new user each time), not the IP's.
-        let (status, h, _) = send(&app, Method::GET, "/api/me").await;
-        assert_eq!(
-            (status, hdr(&h, "x-ratelimit-limit")),
-            (StatusCode::OK, "1")
-        );
-        for remaining in ["1", "0"] {
-            let (status, h, _) = send(&app, Method::GET, "/api/health").await;
-            let got = (status, hdr(&h, "x-ratelimit-remaining"));
-            assert_eq!(got, (StatusCode::OK, remaining));
-        }
-        let (status, h, body) = send(&app, Method::GET, "/api/health").await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(hdr(&h, "x-ratelimit-limit"), "2");
-        assert!(body.contains("RATE_LIMITED"), "{body}");
-    }
-
-    #[tokio::test]
-    async fn redis_unreachable_fails_at_start_and_counts_are_shared() {
-        let bad = RateLimiter::new(&RateLimits::default(), Some("redis://127.0.0.1:1/")).await;
-        let err = bad.err().unwrap().to_string();
-        assert!(err.contains("rate-limit Redis"), "{err}");
-        let Ok(url) = std::env::var("LINTEL_TEST_REDIS_URL") else {
-            eprintln!("skipping the shared Redis rate-limit test: LINTEL_TEST_REDIS_URL is unset");
-            return;
-        };
-        let a = limiter(3, Some(&url)).await;
-        let b = limiter(3, Some(&url)).await;
-        let key = format!("test:{:x}", rand::random::<u64>());
-        let now = chrono::Utc::now().timestamp_millis();
-        assert_eq!(hit(&a, Scope::General, &key, now).await.remaining, 2);
-        assert_eq!(hit(&b, Scope::General, &key, now).await.remaining, 1);
-        assert!(hit(&a, Scope::General, &key, now).await.allowed);
-        let d = hit(&b, Scope::General, &key, now).await;
-        assert!(
-            !d.allowed,
-            "the fourth request in the window is over the shared limit"
-        );
-        assert_eq!(d.reset_ms, now - now.rem_euclid(WINDOW_MS) + WINDOW_MS);
-        assert!(
-            hit(&b, Scope::Login, &key, now).await.allowed,
-            "scopes are separate"
-        );
-    }
-}
+pub(crate) mod tests;

@@ -1,0 +1,178 @@
+//! The signed-in person's own account: their password, the organisations they belong to,
+//! switching the session between them, and starting another organisation.
+//!
+//! These act on a person, so they need a session: API keys belong to one organisation and have
+//! no person behind them (403 NOT_APPLICABLE), except `GET /api/auth/organisations`, which shows
+//! a key its one organisation.
+
+use axum::extract::State;
+use lintel_domain::identity::{
+    Membership, NewOrganisationInput, Organisation, PasswordChangeInput, SwitchOrganisationInput,
+    User,
+};
+use lintel_domain::{Plan, UserId};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::sign_in::{check_credentials, hash_new_password};
+use crate::auth::{Auth, Principal};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::ratelimit::RateSlot;
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const PEOPLE_ONLY: &str = "This acts on a person's account; API keys have none.";
+
+fn person(auth: &Principal) -> ApiResult<UserId> {
+    auth.user.ok_or(ApiError::NotApplicable(PEOPLE_ONLY))
+}
+
+/// The answer to a password change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChanged {
+    /// How many of the person's other sessions were ended (this one stays signed in).
+    pub other_sessions_ended: u64,
+}
+
+/// Changes the signed-in person's password. `currentPassword` must be right (422 on it
+/// otherwise; wrong attempts count towards the account's failed sign-in limit, 429 past it);
+/// `newPassword` follows the registration rules and differs from the current one. Every other
+/// session of the person ends; this one stays. Session only (API keys: 403 NOT_APPLICABLE).
+#[utoipa::path(post, path = "/api/auth/password", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))), request_body = PasswordChangeInput,
+    security(("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<PasswordChanged>), WriteErrors))]
+async fn change_password(
+    auth: Auth,
+    State(state): State<AppState>,
+    slot: RateSlot,
+    ApiJson(input): ApiJson<PasswordChangeInput>,
+) -> ApiResult<Ok<PasswordChanged>> {
+    let user = person(&auth)?;
+    let change = input.validate().map_err(ApiError::Validation)?;
+    let account = state.store.accounts().get(user).await?;
+    match check_credentials(&state, &slot, &account.email, change.current).await {
+        Result::Ok(_) => {}
+        Err(ApiError::InvalidCredentials) => {
+            return Err(ApiError::Validation(vec![lintel_domain::FieldError::new(
+                "currentPassword",
+                "is not the current password",
+            )]))
+        }
+        Err(e) => return Err(e),
+    }
+    let hash = hash_new_password(change.new).await?;
+    let ended = state
+        .store
+        .accounts()
+        .set_password(&auth.actor(), auth.org, user, hash, auth.session_id())
+        .await?;
+    Result::Ok(Ok(PasswordChanged {
+        other_sessions_ended: ended,
+    }))
+}
+
+/// The organisations the signed-in person belongs to, in the order they joined, with their role
+/// in each; `current` marks the one this session works in. An API key sees its one organisation.
+#[utoipa::path(get, path = "/api/auth/organisations", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))),
+    security(("sessionCookie" = []), ("bearerAuth" = [])),
+    responses((status = 200, body = Envelope<Vec<Membership>>), ReadErrors))]
+async fn organisations(
+    auth: Auth,
+    State(state): State<AppState>,
+) -> ApiResult<Ok<Vec<Membership>>> {
+    let Some(user) = auth.user else {
+        let organisation = state.store.orgs().get(auth.org).await?;
+        let joined_at = organisation.created_at;
+        return Result::Ok(Ok(vec![Membership {
+            organisation,
+            role: auth.role,
+            current: true,
+            joined_at,
+        }]));
+    };
+    let list = state.store.accounts().memberships(user).await?;
+    let list = list
+        .into_iter()
+        .map(|m| Membership {
+            current: m.organisation.id == auth.org,
+            organisation: m.organisation,
+            role: m.role,
+            joined_at: m.joined_at,
+        })
+        .collect();
+    Result::Ok(Ok(list))
+}
+
+/// Where a switched session now works.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Switched {
+    /// The person, as a member of `organisation`.
+    pub user: User,
+    pub organisation: Organisation,
+}
+
+/// Moves this session to another organisation the person belongs to; the next requests act
+/// there, with their role there. The CSRF token stays the same. Not a member (or no such
+/// organisation): 404. Session only (API keys are bound to one organisation: 403 NOT_APPLICABLE).
+#[utoipa::path(post, path = "/api/auth/switch-organisation", tag = "Auth",
+    extensions(("x-required-role" = json!("tenant"))), request_body = SwitchOrganisationInput,
+    security(("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Switched>), WriteErrors))]
+async fn switch_organisation(
+    auth: Auth,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<SwitchOrganisationInput>,
+) -> ApiResult<Ok<Switched>> {
+    let user = person(&auth)?;
+    let session = auth
+        .session_id()
+        .ok_or(ApiError::NotApplicable(PEOPLE_ONLY))?;
+    let org = input.validate().map_err(ApiError::Validation)?;
+    let accounts = state.store.accounts();
+    let member = accounts.switch_session(session, user, org).await;
+    let user = member.map_err(|e| ApiError::from_store("Organisation", e))?;
+    let organisation = state.store.orgs().get(org).await?;
+    Result::Ok(Ok(Switched { user, organisation }))
+}
+
+/// Starts another organisation, on the FREE plan, with the signed-in person as its admin. The
+/// session stays where it is: switch to the new one with `POST /api/auth/switch-organisation`.
+/// Any member may do this (it is their own new organisation). Session only.
+#[utoipa::path(post, path = "/api/organisations", tag = "Organisations",
+    extensions(("x-required-role" = json!("tenant"))), request_body = NewOrganisationInput,
+    security(("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<Membership>), WriteErrors))]
+async fn create_organisation(
+    auth: Auth,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewOrganisationInput>,
+) -> ApiResult<Created<Membership>> {
+    let user = person(&auth)?;
+    let name = input.validate().map_err(ApiError::Validation)?;
+    let orgs = state.store.orgs();
+    let (organisation, member) = orgs
+        .create_for(&auth.actor(), user, &name, Plan::Free)
+        .await?;
+    let joined_at = member.created_at;
+    Result::Ok(Created(Membership {
+        organisation,
+        role: member.role,
+        current: false,
+        joined_at,
+    }))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(change_password))
+        .routes(routes!(organisations))
+        .routes(routes!(switch_organisation))
+        .routes(routes!(create_organisation))
+}

@@ -1,0 +1,244 @@
+//! Member invitations (F1.1): an admin invites an email address with a role; the answer carries
+//! a single-use link, valid for seven days, to hand to the person (emailed once outgoing email
+//! exists). Following it (`GET /invite/{token}`) or calling `POST /api/auth/accept-invite`, the
+//! person joins: someone new chooses their name and password, someone with an account confirms
+//! it with their current password. Either way they are signed in to the organisation.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use lintel_domain::identity::{
+    AcceptInvitationInput, Invitation, InvitationStatus, NewInvitationInput,
+};
+use lintel_domain::pagination::MEMBERS_PAGE;
+use lintel_domain::{InvitationKind, Limit, Page};
+use lintel_store::identity::{Joiner, NewInvitation};
+use lintel_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::sign_in::{check_credentials, hash_new_password, start_session, ClientMeta, SignedIn};
+use crate::auth::{secrets, AdminOnly, Auth};
+use crate::envelope::{Created, Envelope, Ok};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::ratelimit::RateSlot;
+use crate::responses::{ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: &str = "Invitation";
+
+/// A new invitation and its link. The token is shown only in this answer; it is stored hashed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedInvitation {
+    pub invitation: Invitation,
+    /// The secret of the link; send it to the person and to no one else.
+    pub token: String,
+    /// The link to hand to the person: `/invite/{token}`, absolute when `public_url` is set.
+    #[schema(
+        example = "https://lintel.example.com/invite/pV3x9Qk0nYJ0rQ2lZ7bW8cE1fG4hT6uI5oP3aS9dF2g"
+    )]
+    pub url: String,
+}
+
+/// The link of an invitation token.
+pub(super) fn invite_url(state: &AppState, token: &str) -> String {
+    let base = state.config.public_url.as_deref().unwrap_or("");
+    format!("{}/invite/{token}", base.trim_end_matches('/'))
+}
+
+/// Invites `email` to the organisation with `role`. Answers the invitation with its single-use
+/// link (valid 7 days); a newer invitation to the same email replaces a pending one. Someone
+/// already a member: 409 CONFLICT. Members and pending invitations together count against the
+/// plan's member limit (403 PLAN_LIMIT_EXCEEDED). Admin only.
+#[utoipa::path(post, path = "/api/members/invitations", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))), request_body = NewInvitationInput,
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 201, body = Envelope<CreatedInvitation>), WriteErrors))]
+async fn create(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewInvitationInput>,
+) -> ApiResult<Created<CreatedInvitation>> {
+    let (email, role) = input.validate().map_err(ApiError::Validation)?;
+    let token = secrets::random_token();
+    let new = NewInvitation {
+        email: email.as_str().to_string(),
+        role,
+        token_hash: secrets::lookup_hash(&token),
+    };
+    let repo = state.store.org(auth.org).invitations();
+    let invitation = repo
+        .create(&auth.actor(), new, auth.cap(Limit::Members))
+        .await
+        .map_err(|e| match e {
+            StoreError::LimitReached { limit } => auth.limit_error(Limit::Members, limit, &state),
+            StoreError::Conflict(_) => {
+                ApiError::Conflict("This person is already a member of the organisation.".into())
+            }
+            e => ApiError::from_store(ENTITY, e),
+        })?;
+    let url = invite_url(&state, &token);
+    Result::Ok(Created(CreatedInvitation {
+        invitation,
+        token,
+        url,
+    }))
+}
+
+/// Query parameters of `GET /api/members/invitations`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
+    page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    page_size: Option<String>,
+}
+
+/// The organisation's invitations, newest first, whatever their status. Never shows a token.
+/// Admin only.
+#[utoipa::path(get, path = "/api/members/invitations", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))), params(ListQuery),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Page<Invitation>>), ReadErrors))]
+async fn list(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Ok<Page<Invitation>>> {
+    let mut check = QueryCheck::new();
+    let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.finish(page)?;
+    let found = state.store.org(auth.org).invitations().list(page).await;
+    Result::Ok(Ok(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+}
+
+/// One invitation. Admin only.
+#[utoipa::path(get, path = "/api/members/invitations/{id}", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))),
+    params(("id" = lintel_domain::InvitationId, Path, description = "Invitation ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Invitation>), ReadErrors))]
+async fn get(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<InvitationKind>,
+) -> ApiResult<Ok<Invitation>> {
+    let found = state.store.org(auth.org).invitations().get(id).await;
+    Result::Ok(Ok(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+}
+
+/// Withdraws an invitation: its link stops working. Answers the revoked invitation; revoking
+/// twice keeps the first revocation; an accepted invitation cannot be revoked (409 — remove the
+/// member instead). Admin only.
+#[utoipa::path(delete, path = "/api/members/invitations/{id}", tag = "Members",
+    extensions(("x-required-role" = json!("admin"))),
+    params(("id" = lintel_domain::InvitationId, Path, description = "Invitation ID")),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    responses((status = 200, body = Envelope<Invitation>, description = "The revoked invitation"), WriteErrors))]
+async fn revoke(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<InvitationKind>,
+) -> ApiResult<Ok<Invitation>> {
+    let repo = state.store.org(auth.org).invitations();
+    let done = repo.revoke(&auth.actor(), id).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::Conflict(
+            "This invitation has been accepted: remove the member instead.".into(),
+        ),
+        e => ApiError::from_store(ENTITY, e),
+    })?;
+    Result::Ok(Ok(done))
+}
+
+/// Accepts an invitation and signs in to its organisation (the same cookies and body as
+/// login). Someone without an account gives `name` and a new `password` (registration rules);
+/// someone with an account gives their current `password` (`name` is ignored) and keeps their
+/// role in any organisation they already belong to. Unknown token: 404; accepted, revoked or
+/// expired: 410 INVITATION_UNAVAILABLE. Counts against the sign-in limits. No authentication.
+#[utoipa::path(post, path = "/api/auth/accept-invite", tag = "Auth",
+    extensions(("x-public" = json!(true))), request_body = AcceptInvitationInput,
+    responses(
+        (status = 200, body = Envelope<SignedIn>, description = "Joined and signed in",
+            headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
+        (status = 400, body = ErrorBody, description = "VALIDATION_ERROR: malformed JSON"),
+        (status = 401, body = ErrorBody, description = "UNAUTHORIZED: wrong password for the existing account"),
+        (status = 403, body = ErrorBody, description = "PLAN_LIMIT_EXCEEDED: the organisation is full"),
+        (status = 404, body = ErrorBody, description = "NOT_FOUND: no such invitation"),
+        (status = 410, body = ErrorBody, description = "INVITATION_UNAVAILABLE: accepted, revoked or expired"),
+        (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: every bad field listed"),
+        (status = 429, body = ErrorBody, description = "RATE_LIMITED: the sign-in limits"),
+        (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
+    ))]
+async fn accept(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    slot: RateSlot,
+    ApiJson(input): ApiJson<AcceptInvitationInput>,
+) -> ApiResult<Response> {
+    let a = input.validate().map_err(ApiError::Validation)?;
+    let started = accept_invitation(&state, a, meta, &slot).await?;
+    Result::Ok(started.into_response(StatusCode::OK))
+}
+
+/// The acceptance shared by the API and the invitation page.
+pub(super) async fn accept_invitation(
+    state: &AppState,
+    a: lintel_domain::identity::AcceptInvitation,
+    meta: ClientMeta,
+    slot: &RateSlot,
+) -> ApiResult<super::sign_in::Started> {
+    let token_hash = secrets::lookup_hash(&a.token);
+    let found = state.store.invites().by_token(&token_hash).await?;
+    let inv = found.ok_or(ApiError::NotFound(ENTITY))?.invitation;
+    if inv.status != InvitationStatus::Pending {
+        return Err(ApiError::InvitationUnavailable(inv.status.to_string()));
+    }
+    let joiner = match state.store.credentials().login(&inv.email).await? {
+        Some(_) => {
+            let account = check_credentials(state, slot, &inv.email, a.password).await?;
+            Joiner::Existing(account.id)
+        }
+        None => {
+            let name = a.new_account().map_err(ApiError::Validation)?;
+            let password_hash = hash_new_password(a.password).await?;
+            Joiner::New {
+                name,
+                password_hash,
+            }
+        }
+    };
+    let org = inv.organisation_id;
+    let member =
+        match state.store.invites().accept(&token_hash, joiner).await {
+            Result::Ok(m) => m,
+            Err(StoreError::LimitReached { limit }) => {
+                let plan = state.store.orgs().get(org).await?.plan;
+                return Err(ApiError::PlanLimitExceeded {
+                    resource: Limit::Members.as_str(),
+                    limit,
+                    plan,
+                    upgrade_url: state.config.upgrade_url.clone(),
+                });
+            }
+            Err(StoreError::Conflict(_)) => return Err(ApiError::Conflict(
+                "An account with this email was created meanwhile: accept again with its password."
+                    .into(),
+            )),
+            Err(e) => return Err(ApiError::from_store(ENTITY, e)),
+        };
+    start_session(state, member.id, org, meta).await
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, revoke))
+        .routes(routes!(accept))
+}

@@ -1,0 +1,96 @@
+//! Organisations a person belongs to: creating one more, listing them, switching between them.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Organisation, NAME_MAX};
+use crate::id::OrgId;
+use crate::role::Role;
+use crate::time::Timestamp;
+use crate::validation::{FieldError, Validator};
+
+/// One organisation the signed-in person belongs to, with their role there.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    pub organisation: Organisation,
+    /// The person's role in this organisation.
+    pub role: Role,
+    /// Whether the session is currently working in this organisation.
+    pub current: bool,
+    /// When the person joined this organisation.
+    pub joined_at: Timestamp,
+}
+
+/// `POST /api/organisations`: a signed-in person creates another organisation, of which they
+/// become the admin. It starts on the FREE plan.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrganisationInput {
+    /// Trimmed; must not be blank.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Okafor Property Services")]
+    pub name: Option<String>,
+}
+
+impl NewOrganisationInput {
+    pub fn validate(self) -> Result<String, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let name = v
+            .required("name", self.name.as_deref())
+            .and_then(|n| v.text("name", n, 1, NAME_MAX));
+        v.finish(|| name.unwrap())
+    }
+}
+
+/// `POST /api/auth/switch-organisation`: moves the session to another of the person's
+/// organisations.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SwitchOrganisationInput {
+    #[schema(required = true, value_type = OrgId)]
+    pub organisation_id: Option<String>,
+}
+
+impl SwitchOrganisationInput {
+    pub fn validate(self) -> Result<OrgId, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let id = v
+            .required("organisationId", self.organisation_id.as_deref())
+            .and_then(|raw| match raw.parse::<OrgId>() {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    v.error("organisationId", e.to_string());
+                    None
+                }
+            });
+        v.finish(|| id.unwrap())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs() {
+        let e = NewOrganisationInput::default().validate().unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].message.as_str()),
+            ("name", "is required")
+        );
+        let name = NewOrganisationInput {
+            name: Some("  Okafor Lettings ".into()),
+        };
+        assert_eq!(name.validate().unwrap(), "Okafor Lettings");
+        let bad = SwitchOrganisationInput {
+            organisation_id: Some("prop_01".into()),
+        };
+        let e = bad.validate().unwrap_err();
+        assert!(e[0].message.contains("'org_'"), "{e:?}");
+        let id = OrgId::new();
+        let ok = SwitchOrganisationInput {
+            organisation_id: Some(id.to_string()),
+        };
+        assert_eq!(ok.validate().unwrap(), id);
+    }
+}

@@ -1,0 +1,404 @@
+//! Member invitations: created and revoked by an organisation's admins, found and accepted by
+//! token (the link's only secret, stored as a SHA-256 digest).
+
+use lintel_domain::identity::{Invitation, User, INVITATION_TTL_MS};
+use lintel_domain::{
+    Actor, InvitationId, Limit, OrgId, Page, PageRequest, Plan, Role, Timestamp, UserId,
+};
+use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
+
+use super::members::{get_member, insert_membership, insert_user, member_count, NewUserRecord};
+use crate::audit::{self, Change};
+use crate::db::{Count, Db, Tx};
+use crate::error::{parse_col, Result, StoreError};
+use crate::schema::{Invitations as I, Memberships as M, Organisations as O, Users as Us};
+use crate::tenancy::lock_org;
+
+/// An invitation to be stored: the token is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: String,
+    pub role: Role,
+    pub token_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: String,
+    org_id: String,
+    email: String,
+    role: String,
+    invited_by: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    accepted_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl InvitationRow {
+    fn into_invitation(self) -> Result<Invitation> {
+        let (accepted, revoked) = (
+            self.accepted_at.map(Timestamp),
+            self.revoked_at.map(Timestamp),
+        );
+        let expires = Timestamp(self.expires_at);
+        Ok(Invitation {
+            id: parse_col("invitations.id", &self.id)?,
+            organisation_id: parse_col("invitations.org_id", &self.org_id)?,
+            email: self.email,
+            role: parse_col("invitations.role", &self.role)?,
+            status: Invitation::status_at(accepted, revoked, expires, Timestamp::now()),
+            invited_by: self.invited_by,
+            created_at: Timestamp(self.created_at),
+            expires_at: expires,
+            accepted_at: accepted,
+            revoked_at: revoked,
+        })
+    }
+}
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns([
+            I::Id,
+            I::OrgId,
+            I::Email,
+            I::Role,
+            I::InvitedBy,
+            I::CreatedAt,
+            I::ExpiresAt,
+            I::AcceptedAt,
+            I::RevokedAt,
+        ])
+        .from(I::Table)
+        .to_owned()
+}
+
+fn in_org(org: OrgId) -> SelectStatement {
+    select()
+        .and_where(Expr::col(I::OrgId).eq(org.to_string()))
+        .to_owned()
+}
+
+/// Neither accepted, revoked nor expired at `now`.
+fn pending(now: i64) -> Cond {
+    Cond::all()
+        .add(Expr::col(I::AcceptedAt).is_null())
+        .add(Expr::col(I::RevokedAt).is_null())
+        .add(Expr::col(I::ExpiresAt).gt(now))
+}
+
+async fn revoke_in(tx: &mut Tx, actor: &Actor, before: Invitation) -> Result<Invitation> {
+    let now = Timestamp::now();
+    tx.exec(
+        &Query::update()
+            .table(I::Table)
+            .value(I::RevokedAt, now.0)
+            .and_where(Expr::col(I::OrgId).eq(before.organisation_id.to_string()))
+            .and_where(Expr::col(I::Id).eq(before.id.to_string()))
+            .to_owned(),
+    )
+    .await?;
+    let mut after = before.clone();
+    after.revoked_at = Some(now);
+    after.status = lintel_domain::identity::InvitationStatus::Revoked;
+    let change = Change {
+        action: "invitation.revoke",
+        entity_type: "invitation",
+        entity_id: &before.id.to_string(),
+        before: Some(&before),
+        after: Some(&after),
+    };
+    audit::record(tx, before.organisation_id, actor, change).await?;
+    Ok(after)
+}
+
+/// One organisation's invitations.
+pub struct InvitationRepo<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+impl InvitationRepo<'_> {
+    /// Invites `email` with `role`, valid for seven days. A pending invitation to the same email
+    /// is revoked (the newest link is the one that works). Someone who is already a member is
+    /// `Conflict("member")`; `limit` (the plan's member cap) counts members and pending
+    /// invitations together.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        new: NewInvitation,
+        limit: Option<u64>,
+    ) -> Result<Invitation> {
+        let mut tx = self.db.begin().await?;
+        lock_org(&mut tx, self.org).await?;
+        let member: Count = tx
+            .one(
+                &Query::select()
+                    .expr_as(Expr::col((M::Table, M::UserId)).count(), Alias::new("n"))
+                    .from(M::Table)
+                    .inner_join(
+                        Us::Table,
+                        Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
+                    )
+                    .and_where(Expr::col((M::Table, M::OrgId)).eq(self.org.to_string()))
+                    .and_where(Expr::col((Us::Table, Us::Email)).eq(new.email.as_str()))
+                    .to_owned(),
+            )
+            .await?;
+        if member.n > 0 {
+            return Err(StoreError::Conflict("member".into()));
+        }
+        let now = Timestamp::now().0;
+        let earlier: Vec<InvitationRow> = tx
+            .all(
+                &in_org(self.org)
+                    .and_where(Expr::col(I::Email).eq(new.email.as_str()))
+                    .cond_where(pending(now))
+                    .to_owned(),
+            )
+            .await?;
+        for row in earlier {
+            revoke_in(&mut tx, actor, row.into_invitation()?).await?;
+        }
+        if let Some(max) = limit {
+            let waiting: Count = tx
+                .one(
+                    &Query::select()
+                        .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
+                        .from(I::Table)
+                        .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
+                        .cond_where(pending(now))
+                        .to_owned(),
+                )
+                .await?;
+            let taken = member_count(&mut tx, self.org).await? + waiting.n.max(0) as u64;
+            if taken >= max {
+                return Err(StoreError::LimitReached { limit: max });
+            }
+        }
+        let id = InvitationId::new();
+        tx.exec(
+            &Query::insert()
+                .into_table(I::Table)
+                .columns([
+                    I::Id,
+                    I::OrgId,
+                    I::Email,
+                    I::Role,
+                    I::TokenHash,
+                    I::InvitedBy,
+                    I::CreatedAt,
+                    I::ExpiresAt,
+                ])
+                .values_panic([
+                    id.to_string().into(),
+                    self.org.to_string().into(),
+                    new.email.into(),
+                    new.role.as_str().into(),
+                    new.token_hash.into(),
+                    actor.id.clone().into(),
+                    now.into(),
+                    (now + INVITATION_TTL_MS).into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+        let created = get_in(&mut tx, self.org, id).await?;
+        let change = Change::<(), _> {
+            action: "invitation.create",
+            entity_type: "invitation",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(&created),
+        };
+        audit::record(&mut tx, self.org, actor, change).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn get(&self, id: InvitationId) -> Result<Invitation> {
+        let q = in_org(self.org)
+            .and_where(Expr::col(I::Id).eq(id.to_string()))
+            .to_owned();
+        self.db.one::<InvitationRow>(&q).await?.into_invitation()
+    }
+
+    /// The organisation's invitations, newest first.
+    pub async fn list(&self, page: PageRequest) -> Result<Page<Invitation>> {
+        let total: Count = self
+            .db
+            .one(
+                &Query::select()
+                    .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
+                    .from(I::Table)
+                    .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
+                    .to_owned(),
+            )
+            .await?;
+        let rows: Vec<InvitationRow> = self
+            .db
+            .all(
+                &in_org(self.org)
+                    .order_by(I::Id, Order::Desc)
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .to_owned(),
+            )
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(InvitationRow::into_invitation)
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, page, total.n as u64))
+    }
+
+    /// Withdraws an invitation so its link stops working. An accepted one is
+    /// `Conflict("accepted")`; revoking twice keeps the first revocation.
+    pub async fn revoke(&self, actor: &Actor, id: InvitationId) -> Result<Invitation> {
+        let mut tx = self.db.begin().await?;
+        let before = get_in(&mut tx, self.org, id).await?;
+        if before.accepted_at.is_some() {
+            return Err(StoreError::Conflict("accepted".into()));
+        }
+        if before.revoked_at.is_some() {
+            return Ok(before);
+        }
+        let after = revoke_in(&mut tx, actor, before).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+async fn get_in(tx: &mut Tx, org: OrgId, id: InvitationId) -> Result<Invitation> {
+    let q = in_org(org)
+        .and_where(Expr::col(I::Id).eq(id.to_string()))
+        .to_owned();
+    tx.one::<InvitationRow>(&q).await?.into_invitation()
+}
+
+/// Who accepts an invitation.
+#[derive(Debug, Clone)]
+pub enum Joiner {
+    /// Someone with an account, who proved it with their password.
+    Existing(UserId),
+    /// Someone new: their account is created with the invitation's email.
+    New { name: String, password_hash: String },
+}
+
+/// Invitations found by their token, across organisations (the link is the credential).
+pub struct Invites<'a> {
+    pub(crate) db: &'a Db,
+}
+
+/// An invitation with its organisation's name, for the invitation page.
+#[derive(Debug, Clone)]
+pub struct FoundInvitation {
+    pub invitation: Invitation,
+    pub organisation_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgNameRow {
+    name: String,
+    plan: String,
+}
+
+fn org_query(org: OrgId) -> SelectStatement {
+    Query::select()
+        .columns([O::Name, O::Plan])
+        .from(O::Table)
+        .and_where(Expr::col(O::Id).eq(org.to_string()))
+        .to_owned()
+}
+
+impl Invites<'_> {
+    pub async fn by_token(&self, token_hash: &str) -> Result<Option<FoundInvitation>> {
+        let q = select()
+            .and_where(Expr::col(I::TokenHash).eq(token_hash))
+            .to_owned();
+        let Some(row) = self.db.opt::<InvitationRow>(&q).await? else {
+            return Ok(None);
+        };
+        let invitation = row.into_invitation()?;
+        let org: OrgNameRow = self.db.one(&org_query(invitation.organisation_id)).await?;
+        Ok(Some(FoundInvitation {
+            invitation,
+            organisation_name: org.name,
+        }))
+    }
+
+    /// Accepts the pending invitation `token_hash` names: the joiner becomes a member with its
+    /// role (an existing member keeps the role they have) and the invitation is used up. Unknown
+    /// token: NotFound; not pending any more: `Gone(status)`; the plan's member cap reached:
+    /// LimitReached; a new account whose email was taken meanwhile: `Conflict("email")`.
+    pub async fn accept(&self, token_hash: &str, joiner: Joiner) -> Result<User> {
+        let mut tx = self.db.begin().await?;
+        let q = select()
+            .and_where(Expr::col(I::TokenHash).eq(token_hash))
+            .to_owned();
+        let found = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
+        let org = found.organisation_id;
+        lock_org(&mut tx, org).await?;
+        // Read again under the organisation's lock: a concurrent acceptance or revocation wins.
+        let inv = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
+        if inv.status != lintel_domain::identity::InvitationStatus::Pending {
+            return Err(StoreError::Gone(inv.status.as_str().to_string()));
+        }
+        let (user, actor) = match &joiner {
+            Joiner::Existing(id) => (*id, Actor::user(*id, None)),
+            Joiner::New {
+                name,
+                password_hash,
+            } => {
+                let id = UserId::new();
+                let rec = NewUserRecord {
+                    email: inv.email.clone(),
+                    name: name.clone(),
+                    password_hash: password_hash.clone(),
+                };
+                insert_user(&mut tx, id, &rec).await?;
+                (id, Actor::user(id, None))
+            }
+        };
+        let member = match get_member(&mut tx, org, user).await {
+            Ok(existing) => existing,
+            Err(StoreError::NotFound) => {
+                let row: OrgNameRow = tx.one(&org_query(org)).await?;
+                let plan: Plan = parse_col("organisations.plan", &row.plan)?;
+                if let Some(max) = plan.limit(Limit::Members) {
+                    if member_count(&mut tx, org).await? >= max {
+                        return Err(StoreError::LimitReached { limit: max });
+                    }
+                }
+                insert_membership(&mut tx, &actor, org, user, inv.role).await?
+            }
+            Err(e) => return Err(e),
+        };
+        let now = Timestamp::now();
+        tx.exec(
+            &Query::update()
+                .table(I::Table)
+                .values([
+                    (I::AcceptedAt, now.0.into()),
+                    (I::AcceptedBy, user.to_string().into()),
+                ])
+                .and_where(Expr::col(I::Id).eq(inv.id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+        let mut after = inv.clone();
+        after.accepted_at = Some(now);
+        after.status = lintel_domain::identity::InvitationStatus::Accepted;
+        let change = Change {
+            action: "invitation.accept",
+            entity_type: "invitation",
+            entity_id: &inv.id.to_string(),
+            before: Some(&inv),
+            after: Some(&after),
+        };
+        audit::record(&mut tx, org, &actor, change).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+}
