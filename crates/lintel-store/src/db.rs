@@ -75,6 +75,31 @@ fn pool_options<DB: sqlx::Database>(opts: &ConnectOptions) -> PoolOptions<DB> {
         })
 }
 
+/// Turns off SQLite's double-quoted string literals on a connection (`SQLITE_DBCONFIG_DQS_DML`
+/// and `_DDL`). With them on, a quoted column name the connection's cached schema does not know
+/// — a column added by a migration after the connection was opened — silently becomes a string
+/// literal instead of an error, so the statement runs with a wrong column; with them off, the
+/// prepare fails, SQLite notices its schema is stale, reloads it and prepares again correctly.
+async fn strict_identifiers(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+    use libsqlite3_sys::{
+        sqlite3_db_config, SQLITE_DBCONFIG_DQS_DDL, SQLITE_DBCONFIG_DQS_DML, SQLITE_OK,
+    };
+    use std::os::raw::c_int;
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    for op in [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL] {
+        // SAFETY: `db` is this connection's open handle, locked for the duration of the call;
+        // these options take an int (0: off) and an optional int pointer (null: no read-back).
+        let rc = unsafe { sqlite3_db_config(db, op, 0 as c_int, std::ptr::null_mut::<c_int>()) };
+        if rc != SQLITE_OK {
+            return Err(sqlx::Error::Configuration(
+                format!("cannot turn off double-quoted string literals (SQLite code {rc})").into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 enum Pools {
     /// SQLite allows one writer at a time; writers queue on the mutex instead of failing busy.
     Sqlite {
@@ -107,7 +132,10 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory");
-            let pool = pool_options::<Sqlite>(opts).connect_with(o).await?;
+            let pool = pool_options::<Sqlite>(opts)
+                .after_connect(|conn, _| Box::pin(strict_identifiers(conn)))
+                .connect_with(o)
+                .await?;
             Pools::Sqlite {
                 pool,
                 writer: Arc::new(Mutex::new(())),
@@ -320,4 +348,48 @@ impl Db {
 
 impl Tx {
     query_methods!(&mut Self, on_tx);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(sqlx::FromRow, Debug)]
+    struct Row {
+        a: String,
+        b: Option<String>,
+    }
+
+    /// A pooled connection opened before a column was added still sees the new column (it did
+    /// not before SQLite's double-quoted string literals were turned off: `"b"` became the text
+    /// 'b' and the row had no column `b`).
+    #[tokio::test]
+    async fn connections_opened_before_a_schema_change_see_the_new_columns() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let opts = ConnectOptions {
+            max_connections: 2,
+            ..Default::default()
+        };
+        let db = Db::connect(&url, &opts).await.unwrap();
+        db.raw("CREATE TABLE t (a TEXT NOT NULL); INSERT INTO t (a) VALUES ('x')")
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("ALTER TABLE t ADD COLUMN b TEXT; UPDATE t SET b = 'y'")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let q = sea_query::Query::select()
+            .columns([sea_query::Alias::new("a"), sea_query::Alias::new("b")])
+            .from(sea_query::Alias::new("t"))
+            .to_owned();
+        let row: Row = db.one(&q).await.unwrap();
+        assert_eq!(
+            (row.a.as_str(), row.b.as_deref()),
+            ("x", Some("y")),
+            "{row:?}"
+        );
+    }
 }
