@@ -49,7 +49,7 @@ impl Tally {
             "[{}] {mix}: {requests} requests, statuses {:?}, write retries so far {}, {} ms",
             app.backend,
             self.0,
-            0,
+            app.store().write_retries(),
             started.elapsed().as_millis()
         );
     }
@@ -183,7 +183,7 @@ async fn api_counts(app: &TestApp, org: &TestOrg, prop: &str) -> BTreeMap<String
 
 const STATUSES: [&str; 4] = ["occupied", "maintenance", "unavailable", "vacant"];
 
-type Call = std::pin::Pin<Box<dyn std::future::Future<Output = (&'static str, Resp)> + Send>>;
+type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<(&'static str, Resp)>> + Send>>;
 
 backend_test_with!(
     status_changes_race_bulk_creations,
@@ -223,16 +223,12 @@ backend_test_with!(
                 let (app, org, unit) = (app.clone(), org.clone(), unit.clone());
                 calls.push(Box::pin(async move {
                     let path = format!("/api/units/{unit}/status");
-                    let mut last = None;
+                    let mut out = Vec::new();
                     for s in seq {
                         let r = app.patch(&path, &org.admin, json!({ "status": s })).await;
-                        let failed = r.status != StatusCode::OK;
-                        last = Some(r);
-                        if failed {
-                            break;
-                        }
+                        out.push(("status", r));
                     }
-                    ("status", last.unwrap())
+                    out
                 }));
             }
             // Bulk creations in both properties at the same time.
@@ -244,13 +240,11 @@ backend_test_with!(
                 created += units.len();
                 calls.push(Box::pin(async move {
                     let path = format!("/api/properties/{prop}/units/bulk");
-                    (
-                        "bulk",
-                        app.post(&path, &org.admin, json!({ "units": units })).await,
-                    )
+                    let r = app.post(&path, &org.admin, json!({ "units": units })).await;
+                    vec![("bulk", r)]
                 }));
             }
-            for (what, r) in parallel(calls).await {
+            for (what, r) in parallel(calls).await.into_iter().flatten() {
                 let ok = if what == "bulk" {
                     StatusCode::CREATED
                 } else {

@@ -6,6 +6,7 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Count, Db};
 use crate::error::{parse_col, Result};
+use crate::locks;
 use crate::schema::ApiKeys as K;
 
 /// A key to be stored: the secret is already hashed.
@@ -149,6 +150,7 @@ impl ApiKeyRepo<'_> {
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey> {
         let mut tx = self.db.begin().await?;
+        locks::api_key(&mut tx, self.org, id).await?;
         let by_id = select(self.org)
             .and_where(Expr::col(K::Id).eq(id.to_string()))
             .to_owned();

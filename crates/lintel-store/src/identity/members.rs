@@ -5,8 +5,8 @@ use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::locks;
 use crate::schema::{Sessions, Users as Us};
-use crate::tenancy::lock_org;
 
 /// A user to be stored: the password is already hashed.
 #[derive(Debug, Clone)]
@@ -160,7 +160,7 @@ impl MemberRepo<'_> {
     ) -> Result<User> {
         let mut tx = self.db.begin().await?;
         if let Some(max) = limit {
-            lock_org(&mut tx, self.org).await?;
+            locks::org(&mut tx, self.org).await?;
             let c: Count = tx
                 .one(
                     &Query::select()
@@ -190,6 +190,7 @@ impl MemberRepo<'_> {
     /// Changes a member's role. Refuses to leave the organisation without an admin.
     pub async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
         let mut tx = self.db.begin().await?;
+        locks::org(&mut tx, self.org).await?;
         let by_id = select_users(self.org)
             .and_where(Expr::col(Us::Id).eq(id.to_string()))
             .to_owned();
@@ -225,6 +226,7 @@ impl MemberRepo<'_> {
     /// Removes a member and ends their sessions. The last admin cannot be removed.
     pub async fn remove(&self, actor: &Actor, id: UserId) -> Result<()> {
         let mut tx = self.db.begin().await?;
+        locks::org(&mut tx, self.org).await?;
         let before = tx
             .one::<UserRow>(
                 &select_users(self.org)
@@ -263,8 +265,8 @@ impl MemberRepo<'_> {
         tx.commit().await
     }
 
+    /// The caller holds the organisation's lock, so concurrent role changes are counted.
     async fn ensure_other_admin(&self, tx: &mut Tx, except: UserId) -> Result<()> {
-        lock_org(tx, self.org).await?;
         let c: Count = tx
             .one(
                 &Query::select()
