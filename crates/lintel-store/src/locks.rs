@@ -32,13 +32,19 @@ use crate::error::{Result, StoreError};
 use crate::prepared::{key, slot, Prepared};
 use crate::schema::{ApiKeys as K, Buildings as B, Organisations as O, Properties as P};
 
-/// `SELECT col FROM table WHERE org_id = slot 0 AND id = slot 1 FOR NO KEY UPDATE`.
-fn lock_by_key<T: Iden + Copy + 'static>(table: T, org: T, id: T, col: T) -> SelectStatement {
+/// `SELECT col FROM table WHERE org_id = slot 0 AND id = slot 1`.
+fn by_key<T: Iden + Copy + 'static>(table: T, org: T, id: T, col: T) -> SelectStatement {
     Query::select()
         .column(col)
         .from(table)
         .and_where(Expr::col(org).eq(slot(0)))
         .and_where(Expr::col(id).eq(slot(1)))
+        .to_owned()
+}
+
+/// The same, `FOR NO KEY UPDATE`.
+fn lock_by_key<T: Iden + Copy + 'static>(table: T, org: T, id: T, col: T) -> SelectStatement {
+    by_key(table, org, id, col)
         .lock(LockType::NoKeyUpdate)
         .to_owned()
 }
@@ -53,6 +59,8 @@ static ORG: Prepared<SelectStatement, 1> = Prepared::new(|| {
 });
 static PROPERTY: Prepared<SelectStatement, 2> =
     Prepared::new(|| lock_by_key(P::Table, P::OrgId, P::Id, P::ArchivedAt));
+static PROPERTY_UNLOCKED: Prepared<SelectStatement, 2> =
+    Prepared::new(|| by_key(P::Table, P::OrgId, P::Id, P::ArchivedAt));
 static BUILDING: Prepared<SelectStatement, 2> =
     Prepared::new(|| lock_by_key(B::Table, B::OrgId, B::Id, B::Id));
 static API_KEY: Prepared<SelectStatement, 2> =
@@ -87,7 +95,18 @@ pub(crate) async fn property(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<
 /// Tier 2: locks a property that children are about to be written under: NotFound, else
 /// Archived when it is read-only.
 pub(crate) async fn writable_property(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<()> {
-    match property(tx, org, id).await? {
+    writable(property(tx, org, id).await?)
+}
+
+/// The same check without the lock, for a write that must lock the organisation first but
+/// answer an unknown or archived property before a plan limit; it locks and checks again after.
+pub(crate) async fn precheck_property(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<()> {
+    let row: PropertyState = tx.one(&PROPERTY_UNLOCKED.with(key(org, id))).await?;
+    writable(row.archived_at.is_some())
+}
+
+fn writable(archived: bool) -> Result<()> {
+    match archived {
         true => Err(StoreError::Archived),
         false => Ok(()),
     }

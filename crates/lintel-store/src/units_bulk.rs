@@ -173,8 +173,10 @@ impl UnitRepo<'_> {
         let (rows, field) = (&rows, &field);
         self.db
             .write(move |mut tx| async move {
-                // The lock order of crate::locks: the organisation (for the cap), then the property.
+                // The lock order of crate::locks: the organisation (for the cap), then the
+                // property. An unknown or archived property still answers before the cap does.
                 if let Some(max) = limit {
+                    locks::precheck_property(&mut tx, self.org, property).await?;
                     locks::org(&mut tx, self.org).await?;
                     if org_units(&mut tx, self.org).await? + rows.len() as u64 > max {
                         return Err(StoreError::LimitReached { limit: max });
