@@ -10,6 +10,9 @@ use crate::request_id;
 
 /// Seconds a client is asked to wait when the database is unavailable.
 const RETRY_UNAVAILABLE_SECS: u64 = 2;
+/// Seconds a client is asked to wait when its write kept losing lock conflicts with concurrent
+/// writes (they clear in milliseconds).
+const RETRY_CONTENTION_SECS: u64 = 1;
 
 /// The machine codes clients branch on. Stable: never renamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -124,6 +127,9 @@ pub enum ApiError {
     PlanContextUnavailable { upgrade_url: String },
     #[error("service unavailable")]
     Unavailable(String),
+    /// The write lost a lock conflict with concurrent writes on every attempt (503).
+    #[error("write contention")]
+    Contention,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -176,7 +182,7 @@ impl ApiError {
             ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -314,6 +320,11 @@ impl ApiError {
                 )
             }
             ApiError::Unavailable(msg) => (ErrorCode::ServiceUnavailable, msg.clone()),
+            ApiError::Contention => (
+                ErrorCode::ServiceUnavailable,
+                "The change conflicted with concurrent changes to the same records. Please retry shortly."
+                    .into(),
+            ),
             ApiError::Internal(_) => {
                 b.request_id = request_id::current();
                 (ErrorCode::InternalError, "Internal server error.".into())
@@ -335,6 +346,7 @@ impl IntoResponse for ApiError {
         let retry_after = match self {
             ApiError::RateLimited { retry_after_secs } => Some(retry_after_secs.max(1)),
             ApiError::Unavailable(_) => Some(RETRY_UNAVAILABLE_SECS),
+            ApiError::Contention => Some(RETRY_CONTENTION_SECS),
             _ => None,
         };
         if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
@@ -344,8 +356,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A store failure with no entity-specific meaning: 503 while the database is unreachable
-/// (with `Retry-After`), otherwise an opaque 500.
+/// A store failure with no entity-specific meaning: 503 with `Retry-After` while the database is
+/// unreachable or a write kept losing lock conflicts, otherwise an opaque 500.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
@@ -353,9 +365,34 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %detail, "database unavailable");
                 ApiError::database_unavailable()
             }
+            StoreError::Contention(detail) => {
+                tracing::warn!(error = %detail, "write lost every retry to concurrent writes");
+                ApiError::Contention
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn write_contention_is_a_503_with_retry_after() {
+        let e = StoreError::Contention("deadlock detected".into());
+        let res = ApiError::from_store("Property", e).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
+        assert_eq!(body["success"], false);
+        assert!(
+            !body.to_string().contains("deadlock"),
+            "the database's words stay in the log: {body}"
+        );
+    }
+}

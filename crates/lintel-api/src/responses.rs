@@ -24,7 +24,7 @@ fn set(codes: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
         .collect()
 }
 
-const COMMON: [(&str, &str); 4] = [
+const COMMON: [(&str, &str); 5] = [
     (
         "401",
         "UNAUTHORIZED: missing, expired or revoked credentials",
@@ -35,9 +35,13 @@ const COMMON: [(&str, &str); 4] = [
     ),
     ("429", "RATE_LIMITED: see Retry-After"),
     ("500", "INTERNAL_ERROR: opaque, quotes the request ID"),
+    (
+        "503",
+        "SERVICE_UNAVAILABLE: the database is unreachable, or a write kept conflicting with concurrent writes to the same records; retry after Retry-After seconds",
+    ),
 ];
 
-/// Reads of a protected resource: 400, 401, 403, 404, 422, 429, 500.
+/// Reads of a protected resource: 400, 401, 403, 404, 422, 429, 500, 503.
 pub struct ReadErrors;
 
 impl utoipa::IntoResponses for ReadErrors {

@@ -212,6 +212,18 @@ backend_test!(free_plan_caps_units, |app| {
         .status,
         StatusCode::OK
     );
+    // At the cap, an archived property is still a 409 and another organisation's a 404: the
+    // property is checked before the plan.
+    let r = app
+        .post_empty(&format!("/api/properties/{b}/archive"), &org.admin)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = bulk(&app, &org.admin, &b, named(1)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let other = app.org(Plan::Free).await;
+    let theirs = create_property(&app, &other.admin, "Theirs").await;
+    let r = bulk(&app, &org.admin, &theirs, named(1)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 });
 
 backend_test!(counts_and_deep_pages_stay_exact, |app| {

@@ -7,6 +7,7 @@ use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement, SimpleExpr, Su
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::locks;
 use crate::prepared::{key, slot, Prepared};
 use crate::properties::like_contains;
 use crate::schema::{Buildings as B, Properties as P};
@@ -192,53 +193,57 @@ impl BuildingRepo<'_> {
 
     /// Creates a building. A name already used in the organisation is a [`StoreError::Conflict`].
     pub async fn create(&self, actor: &Actor, new: NewBuilding) -> Result<Building> {
-        let mut tx = self.db.begin().await?;
-        let id = BuildingId::new();
-        let now = Timestamp::now().0;
-        let mut cols = vec![B::Id, B::OrgId, B::Name, B::SearchName];
-        let mut vals: Vec<SimpleExpr> = vec![
-            id.to_string().into(),
-            self.org.to_string().into(),
-            new.name.clone().into(),
-            new.name.to_lowercase().into(),
-        ];
-        for (c, v) in address_values(new.address.as_ref()) {
-            cols.push(c);
-            vals.push(v.into());
-        }
-        cols.extend([
-            B::NumberOfUnits,
-            B::Description,
-            B::AmenitiesJson,
-            B::CreatedAt,
-            B::UpdatedAt,
-        ]);
-        vals.extend([
-            new.number_of_units.into(),
-            new.description.clone().into(),
-            amenities_json(&new.amenities)?.into(),
-            now.into(),
-            now.into(),
-        ]);
-        tx.exec(
-            &Query::insert()
-                .into_table(B::Table)
-                .columns(cols)
-                .values_panic(vals)
-                .to_owned(),
-        )
-        .await?;
-        let created = get_in(&mut tx, self.org, id).await?;
-        let change = Change::<(), _> {
-            action: "building.create",
-            entity_type: "building",
-            entity_id: &created.id.to_string(),
-            before: None,
-            after: Some(&created),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        Ok(created)
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                let id = BuildingId::new();
+                let now = Timestamp::now().0;
+                let mut cols = vec![B::Id, B::OrgId, B::Name, B::SearchName];
+                let mut vals: Vec<SimpleExpr> = vec![
+                    id.to_string().into(),
+                    self.org.to_string().into(),
+                    new.name.clone().into(),
+                    new.name.to_lowercase().into(),
+                ];
+                for (c, v) in address_values(new.address.as_ref()) {
+                    cols.push(c);
+                    vals.push(v.into());
+                }
+                cols.extend([
+                    B::NumberOfUnits,
+                    B::Description,
+                    B::AmenitiesJson,
+                    B::CreatedAt,
+                    B::UpdatedAt,
+                ]);
+                vals.extend([
+                    new.number_of_units.into(),
+                    new.description.clone().into(),
+                    amenities_json(&new.amenities)?.into(),
+                    now.into(),
+                    now.into(),
+                ]);
+                tx.exec(
+                    &Query::insert()
+                        .into_table(B::Table)
+                        .columns(cols)
+                        .values_panic(vals)
+                        .to_owned(),
+                )
+                .await?;
+                let created = get_in(&mut tx, self.org, id).await?;
+                let change = Change::<(), _> {
+                    action: "building.create",
+                    entity_type: "building",
+                    entity_id: &created.id.to_string(),
+                    before: None,
+                    after: Some(&created),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(created)
+            })
+            .await
     }
 
     /// Applies a patch. Renaming onto another building's name is a [`StoreError::Conflict`].
@@ -248,44 +253,49 @@ impl BuildingRepo<'_> {
         id: BuildingId,
         patch: BuildingPatch,
     ) -> Result<Building> {
-        let mut tx = self.db.begin().await?;
-        let before = get_in(&mut tx, self.org, id).await?;
-        let mut after = before.clone();
-        patch.apply(&mut after);
-        let mut values: Vec<(B, SimpleExpr)> = vec![
-            (B::Name, after.name.clone().into()),
-            (B::SearchName, after.name.to_lowercase().into()),
-        ];
-        values.extend(
-            address_values(after.address.as_ref())
-                .into_iter()
-                .map(|(c, v)| (c, v.into())),
-        );
-        values.extend([
-            (B::NumberOfUnits, after.number_of_units.into()),
-            (B::Description, after.description.clone().into()),
-            (B::AmenitiesJson, amenities_json(&after.amenities)?.into()),
-            (B::UpdatedAt, Timestamp::now().0.into()),
-        ]);
-        tx.exec(
-            &Query::update()
-                .table(B::Table)
-                .values(values)
-                .and_where(Expr::col(B::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(B::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = get_in(&mut tx, self.org, id).await?;
-        let change = Change {
-            action: "building.update",
-            entity_type: "building",
-            entity_id: &after.id.to_string(),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        Ok(after)
+        let patch = &patch;
+        self.db
+            .write(move |mut tx| async move {
+                locks::building(&mut tx, self.org, id).await?;
+                let before = get_in(&mut tx, self.org, id).await?;
+                let mut after = before.clone();
+                patch.clone().apply(&mut after);
+                let mut values: Vec<(B, SimpleExpr)> = vec![
+                    (B::Name, after.name.clone().into()),
+                    (B::SearchName, after.name.to_lowercase().into()),
+                ];
+                values.extend(
+                    address_values(after.address.as_ref())
+                        .into_iter()
+                        .map(|(c, v)| (c, v.into())),
+                );
+                values.extend([
+                    (B::NumberOfUnits, after.number_of_units.into()),
+                    (B::Description, after.description.clone().into()),
+                    (B::AmenitiesJson, amenities_json(&after.amenities)?.into()),
+                    (B::UpdatedAt, Timestamp::now().0.into()),
+                ]);
+                tx.exec(
+                    &Query::update()
+                        .table(B::Table)
+                        .values(values)
+                        .and_where(Expr::col(B::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(B::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = get_in(&mut tx, self.org, id).await?;
+                let change = Change {
+                    action: "building.update",
+                    entity_type: "building",
+                    entity_id: &after.id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(after)
+            })
+            .await
     }
 }

@@ -4,7 +4,9 @@
 //! the builder renders the right dialect and binds the values. Nothing else in the crate touches
 //! a driver. Each execution adds its duration to the request's database timer ([`crate::timing`]).
 
+use std::future::Future;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
 use crate::prepared::Statement;
+use crate::retry::WRITE_RETRIES;
 use crate::timing;
 
 /// Which database engine a store runs on.
@@ -113,6 +116,8 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Arc<Pools>,
+    /// Write transactions run again after losing a lock conflict, since the start.
+    retries: Arc<AtomicU64>,
 }
 
 /// Counts rows: `SELECT COUNT(*) AS n`.
@@ -150,6 +155,7 @@ impl Db {
         };
         Ok(Db {
             pools: Arc::new(pools),
+            retries: Arc::default(),
         })
     }
 
@@ -187,6 +193,30 @@ impl Db {
         };
         timing::record(started.elapsed());
         Ok(tx)
+    }
+
+    /// Runs one write transaction: `op` gets a transaction begun for it and commits it (a
+    /// transaction it drops rolls back). When the attempt loses a lock conflict on PostgreSQL (a
+    /// deadlock or serialization failure, at any statement or at `COMMIT`), `op` runs again on a
+    /// new transaction, up to three more times after short jittered pauses, then the loss is
+    /// returned as [`StoreError::Contention`]. `op` must therefore be repeatable: it reads what it
+    /// needs inside the transaction and keeps no state between runs.
+    pub async fn write<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Tx) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let op = &op;
+        WRITE_RETRIES
+            .run(&self.retries, move || async move {
+                op(self.begin().await?).await
+            })
+            .await
+    }
+
+    /// How many write transactions were run again after losing a lock conflict.
+    pub fn write_retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Closes every connection (used at shutdown, after in-flight requests finish).

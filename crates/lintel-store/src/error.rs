@@ -29,6 +29,12 @@ pub enum StoreError {
     /// restarting, lock held too long): worth retrying.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The transaction lost a lock conflict with another one (PostgreSQL `40P01`
+    /// deadlock_detected or `40001` serialization_failure) and was rolled back. [`crate::Db::write`]
+    /// runs it again a few times; this reaches a caller only when every attempt lost: worth
+    /// retrying shortly.
+    #[error("write contention: {0}")]
+    Contention(String),
     /// A database URL that names no supported backend.
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
@@ -48,6 +54,9 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if contention(db.code().as_deref()) => {
+                StoreError::Contention(db.message().to_string())
+            }
             sqlx::Error::Database(db) if transient(db.code().as_deref()) => {
                 StoreError::Unavailable(db.message().to_string())
             }
@@ -63,6 +72,13 @@ fn transient(code: Option<&str>) -> bool {
     code.is_some_and(|c| {
         c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "5" | "6")
     })
+}
+
+/// PostgreSQL's codes for a transaction rolled back because it lost to a concurrent one:
+/// `40P01` deadlock_detected, `40001` serialization_failure. Running it again is safe: nothing
+/// of it was committed.
+fn contention(code: Option<&str>) -> bool {
+    matches!(code, Some("40P01" | "40001"))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

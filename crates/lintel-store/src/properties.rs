@@ -1,21 +1,17 @@
-//! Properties: one organisation's portfolio entries, with unit counts computed on read.
+//! Properties: one organisation's portfolio entries, with unit counts computed on read. Writes
+//! (create, update, archive, restore) live in [`crate::property_writes`].
 
 use lintel_domain::portfolio::{
-    average_minor, property_search_text, vacancy_rate, Address, Availability, NewProperty,
-    Property, PropertyComparison, PropertyPatch, PropertySort, PropertyStatus, PropertyType,
-    RentSummary, UnitStatus,
+    average_minor, vacancy_rate, Address, Availability, Property, PropertyComparison, PropertySort,
+    PropertyStatus, PropertyType, RentSummary, UnitStatus,
 };
-use lintel_domain::{
-    Actor, BuildingId, FieldError, OrgId, Page, PageRequest, PropertyId, Timestamp,
-};
+use lintel_domain::{OrgId, Page, PageRequest, PropertyId, Timestamp};
 use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement};
 
-use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
-use crate::error::{parse_col, Result, StoreError};
+use crate::error::{parse_col, Result};
 use crate::prepared::{key, slot, Prepared};
-use crate::schema::{Buildings, Properties as P, Units as U};
-use crate::tenancy::lock_org;
+use crate::schema::{Properties as P, Units as U};
 use crate::unit_counts;
 
 #[derive(sqlx::FromRow)]
@@ -141,56 +137,9 @@ static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
     q
 });
 
-async fn get_in(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<Property> {
+pub(crate) async fn get_in(tx: &mut Tx, org: OrgId, id: PropertyId) -> Result<Property> {
     let row: PropertyRow = tx.one(&BY_ID.with(key(org, id))).await?;
     row.into_property()
-}
-
-/// Checks that a building reference names a building of the organisation.
-pub(crate) async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {
-    let found: Option<Count> = tx
-        .opt(
-            &Query::select()
-                .expr_as(Expr::col(Buildings::Id).count(), Alias::new("n"))
-                .from(Buildings::Table)
-                .and_where(Expr::col(Buildings::OrgId).eq(org.to_string()))
-                .and_where(Expr::col(Buildings::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-    if found.is_some_and(|c| c.n > 0) {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(vec![FieldError::new(
-            "buildingId",
-            "does not name a building in this organisation",
-        )]))
-    }
-}
-
-/// Counts the organisation's active (not archived) properties inside `tx`.
-async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
-    let c: Count = tx
-        .one(
-            &Query::select()
-                .expr_as(Expr::col(P::Id).count(), Alias::new("n"))
-                .from(P::Table)
-                .and_where(Expr::col(P::OrgId).eq(org.to_string()))
-                .and_where(Expr::col(P::ArchivedAt).is_null())
-                .to_owned(),
-        )
-        .await?;
-    Ok(c.n as u64)
-}
-
-async fn check_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> {
-    if let Some(max) = limit {
-        lock_org(tx, org).await?;
-        if active_count(tx, org).await? >= max {
-            return Err(StoreError::LimitReached { limit: max });
-        }
-    }
-    Ok(())
 }
 
 impl PropertyRepo<'_> {
@@ -244,183 +193,6 @@ impl PropertyRepo<'_> {
             .map(PropertyRow::into_property)
             .collect::<Result<_>>()?;
         Ok(Page::new(items, page, total.n as u64))
-    }
-
-    /// Creates a property; `limit` is the plan's cap on active properties.
-    pub async fn create(
-        &self,
-        actor: &Actor,
-        new: NewProperty,
-        limit: Option<u64>,
-    ) -> Result<Property> {
-        let mut tx = self.db.begin().await?;
-        check_limit(&mut tx, self.org, limit).await?;
-        if let Some(b) = new.building_id {
-            check_building(&mut tx, self.org, b).await?;
-        }
-        let created = new.into_property(PropertyId::new(), self.org, Timestamp::now());
-        let (p, a) = (&created, &created.address);
-        tx.exec(
-            &Query::insert()
-                .into_table(P::Table)
-                .columns([
-                    P::Id,
-                    P::OrgId,
-                    P::BuildingId,
-                    P::Name,
-                    P::Kind,
-                    P::Status,
-                    P::AddressLine1,
-                    P::AddressLine2,
-                    P::City,
-                    P::Region,
-                    P::PostalCode,
-                    P::Country,
-                    P::Description,
-                    P::SearchText,
-                    P::CreatedAt,
-                    P::UpdatedAt,
-                ])
-                .values_panic([
-                    p.id.to_string().into(),
-                    self.org.to_string().into(),
-                    p.building_id.map(|b| b.to_string()).into(),
-                    p.name.clone().into(),
-                    p.kind.as_str().into(),
-                    p.status.as_str().into(),
-                    a.line1.clone().into(),
-                    a.line2.clone().into(),
-                    a.city.clone().into(),
-                    a.region.clone().into(),
-                    a.postal_code.clone().into(),
-                    a.country.clone().into(),
-                    p.description.clone().into(),
-                    property_search_text(&p.name, a).into(),
-                    p.created_at.0.into(),
-                    p.updated_at.0.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        let change = Change::<(), _> {
-            action: "property.create",
-            entity_type: "property",
-            entity_id: &created.id.to_string(),
-            before: None,
-            after: Some(&created),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        Ok(created)
-    }
-
-    /// Applies a patch; archived properties are read-only.
-    pub async fn update(
-        &self,
-        actor: &Actor,
-        id: PropertyId,
-        patch: PropertyPatch,
-    ) -> Result<Property> {
-        let mut tx = self.db.begin().await?;
-        let before = get_in(&mut tx, self.org, id).await?;
-        if before.archived_at.is_some() {
-            return Err(StoreError::Archived);
-        }
-        if let Some(Some(b)) = patch.building_id {
-            check_building(&mut tx, self.org, b).await?;
-        }
-        let mut after = before.clone();
-        patch.apply(&mut after);
-        let a = &after.address;
-        tx.exec(
-            &Query::update()
-                .table(P::Table)
-                .values([
-                    (
-                        P::BuildingId,
-                        after.building_id.map(|b| b.to_string()).into(),
-                    ),
-                    (P::Name, after.name.clone().into()),
-                    (P::Kind, after.kind.as_str().into()),
-                    (P::Status, after.status.as_str().into()),
-                    (P::AddressLine1, a.line1.clone().into()),
-                    (P::AddressLine2, a.line2.clone().into()),
-                    (P::City, a.city.clone().into()),
-                    (P::Region, a.region.clone().into()),
-                    (P::PostalCode, a.postal_code.clone().into()),
-                    (P::Country, a.country.clone().into()),
-                    (P::Description, after.description.clone().into()),
-                    (P::SearchText, property_search_text(&after.name, a).into()),
-                    (P::UpdatedAt, Timestamp::now().0.into()),
-                ])
-                .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(P::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = get_in(&mut tx, self.org, id).await?;
-        self.finish(tx, actor, "property.update", &before, &after)
-            .await?;
-        Ok(after)
-    }
-
-    /// Archives (`archive = true`) or restores a property. Restoring counts against the plan.
-    pub async fn set_archived(
-        &self,
-        actor: &Actor,
-        id: PropertyId,
-        archive: bool,
-        limit: Option<u64>,
-    ) -> Result<Property> {
-        let mut tx = self.db.begin().await?;
-        let before = get_in(&mut tx, self.org, id).await?;
-        if before.archived_at.is_some() == archive {
-            tx.commit().await?;
-            return Ok(before);
-        }
-        if !archive {
-            check_limit(&mut tx, self.org, limit).await?;
-        }
-        let now = Timestamp::now().0;
-        tx.exec(
-            &Query::update()
-                .table(P::Table)
-                .values([
-                    (P::ArchivedAt, archive.then_some(now).into()),
-                    (P::UpdatedAt, now.into()),
-                ])
-                .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(P::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = get_in(&mut tx, self.org, id).await?;
-        let action = if archive {
-            "property.archive"
-        } else {
-            "property.restore"
-        };
-        self.finish(tx, actor, action, &before, &after).await?;
-        Ok(after)
-    }
-
-    async fn finish(
-        &self,
-        mut tx: Tx,
-        actor: &Actor,
-        action: &str,
-        before: &Property,
-        after: &Property,
-    ) -> Result<()> {
-        let change = Change {
-            action,
-            entity_type: "property",
-            entity_id: &after.id.to_string(),
-            before: Some(before),
-            after: Some(after),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await
     }
 
     /// Side-by-side figures for 2–5 properties, in the order asked. Any unknown ID is NotFound.

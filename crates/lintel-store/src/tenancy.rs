@@ -2,18 +2,16 @@
 //! is reached through. There is no way to build an org-owned repository without an [`OrgId`].
 
 use lintel_domain::OrgId;
-use sea_query::{Expr, LockType, Query};
 
 use crate::audit::AuditTrail;
 use crate::buildings::BuildingRepo;
-use crate::db::{ConnectOptions, Db, Tx};
+use crate::db::{ConnectOptions, Db};
 use crate::error::Result;
 use crate::identity::{
     Accounts, ApiKeyRepo, Credentials, InvitationRepo, Invites, KeyCache, MemberRepo, Orgs,
     SessionRepo,
 };
 use crate::properties::PropertyRepo;
-use crate::schema::Organisations;
 use crate::units::UnitRepo;
 
 /// The data layer.
@@ -43,6 +41,12 @@ impl Store {
 
     pub fn backend(&self) -> crate::Backend {
         self.db.backend()
+    }
+
+    /// How many write transactions were run again after losing a lock conflict (see
+    /// [`Db::write`]): a measure of contention, for tests and metrics.
+    pub fn write_retries(&self) -> u64 {
+        self.db.write_retries()
     }
 
     pub async fn close(&self) {
@@ -147,25 +151,4 @@ impl<'a> OrgScope<'a> {
             org: self.org,
         }
     }
-}
-
-/// Serialises writers that check an organisation-wide limit: on PostgreSQL it locks the
-/// organisation's row until `tx` ends; on SQLite the write transaction is already exclusive.
-pub(crate) async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
-    #[derive(sqlx::FromRow)]
-    struct Locked {
-        #[allow(dead_code)]
-        id: String,
-    }
-    let _: Option<Locked> = tx
-        .opt(
-            &Query::select()
-                .column(Organisations::Id)
-                .from(Organisations::Table)
-                .and_where(Expr::col(Organisations::Id).eq(org.to_string()))
-                .lock(LockType::Update)
-                .to_owned(),
-        )
-        .await?;
-    Ok(())
 }

@@ -3,6 +3,8 @@
 //! property's `unitsCount` / `occupiedUnits` read a handful of counter rows instead of counting
 //! units, so they cost the same for ten units or a million.
 
+use std::collections::BTreeMap;
+
 use lintel_domain::portfolio::UnitStatus;
 use lintel_domain::{OrgId, PropertyId};
 use sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr, SubQueryStatement};
@@ -20,49 +22,64 @@ fn sum_n(col: SimpleExpr) -> SimpleExpr {
     .into()
 }
 
-/// Adds `delta` units of `status` to `property` (and to its organisation's totals).
-pub(crate) async fn adjust(
+/// Applies changes to the unit counters, `(property, status, delta)` each, in the global lock
+/// order ([`crate::locks`]): the property counters by (property, status), then the
+/// organisation's by status. Changes that cancel out touch no row.
+pub(crate) async fn apply(
     tx: &mut Tx,
     org: OrgId,
-    property: PropertyId,
-    status: UnitStatus,
-    delta: i64,
+    deltas: &[(PropertyId, UnitStatus, i64)],
 ) -> Result<()> {
-    if delta == 0 {
-        return Ok(());
+    let mut by_property: BTreeMap<(String, &str), i64> = BTreeMap::new();
+    let mut by_org: BTreeMap<&str, i64> = BTreeMap::new();
+    for (property, status, delta) in deltas {
+        *by_property
+            .entry((property.to_string(), status.as_str()))
+            .or_default() += delta;
+        *by_org.entry(status.as_str()).or_default() += delta;
     }
-    let add = |table: Alias| Expr::col((table, Alias::new("n"))).add(delta);
-    tx.exec(
-        &Query::insert()
-            .into_table(C::Table)
-            .columns([C::OrgId, C::PropertyId, C::Status, C::N])
-            .values_panic([
-                org.to_string().into(),
-                property.to_string().into(),
-                status.as_str().into(),
-                delta.into(),
-            ])
-            .on_conflict(
-                OnConflict::columns([C::PropertyId, C::Status])
-                    .value(C::N, add(Alias::new("unit_counts")))
-                    .to_owned(),
-            )
-            .to_owned(),
-    )
-    .await?;
-    tx.exec(
-        &Query::insert()
-            .into_table(O::Table)
-            .columns([O::OrgId, O::Status, O::N])
-            .values_panic([org.to_string().into(), status.as_str().into(), delta.into()])
-            .on_conflict(
-                OnConflict::columns([O::OrgId, O::Status])
-                    .value(O::N, add(Alias::new("org_unit_counts")))
-                    .to_owned(),
-            )
-            .to_owned(),
-    )
-    .await?;
+    let add = |table: Alias, delta: i64| Expr::col((table, Alias::new("n"))).add(delta);
+    for ((property, status), delta) in by_property {
+        if delta == 0 {
+            continue;
+        }
+        tx.exec(
+            &Query::insert()
+                .into_table(C::Table)
+                .columns([C::OrgId, C::PropertyId, C::Status, C::N])
+                .values_panic([
+                    org.to_string().into(),
+                    property.into(),
+                    status.into(),
+                    delta.into(),
+                ])
+                .on_conflict(
+                    OnConflict::columns([C::PropertyId, C::Status])
+                        .value(C::N, add(Alias::new("unit_counts"), delta))
+                        .to_owned(),
+                )
+                .to_owned(),
+        )
+        .await?;
+    }
+    for (status, delta) in by_org {
+        if delta == 0 {
+            continue;
+        }
+        tx.exec(
+            &Query::insert()
+                .into_table(O::Table)
+                .columns([O::OrgId, O::Status, O::N])
+                .values_panic([org.to_string().into(), status.into(), delta.into()])
+                .on_conflict(
+                    OnConflict::columns([O::OrgId, O::Status])
+                        .value(O::N, add(Alias::new("org_unit_counts"), delta))
+                        .to_owned(),
+                )
+                .to_owned(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -2,13 +2,14 @@
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
-use sea_query::{Cond, Expr, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Cond, Expr, LockType, Order, Query, SelectStatement, SimpleExpr};
 
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
-use crate::error::{parse_col, Result, StoreError};
+use crate::error::{parse_col, Result};
+use crate::locks;
 use crate::prepared::{key, slot, Prepared};
-use crate::schema::{Properties as P, Units as U};
+use crate::schema::Units as U;
 use crate::unit_counts;
 
 pub(crate) const COLUMNS: [U; 20] = [
@@ -109,47 +110,65 @@ pub(crate) fn columns() -> SelectStatement {
 }
 
 /// One record by id: `[organisation, id]`.
-static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
+static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(by_id);
+
+fn by_id() -> SelectStatement {
     let mut q = select(slot(0));
     q.and_where(Expr::col((U::Table, U::Id)).eq(slot(1)));
     q
-});
+}
 
 async fn get_in(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
     let row: UnitRow = tx.one(&BY_ID.with(key(org, id))).await?;
     row.into_unit()
 }
 
-#[derive(sqlx::FromRow)]
-struct ArchivedRow {
-    archived_at: Option<i64>,
+/// The same, locked until the transaction ends (tier 3 of [`crate::locks`]: after its property).
+static BY_ID_LOCKED: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = by_id();
+    q.lock(LockType::NoKeyUpdate);
+    q
+});
+
+async fn get_locked(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
+    let row: UnitRow = tx.one(&BY_ID_LOCKED.with(key(org, id))).await?;
+    row.into_unit()
 }
 
-/// Checks that `property` is one of the organisation's and writable: NotFound, else Archived.
-pub(crate) async fn writable_property(tx: &mut Tx, org: OrgId, property: PropertyId) -> Result<()> {
-    let row: ArchivedRow = tx
+#[derive(sqlx::FromRow)]
+struct PropertyOf {
+    property_id: String,
+}
+
+/// Locks a unit's property (writable: NotFound, else Archived), then reads the unit under its
+/// own lock. A unit never moves to another property, so its property is looked up first without
+/// a lock.
+async fn lock_unit(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
+    let row: PropertyOf = tx
         .one(
             &Query::select()
-                .column(P::ArchivedAt)
-                .from(P::Table)
-                .and_where(Expr::col(P::OrgId).eq(org.to_string()))
-                .and_where(Expr::col(P::Id).eq(property.to_string()))
+                .column(U::PropertyId)
+                .from(U::Table)
+                .and_where(Expr::col(U::OrgId).eq(org.to_string()))
+                .and_where(Expr::col(U::Id).eq(id.to_string()))
                 .to_owned(),
         )
         .await?;
-    match row.archived_at {
-        Some(_) => Err(StoreError::Archived),
-        None => Ok(()),
-    }
+    let property = parse_col("units.property_id", &row.property_id)?;
+    locks::writable_property(tx, org, property).await?;
+    get_locked(tx, org, id).await
 }
 
 /// Moves a unit between status counters when its status changed.
 async fn recount(tx: &mut Tx, org: OrgId, before: &Unit, after: &Unit) -> Result<()> {
-    if before.status != after.status {
-        unit_counts::adjust(tx, org, before.property_id, before.status, -1).await?;
-        unit_counts::adjust(tx, org, after.property_id, after.status, 1).await?;
+    if before.status == after.status {
+        return Ok(());
     }
-    Ok(())
+    let deltas = [
+        (before.property_id, before.status, -1),
+        (after.property_id, after.status, 1),
+    ];
+    unit_counts::apply(tx, org, &deltas).await
 }
 
 /// Filters of `GET /api/units`.
@@ -212,79 +231,85 @@ impl UnitRepo<'_> {
     /// Applies a patch. The property must be writable; a name + suite already used by another
     /// unit of the property is reported on `name`.
     pub async fn update(&self, actor: &Actor, id: UnitId, patch: UnitPatch) -> Result<Unit> {
-        let mut tx = self.db.begin().await?;
-        let (before, set) = get_in(&mut tx, self.org, id).await?;
-        writable_property(&mut tx, self.org, before.property_id).await?;
-        let mut after = before.clone();
-        let set = patch.apply(&mut after, set);
-        if after.name != before.name || after.suite != before.suite {
-            let key = [(after.name.clone(), after.suite.clone())];
-            let taken =
-                crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key).await?;
-            if !taken.is_empty() {
-                return Err(crate::units_bulk::name_taken("name"));
-            }
-        }
-        let rent = after.rent.as_ref();
-        tx.exec(
-            &Query::update()
-                .table(U::Table)
-                .values([
-                    (U::Name, after.name.clone().into()),
-                    (U::Suite, after.suite.clone().into()),
-                    (U::UnitType, after.unit_type.as_str().into()),
-                    (U::Bedrooms, after.bedrooms.into()),
-                    (U::Bathrooms, after.bathrooms.into()),
-                    (U::AreaSqft, after.area_sqft.into()),
-                    (U::RentMinor, rent.map(|r| r.amount_minor).into()),
-                    (U::RentCurrency, rent.map(|r| r.currency.clone()).into()),
-                    (U::Furnishing, after.furnishing.as_str().into()),
-                    (U::Storage, after.storage.as_str().into()),
-                    (U::ParkingStalls, after.parking_stalls.into()),
-                    (U::MaxOccupancy, after.max_occupancy.into()),
-                    (U::MaxOccupancySet, i64::from(set).into()),
-                    (U::Status, after.status.as_str().into()),
-                    (U::Description, after.description.clone().into()),
-                    (U::UpdatedAt, Timestamp::now().0.into()),
-                ])
-                .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(U::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let (after, _) = get_in(&mut tx, self.org, id).await?;
-        recount(&mut tx, self.org, &before, &after).await?;
-        self.finish(tx, actor, "unit.update", &before, &after)
-            .await?;
-        Ok(after)
+        let patch = &patch;
+        self.db
+            .write(move |mut tx| async move {
+                let (before, set) = lock_unit(&mut tx, self.org, id).await?;
+                let mut after = before.clone();
+                let set = patch.clone().apply(&mut after, set);
+                if after.name != before.name || after.suite != before.suite {
+                    let key = [(after.name.clone(), after.suite.clone())];
+                    let taken =
+                        crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key)
+                            .await?;
+                    if !taken.is_empty() {
+                        return Err(crate::units_bulk::name_taken("name"));
+                    }
+                }
+                let rent = after.rent.as_ref();
+                tx.exec(
+                    &Query::update()
+                        .table(U::Table)
+                        .values([
+                            (U::Name, after.name.clone().into()),
+                            (U::Suite, after.suite.clone().into()),
+                            (U::UnitType, after.unit_type.as_str().into()),
+                            (U::Bedrooms, after.bedrooms.into()),
+                            (U::Bathrooms, after.bathrooms.into()),
+                            (U::AreaSqft, after.area_sqft.into()),
+                            (U::RentMinor, rent.map(|r| r.amount_minor).into()),
+                            (U::RentCurrency, rent.map(|r| r.currency.clone()).into()),
+                            (U::Furnishing, after.furnishing.as_str().into()),
+                            (U::Storage, after.storage.as_str().into()),
+                            (U::ParkingStalls, after.parking_stalls.into()),
+                            (U::MaxOccupancy, after.max_occupancy.into()),
+                            (U::MaxOccupancySet, i64::from(set).into()),
+                            (U::Status, after.status.as_str().into()),
+                            (U::Description, after.description.clone().into()),
+                            (U::UpdatedAt, Timestamp::now().0.into()),
+                        ])
+                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(U::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let (after, _) = get_in(&mut tx, self.org, id).await?;
+                recount(&mut tx, self.org, &before, &after).await?;
+                self.finish(tx, actor, "unit.update", &before, &after)
+                    .await?;
+                Ok(after)
+            })
+            .await
     }
 
     /// Sets a unit's status; setting the status it already has changes (and records) nothing.
     pub async fn set_status(&self, actor: &Actor, id: UnitId, status: UnitStatus) -> Result<Unit> {
-        let mut tx = self.db.begin().await?;
-        let (before, _) = get_in(&mut tx, self.org, id).await?;
-        writable_property(&mut tx, self.org, before.property_id).await?;
-        if before.status == status {
-            tx.commit().await?;
-            return Ok(before);
-        }
-        tx.exec(
-            &Query::update()
-                .table(U::Table)
-                .values([
-                    (U::Status, status.as_str().into()),
-                    (U::UpdatedAt, Timestamp::now().0.into()),
-                ])
-                .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(U::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let (after, _) = get_in(&mut tx, self.org, id).await?;
-        recount(&mut tx, self.org, &before, &after).await?;
-        self.finish(tx, actor, "unit.status", &before, &after)
-            .await?;
-        Ok(after)
+        self.db
+            .write(move |mut tx| async move {
+                let (before, _) = lock_unit(&mut tx, self.org, id).await?;
+                if before.status == status {
+                    tx.commit().await?;
+                    return Ok(before);
+                }
+                tx.exec(
+                    &Query::update()
+                        .table(U::Table)
+                        .values([
+                            (U::Status, status.as_str().into()),
+                            (U::UpdatedAt, Timestamp::now().0.into()),
+                        ])
+                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(U::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let (after, _) = get_in(&mut tx, self.org, id).await?;
+                recount(&mut tx, self.org, &before, &after).await?;
+                self.finish(tx, actor, "unit.status", &before, &after)
+                    .await?;
+                Ok(after)
+            })
+            .await
     }
 
     async fn finish(

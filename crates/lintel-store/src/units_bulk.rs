@@ -3,17 +3,17 @@
 
 use std::collections::HashSet;
 
-use lintel_domain::portfolio::{NewUnit, Unit, UnitStatus};
+use lintel_domain::portfolio::{NewUnit, Unit};
 use lintel_domain::{Actor, FieldError, OrgId, PropertyId, Timestamp, UnitId};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
 use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
+use crate::locks;
 use crate::schema::Units as U;
-use crate::tenancy::lock_org;
 use crate::unit_counts;
-use crate::units::{columns, writable_property, UnitRepo, UnitRow, COLUMNS};
+use crate::units::{columns, UnitRepo, UnitRow, COLUMNS};
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
 const CHUNK: usize = 100;
@@ -170,57 +170,62 @@ impl UnitRepo<'_> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.db.begin().await?;
-        writable_property(&mut tx, self.org, property).await?;
-        if let Some(max) = limit {
-            lock_org(&mut tx, self.org).await?;
-            if org_units(&mut tx, self.org).await? + rows.len() as u64 > max {
-                return Err(StoreError::LimitReached { limit: max });
-            }
-        }
-        let keys: Vec<(String, Option<String>)> = rows
-            .iter()
-            .map(|u| (u.name.clone(), u.suite.clone()))
-            .collect();
-        let clashes = taken(&mut tx, property, None, &keys).await?;
-        if !clashes.is_empty() {
-            let errors = clashes
-                .into_iter()
-                .map(|i| FieldError::new(field(i), "already exists in this property"))
-                .collect();
-            return Err(StoreError::Invalid(errors));
-        }
-        // IDs are monotonic, so the units sort in input order.
-        let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
-        let now = Timestamp::now().0;
-        for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
-            let mut q = Query::insert();
-            q.into_table(U::Table).columns(COLUMNS);
-            for (id, u) in chunk_ids.iter().zip(chunk) {
-                q.values_panic(row_values(*id, self.org, property, u, now));
-            }
-            tx.exec(&q).await?;
-        }
-        let mut created = Vec::with_capacity(ids.len());
-        for chunk_ids in ids.chunks(CHUNK) {
-            // By primary key alone: these IDs were generated in this transaction, and an
-            // `org_id` condition lets a planner with stale statistics scan the organisation.
-            let mut q = columns();
-            q.and_where(
-                Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
-            )
-            .order_by((U::Table, U::Id), Order::Asc);
-            let found: Vec<UnitRow> = tx.all(&q).await?;
-            for r in found {
-                created.push(r.into_unit()?.0);
-            }
-        }
-        for status in UnitStatus::ALL {
-            let n = created.iter().filter(|u| u.status == *status).count() as i64;
-            unit_counts::adjust(&mut tx, self.org, property, *status, n).await?;
-        }
-        audit_created(&mut tx, self.org, actor, &created).await?;
-        tx.commit().await?;
-        Ok(created)
+        let (rows, field) = (&rows, &field);
+        self.db
+            .write(move |mut tx| async move {
+                // The lock order of crate::locks: the organisation (for the cap), then the
+                // property. An unknown or archived property still answers before the cap does.
+                if let Some(max) = limit {
+                    locks::precheck_property(&mut tx, self.org, property).await?;
+                    locks::org(&mut tx, self.org).await?;
+                    if org_units(&mut tx, self.org).await? + rows.len() as u64 > max {
+                        return Err(StoreError::LimitReached { limit: max });
+                    }
+                }
+                locks::writable_property(&mut tx, self.org, property).await?;
+                let keys: Vec<(String, Option<String>)> = rows
+                    .iter()
+                    .map(|u| (u.name.clone(), u.suite.clone()))
+                    .collect();
+                let clashes = taken(&mut tx, property, None, &keys).await?;
+                if !clashes.is_empty() {
+                    let errors = clashes
+                        .into_iter()
+                        .map(|i| FieldError::new(field(i), "already exists in this property"))
+                        .collect();
+                    return Err(StoreError::Invalid(errors));
+                }
+                // IDs are monotonic, so the units sort in input order.
+                let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
+                let now = Timestamp::now().0;
+                for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
+                    let mut q = Query::insert();
+                    q.into_table(U::Table).columns(COLUMNS);
+                    for (id, u) in chunk_ids.iter().zip(chunk) {
+                        q.values_panic(row_values(*id, self.org, property, u, now));
+                    }
+                    tx.exec(&q).await?;
+                }
+                let mut created = Vec::with_capacity(ids.len());
+                for chunk_ids in ids.chunks(CHUNK) {
+                    // By primary key alone: these IDs were generated in this transaction, and an
+                    // `org_id` condition lets a planner with stale statistics scan the organisation.
+                    let mut q = columns();
+                    q.and_where(
+                        Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
+                    )
+                    .order_by((U::Table, U::Id), Order::Asc);
+                    let found: Vec<UnitRow> = tx.all(&q).await?;
+                    for r in found {
+                        created.push(r.into_unit()?.0);
+                    }
+                }
+                let deltas: Vec<_> = created.iter().map(|u| (property, u.status, 1)).collect();
+                unit_counts::apply(&mut tx, self.org, &deltas).await?;
+                audit_created(&mut tx, self.org, actor, &created).await?;
+                tx.commit().await?;
+                Ok(created)
+            })
+            .await
     }
 }

@@ -8,6 +8,7 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::locks;
 use crate::schema::ApiKeys as K;
 
 /// A key to be stored: the secret is already hashed.
@@ -201,6 +202,7 @@ async fn owner_for(tx: &mut Tx, org: OrgId, actor: &Actor) -> Result<Option<User
 
 /// Revokes one key inside `tx` (audited); a revoked key stays as it was.
 async fn revoke_in(tx: &mut Tx, actor: &Actor, org: OrgId, id: ApiKeyId) -> Result<ApiKey> {
+    locks::api_key(tx, org, id).await?;
     let by_id = select(org)
         .and_where(Expr::col(K::Id).eq(id.to_string()))
         .to_owned();

@@ -12,7 +12,7 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::schema::{Invitations as I, Memberships as M, Organisations as O, Users as Us};
-use crate::tenancy::lock_org;
+use crate::locks;
 
 /// An invitation to be stored: the token is already hashed.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ impl InvitationRepo<'_> {
         limit: Option<u64>,
     ) -> Result<Invitation> {
         let mut tx = self.db.begin().await?;
-        lock_org(&mut tx, self.org).await?;
+        locks::org(&mut tx, self.org).await?;
         let member: Count = tx
             .one(
                 &Query::select()
@@ -339,7 +339,7 @@ impl Invites<'_> {
             .to_owned();
         let found = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
         let org = found.organisation_id;
-        lock_org(&mut tx, org).await?;
+        locks::org(&mut tx, org).await?;
         // Read again under the organisation's lock: a concurrent acceptance or revocation wins.
         let inv = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
         if inv.status != lintel_domain::identity::InvitationStatus::Pending {

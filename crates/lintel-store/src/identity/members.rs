@@ -10,7 +10,7 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::schema::{Memberships as M, Sessions, Users as Us};
-use crate::tenancy::lock_org;
+use crate::locks;
 
 /// A new account to be stored: the password is already hashed.
 #[derive(Debug, Clone)]
@@ -242,7 +242,7 @@ impl MemberRepo<'_> {
 
     async fn check_cap(&self, tx: &mut Tx, limit: Option<u64>) -> Result<()> {
         if let Some(max) = limit {
-            lock_org(tx, self.org).await?;
+            locks::org(tx, self.org).await?;
             if member_count(tx, self.org).await? >= max {
                 return Err(StoreError::LimitReached { limit: max });
             }
@@ -254,7 +254,7 @@ impl MemberRepo<'_> {
     /// the member owns are capped at the new role from their next request.
     pub async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
         let mut tx = self.db.begin().await?;
-        lock_org(&mut tx, self.org).await?;
+        locks::org(&mut tx, self.org).await?;
         let before = get_member(&mut tx, self.org, id).await?;
         if before.role == Role::Admin && role != Role::Admin {
             self.ensure_other_admin(&mut tx, id).await?;
@@ -290,7 +290,7 @@ impl MemberRepo<'_> {
     /// organisation is deleted. The last admin cannot be removed.
     pub async fn remove(&self, actor: &Actor, id: UserId) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        lock_org(&mut tx, self.org).await?;
+        locks::org(&mut tx, self.org).await?;
         let before = get_member(&mut tx, self.org, id).await?;
         if before.role == Role::Admin {
             self.ensure_other_admin(&mut tx, id).await?;
@@ -326,6 +326,7 @@ impl MemberRepo<'_> {
         Ok(())
     }
 
+    /// The caller holds the organisation's lock, so concurrent role changes are counted.
     async fn ensure_other_admin(&self, tx: &mut Tx, except: UserId) -> Result<()> {
         let c: Count = tx
             .one(

@@ -7,6 +7,7 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::locks;
 use crate::schema::Organisations as O;
 
 #[derive(sqlx::FromRow)]
@@ -104,6 +105,7 @@ impl Orgs<'_> {
 
     pub async fn set_plan(&self, actor: &Actor, id: OrgId, plan: Plan) -> Result<Organisation> {
         let mut tx = self.db.begin().await?;
+        locks::org(&mut tx, id).await?;
         let select = Query::select()
             .columns(ORG_COLUMNS)
             .from(O::Table)

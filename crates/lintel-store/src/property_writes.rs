@@ -1,0 +1,262 @@
+//! Writing properties: create, update, archive and restore, each one transaction run through
+//! [`Db::write`](crate::db::Db::write) that takes its locks in the order of [`crate::locks`].
+
+use lintel_domain::portfolio::{property_search_text, NewProperty, Property, PropertyPatch};
+use lintel_domain::{Actor, BuildingId, FieldError, OrgId, PropertyId, Timestamp};
+use sea_query::{Alias, Expr, Query};
+
+use crate::audit::{self, Change};
+use crate::db::{Count, Tx};
+use crate::error::{Result, StoreError};
+use crate::locks;
+use crate::properties::{get_in, PropertyRepo};
+use crate::schema::{Buildings, Properties as P};
+
+/// Checks that a building reference names a building of the organisation.
+async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {
+    let found: Option<Count> = tx
+        .opt(
+            &Query::select()
+                .expr_as(Expr::col(Buildings::Id).count(), Alias::new("n"))
+                .from(Buildings::Table)
+                .and_where(Expr::col(Buildings::OrgId).eq(org.to_string()))
+                .and_where(Expr::col(Buildings::Id).eq(id.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    if found.is_some_and(|c| c.n > 0) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(vec![FieldError::new(
+            "buildingId",
+            "does not name a building in this organisation",
+        )]))
+    }
+}
+
+/// Counts the organisation's active (not archived) properties inside `tx`.
+async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
+    let c: Count = tx
+        .one(
+            &Query::select()
+                .expr_as(Expr::col(P::Id).count(), Alias::new("n"))
+                .from(P::Table)
+                .and_where(Expr::col(P::OrgId).eq(org.to_string()))
+                .and_where(Expr::col(P::ArchivedAt).is_null())
+                .to_owned(),
+        )
+        .await?;
+    Ok(c.n as u64)
+}
+
+/// Refuses when the organisation already has `limit` active properties. The caller holds the
+/// organisation's lock ([`locks::org`]), so the count sees every committed competitor.
+async fn check_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> {
+    match limit {
+        Some(max) if active_count(tx, org).await? >= max => {
+            Err(StoreError::LimitReached { limit: max })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Tier 1 of the lock order, for writes that check the plan's cap on active properties.
+async fn lock_for_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> {
+    match limit {
+        Some(_) => locks::org(tx, org).await,
+        None => Ok(()),
+    }
+}
+
+impl PropertyRepo<'_> {
+    /// Creates a property; `limit` is the plan's cap on active properties.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        new: NewProperty,
+        limit: Option<u64>,
+    ) -> Result<Property> {
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                lock_for_limit(&mut tx, self.org, limit).await?;
+                check_limit(&mut tx, self.org, limit).await?;
+                if let Some(b) = new.building_id {
+                    check_building(&mut tx, self.org, b).await?;
+                }
+                let created =
+                    new.clone()
+                        .into_property(PropertyId::new(), self.org, Timestamp::now());
+                let (p, a) = (&created, &created.address);
+                tx.exec(
+                    &Query::insert()
+                        .into_table(P::Table)
+                        .columns([
+                            P::Id,
+                            P::OrgId,
+                            P::BuildingId,
+                            P::Name,
+                            P::Kind,
+                            P::Status,
+                            P::AddressLine1,
+                            P::AddressLine2,
+                            P::City,
+                            P::Region,
+                            P::PostalCode,
+                            P::Country,
+                            P::Description,
+                            P::SearchText,
+                            P::CreatedAt,
+                            P::UpdatedAt,
+                        ])
+                        .values_panic([
+                            p.id.to_string().into(),
+                            self.org.to_string().into(),
+                            p.building_id.map(|b| b.to_string()).into(),
+                            p.name.clone().into(),
+                            p.kind.as_str().into(),
+                            p.status.as_str().into(),
+                            a.line1.clone().into(),
+                            a.line2.clone().into(),
+                            a.city.clone().into(),
+                            a.region.clone().into(),
+                            a.postal_code.clone().into(),
+                            a.country.clone().into(),
+                            p.description.clone().into(),
+                            property_search_text(&p.name, a).into(),
+                            p.created_at.0.into(),
+                            p.updated_at.0.into(),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+                let change = Change::<(), _> {
+                    action: "property.create",
+                    entity_type: "property",
+                    entity_id: &created.id.to_string(),
+                    before: None,
+                    after: Some(&created),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(created)
+            })
+            .await
+    }
+
+    /// Applies a patch; archived properties are read-only.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: PropertyId,
+        patch: PropertyPatch,
+    ) -> Result<Property> {
+        let patch = &patch;
+        self.db
+            .write(move |mut tx| async move {
+                locks::writable_property(&mut tx, self.org, id).await?;
+                let before = get_in(&mut tx, self.org, id).await?;
+                if let Some(Some(b)) = patch.building_id {
+                    check_building(&mut tx, self.org, b).await?;
+                }
+                let mut after = before.clone();
+                patch.clone().apply(&mut after);
+                let a = &after.address;
+                tx.exec(
+                    &Query::update()
+                        .table(P::Table)
+                        .values([
+                            (
+                                P::BuildingId,
+                                after.building_id.map(|b| b.to_string()).into(),
+                            ),
+                            (P::Name, after.name.clone().into()),
+                            (P::Kind, after.kind.as_str().into()),
+                            (P::Status, after.status.as_str().into()),
+                            (P::AddressLine1, a.line1.clone().into()),
+                            (P::AddressLine2, a.line2.clone().into()),
+                            (P::City, a.city.clone().into()),
+                            (P::Region, a.region.clone().into()),
+                            (P::PostalCode, a.postal_code.clone().into()),
+                            (P::Country, a.country.clone().into()),
+                            (P::Description, after.description.clone().into()),
+                            (P::SearchText, property_search_text(&after.name, a).into()),
+                            (P::UpdatedAt, Timestamp::now().0.into()),
+                        ])
+                        .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(P::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = get_in(&mut tx, self.org, id).await?;
+                self.finish(tx, actor, "property.update", &before, &after)
+                    .await?;
+                Ok(after)
+            })
+            .await
+    }
+
+    /// Archives (`archive = true`) or restores a property. Restoring counts against the plan.
+    pub async fn set_archived(
+        &self,
+        actor: &Actor,
+        id: PropertyId,
+        archive: bool,
+        limit: Option<u64>,
+    ) -> Result<Property> {
+        // Only a restore counts against the plan.
+        let limit = if archive { None } else { limit };
+        self.db
+            .write(move |mut tx| async move {
+                lock_for_limit(&mut tx, self.org, limit).await?;
+                locks::property(&mut tx, self.org, id).await?;
+                let before = get_in(&mut tx, self.org, id).await?;
+                if before.archived_at.is_some() == archive {
+                    tx.commit().await?;
+                    return Ok(before);
+                }
+                check_limit(&mut tx, self.org, limit).await?;
+                let now = Timestamp::now().0;
+                tx.exec(
+                    &Query::update()
+                        .table(P::Table)
+                        .values([
+                            (P::ArchivedAt, archive.then_some(now).into()),
+                            (P::UpdatedAt, now.into()),
+                        ])
+                        .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(P::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = get_in(&mut tx, self.org, id).await?;
+                let action = if archive {
+                    "property.archive"
+                } else {
+                    "property.restore"
+                };
+                self.finish(tx, actor, action, &before, &after).await?;
+                Ok(after)
+            })
+            .await
+    }
+
+    async fn finish(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        action: &str,
+        before: &Property,
+        after: &Property,
+    ) -> Result<()> {
+        let change = Change {
+            action,
+            entity_type: "property",
+            entity_id: &after.id.to_string(),
+            before: Some(before),
+            after: Some(after),
+        };
+        audit::record(&mut tx, self.org, actor, change).await?;
+        tx.commit().await
+    }
+}
