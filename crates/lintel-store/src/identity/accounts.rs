@@ -157,20 +157,23 @@ impl Accounts<'_> {
         user: UserId,
         org: OrgId,
     ) -> Result<User> {
-        let mut tx = self.db.begin().await?;
-        let member = get_member(&mut tx, org, user).await?;
-        tx.exec(
-            &Query::update()
-                .table(S::Table)
-                .value(S::OrgId, org.to_string())
-                .and_where(Expr::col(S::Id).eq(session.to_string()))
-                .and_where(Expr::col(S::UserId).eq(user.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        set_last_org(&mut tx, user, org).await?;
-        tx.commit().await?;
-        Ok(member)
+        self.db
+            .write(move |mut tx| async move {
+                let member = get_member(&mut tx, org, user).await?;
+                tx.exec(
+                    &Query::update()
+                        .table(S::Table)
+                        .value(S::OrgId, org.to_string())
+                        .and_where(Expr::col(S::Id).eq(session.to_string()))
+                        .and_where(Expr::col(S::UserId).eq(user.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                set_last_org(&mut tx, user, org).await?;
+                tx.commit().await?;
+                Ok(member)
+            })
+            .await
     }
 
     /// Replaces the password hash and ends every session of the account except `keep`; returns
@@ -183,39 +186,43 @@ impl Accounts<'_> {
         password_hash: String,
         keep: Option<SessionId>,
     ) -> Result<u64> {
-        let mut tx = self.db.begin().await?;
-        let n = tx
-            .exec(
-                &Query::update()
-                    .table(Us::Table)
-                    .values([
-                        (Us::PasswordHash, password_hash.into()),
-                        (Us::UpdatedAt, Timestamp::now().0.into()),
-                    ])
-                    .and_where(Expr::col(Us::Id).eq(user.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let mut end = Query::delete();
-        end.from_table(S::Table)
-            .and_where(Expr::col(S::UserId).eq(user.to_string()));
-        if let Some(k) = keep {
-            end.and_where(Expr::col(S::Id).ne(k.to_string()));
-        }
-        let ended = tx.exec(&end).await?;
-        let change = Change::<(), ()> {
-            action: "user.password",
-            entity_type: "user",
-            entity_id: &user.to_string(),
-            before: None,
-            after: None,
-        };
-        audit::record(&mut tx, org, actor, change).await?;
-        tx.commit().await?;
-        Ok(ended)
+        let password_hash = &password_hash;
+        self.db
+            .write(move |mut tx| async move {
+                let n = tx
+                    .exec(
+                        &Query::update()
+                            .table(Us::Table)
+                            .values([
+                                (Us::PasswordHash, password_hash.clone().into()),
+                                (Us::UpdatedAt, Timestamp::now().0.into()),
+                            ])
+                            .and_where(Expr::col(Us::Id).eq(user.to_string()))
+                            .to_owned(),
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let mut end = Query::delete();
+                end.from_table(S::Table)
+                    .and_where(Expr::col(S::UserId).eq(user.to_string()));
+                if let Some(k) = keep {
+                    end.and_where(Expr::col(S::Id).ne(k.to_string()));
+                }
+                let ended = tx.exec(&end).await?;
+                let change = Change::<(), ()> {
+                    action: "user.password",
+                    entity_type: "user",
+                    entity_id: &user.to_string(),
+                    before: None,
+                    after: None,
+                };
+                audit::record(&mut tx, org, actor, change).await?;
+                tx.commit().await?;
+                Ok(ended)
+            })
+            .await
     }
 }
 

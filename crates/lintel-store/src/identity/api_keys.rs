@@ -82,54 +82,58 @@ impl ApiKeyRepo<'_> {
     /// Stores a key. It is owned by the user who creates it; a key created by another key is
     /// owned by that key's owner; one created by the system (command line) has no owner.
     pub async fn create(&self, actor: &Actor, new: NewApiKey) -> Result<ApiKey> {
-        let mut tx = self.db.begin().await?;
-        let owner = owner_for(&mut tx, self.org, actor).await?;
-        tx.exec(
-            &Query::insert()
-                .into_table(K::Table)
-                .columns([
-                    K::Id,
-                    K::OrgId,
-                    K::Name,
-                    K::Role,
-                    K::Prefix,
-                    K::SecretHash,
-                    K::CreatedBy,
-                    K::OwnerUserId,
-                    K::CreatedAt,
-                ])
-                .values_panic([
-                    new.id.to_string().into(),
-                    self.org.to_string().into(),
-                    new.name.into(),
-                    new.role.as_str().into(),
-                    new.prefix.into(),
-                    new.secret_hash.into(),
-                    actor.id.clone().into(),
-                    owner.map(|o| o.to_string()).into(),
-                    Timestamp::now().0.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        let key = tx
-            .one::<KeyRow>(
-                &select(self.org)
-                    .and_where(Expr::col(K::Id).eq(new.id.to_string()))
-                    .to_owned(),
-            )
-            .await?
-            .into_key()?;
-        let change = Change::<(), _> {
-            action: "api_key.create",
-            entity_type: "api_key",
-            entity_id: &key.id.to_string(),
-            before: None,
-            after: Some(&key),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        Ok(key)
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                let owner = owner_for(&mut tx, self.org, actor).await?;
+                tx.exec(
+                    &Query::insert()
+                        .into_table(K::Table)
+                        .columns([
+                            K::Id,
+                            K::OrgId,
+                            K::Name,
+                            K::Role,
+                            K::Prefix,
+                            K::SecretHash,
+                            K::CreatedBy,
+                            K::OwnerUserId,
+                            K::CreatedAt,
+                        ])
+                        .values_panic([
+                            new.id.to_string().into(),
+                            self.org.to_string().into(),
+                            new.name.clone().into(),
+                            new.role.as_str().into(),
+                            new.prefix.clone().into(),
+                            new.secret_hash.clone().into(),
+                            actor.id.clone().into(),
+                            owner.map(|o| o.to_string()).into(),
+                            Timestamp::now().0.into(),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+                let key = tx
+                    .one::<KeyRow>(
+                        &select(self.org)
+                            .and_where(Expr::col(K::Id).eq(new.id.to_string()))
+                            .to_owned(),
+                    )
+                    .await?
+                    .into_key()?;
+                let change = Change::<(), _> {
+                    action: "api_key.create",
+                    entity_type: "api_key",
+                    entity_id: &key.id.to_string(),
+                    before: None,
+                    after: Some(&key),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(key)
+            })
+            .await
     }
 
     pub async fn list(&self, page: PageRequest) -> Result<Page<ApiKey>> {
@@ -162,11 +166,14 @@ impl ApiKeyRepo<'_> {
 
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey> {
-        let mut tx = self.db.begin().await?;
-        let after = revoke_in(&mut tx, actor, self.org, id).await?;
-        tx.commit().await?;
-        self.keys.clear();
-        Ok(after)
+        self.db
+            .write(move |mut tx| async move {
+                let after = revoke_in(&mut tx, actor, self.org, id).await?;
+                tx.commit().await?;
+                self.keys.clear();
+                Ok(after)
+            })
+            .await
     }
 }
 

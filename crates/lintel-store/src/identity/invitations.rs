@@ -130,91 +130,95 @@ impl InvitationRepo<'_> {
         new: NewInvitation,
         limit: Option<u64>,
     ) -> Result<Invitation> {
-        let mut tx = self.db.begin().await?;
-        locks::org(&mut tx, self.org).await?;
-        let member: Count = tx
-            .one(
-                &Query::select()
-                    .expr_as(Expr::col((M::Table, M::UserId)).count(), Alias::new("n"))
-                    .from(M::Table)
-                    .inner_join(
-                        Us::Table,
-                        Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                locks::org(&mut tx, self.org).await?;
+                let member: Count = tx
+                    .one(
+                        &Query::select()
+                            .expr_as(Expr::col((M::Table, M::UserId)).count(), Alias::new("n"))
+                            .from(M::Table)
+                            .inner_join(
+                                Us::Table,
+                                Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
+                            )
+                            .and_where(Expr::col((M::Table, M::OrgId)).eq(self.org.to_string()))
+                            .and_where(Expr::col((Us::Table, Us::Email)).eq(new.email.as_str()))
+                            .to_owned(),
                     )
-                    .and_where(Expr::col((M::Table, M::OrgId)).eq(self.org.to_string()))
-                    .and_where(Expr::col((Us::Table, Us::Email)).eq(new.email.as_str()))
-                    .to_owned(),
-            )
-            .await?;
-        if member.n > 0 {
-            return Err(StoreError::Conflict("member".into()));
-        }
-        let now = Timestamp::now().0;
-        let earlier: Vec<InvitationRow> = tx
-            .all(
-                &in_org(self.org)
-                    .and_where(Expr::col(I::Email).eq(new.email.as_str()))
-                    .cond_where(pending(now))
-                    .to_owned(),
-            )
-            .await?;
-        for row in earlier {
-            revoke_in(&mut tx, actor, row.into_invitation()?).await?;
-        }
-        if let Some(max) = limit {
-            let waiting: Count = tx
-                .one(
-                    &Query::select()
-                        .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
-                        .from(I::Table)
-                        .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
-                        .cond_where(pending(now))
+                    .await?;
+                if member.n > 0 {
+                    return Err(StoreError::Conflict("member".into()));
+                }
+                let now = Timestamp::now().0;
+                let earlier: Vec<InvitationRow> = tx
+                    .all(
+                        &in_org(self.org)
+                            .and_where(Expr::col(I::Email).eq(new.email.as_str()))
+                            .cond_where(pending(now))
+                            .to_owned(),
+                    )
+                    .await?;
+                for row in earlier {
+                    revoke_in(&mut tx, actor, row.into_invitation()?).await?;
+                }
+                if let Some(max) = limit {
+                    let waiting: Count = tx
+                        .one(
+                            &Query::select()
+                                .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
+                                .from(I::Table)
+                                .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
+                                .cond_where(pending(now))
+                                .to_owned(),
+                        )
+                        .await?;
+                    let taken = member_count(&mut tx, self.org).await? + waiting.n.max(0) as u64;
+                    if taken >= max {
+                        return Err(StoreError::LimitReached { limit: max });
+                    }
+                }
+                let id = InvitationId::new();
+                tx.exec(
+                    &Query::insert()
+                        .into_table(I::Table)
+                        .columns([
+                            I::Id,
+                            I::OrgId,
+                            I::Email,
+                            I::Role,
+                            I::TokenHash,
+                            I::InvitedBy,
+                            I::CreatedAt,
+                            I::ExpiresAt,
+                        ])
+                        .values_panic([
+                            id.to_string().into(),
+                            self.org.to_string().into(),
+                            new.email.clone().into(),
+                            new.role.as_str().into(),
+                            new.token_hash.clone().into(),
+                            actor.id.clone().into(),
+                            now.into(),
+                            (now + INVITATION_TTL_MS).into(),
+                        ])
                         .to_owned(),
                 )
                 .await?;
-            let taken = member_count(&mut tx, self.org).await? + waiting.n.max(0) as u64;
-            if taken >= max {
-                return Err(StoreError::LimitReached { limit: max });
-            }
-        }
-        let id = InvitationId::new();
-        tx.exec(
-            &Query::insert()
-                .into_table(I::Table)
-                .columns([
-                    I::Id,
-                    I::OrgId,
-                    I::Email,
-                    I::Role,
-                    I::TokenHash,
-                    I::InvitedBy,
-                    I::CreatedAt,
-                    I::ExpiresAt,
-                ])
-                .values_panic([
-                    id.to_string().into(),
-                    self.org.to_string().into(),
-                    new.email.into(),
-                    new.role.as_str().into(),
-                    new.token_hash.into(),
-                    actor.id.clone().into(),
-                    now.into(),
-                    (now + INVITATION_TTL_MS).into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        let created = get_in(&mut tx, self.org, id).await?;
-        let change = Change::<(), _> {
-            action: "invitation.create",
-            entity_type: "invitation",
-            entity_id: &id.to_string(),
-            before: None,
-            after: Some(&created),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        Ok(created)
+                let created = get_in(&mut tx, self.org, id).await?;
+                let change = Change::<(), _> {
+                    action: "invitation.create",
+                    entity_type: "invitation",
+                    entity_id: &id.to_string(),
+                    before: None,
+                    after: Some(&created),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(created)
+            })
+            .await
     }
 
     pub async fn get(&self, id: InvitationId) -> Result<Invitation> {
@@ -256,17 +260,20 @@ impl InvitationRepo<'_> {
     /// Withdraws an invitation so its link stops working. An accepted one is
     /// `Conflict("accepted")`; revoking twice keeps the first revocation.
     pub async fn revoke(&self, actor: &Actor, id: InvitationId) -> Result<Invitation> {
-        let mut tx = self.db.begin().await?;
-        let before = get_in(&mut tx, self.org, id).await?;
-        if before.accepted_at.is_some() {
-            return Err(StoreError::Conflict("accepted".into()));
-        }
-        if before.revoked_at.is_some() {
-            return Ok(before);
-        }
-        let after = revoke_in(&mut tx, actor, before).await?;
-        tx.commit().await?;
-        Ok(after)
+        self.db
+            .write(move |mut tx| async move {
+                let before = get_in(&mut tx, self.org, id).await?;
+                if before.accepted_at.is_some() {
+                    return Err(StoreError::Conflict("accepted".into()));
+                }
+                if before.revoked_at.is_some() {
+                    return Ok(before);
+                }
+                let after = revoke_in(&mut tx, actor, before).await?;
+                tx.commit().await?;
+                Ok(after)
+            })
+            .await
     }
 }
 
@@ -333,72 +340,76 @@ impl Invites<'_> {
     /// token: NotFound; not pending any more: `Gone(status)`; the plan's member cap reached:
     /// LimitReached; a new account whose email was taken meanwhile: `Conflict("email")`.
     pub async fn accept(&self, token_hash: &str, joiner: Joiner) -> Result<User> {
-        let mut tx = self.db.begin().await?;
-        let q = select()
-            .and_where(Expr::col(I::TokenHash).eq(token_hash))
-            .to_owned();
-        let found = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
-        let org = found.organisation_id;
-        locks::org(&mut tx, org).await?;
-        // Read again under the organisation's lock: a concurrent acceptance or revocation wins.
-        let inv = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
-        if inv.status != lintel_domain::identity::InvitationStatus::Pending {
-            return Err(StoreError::Gone(inv.status.as_str().to_string()));
-        }
-        let (user, actor) = match &joiner {
-            Joiner::Existing(id) => (*id, Actor::user(*id, None)),
-            Joiner::New {
-                name,
-                password_hash,
-            } => {
-                let id = UserId::new();
-                let rec = NewUserRecord {
-                    email: inv.email.clone(),
-                    name: name.clone(),
-                    password_hash: password_hash.clone(),
-                };
-                insert_user(&mut tx, id, &rec).await?;
-                (id, Actor::user(id, None))
-            }
-        };
-        let member = match get_member(&mut tx, org, user).await {
-            Ok(existing) => existing,
-            Err(StoreError::NotFound) => {
-                let row: OrgNameRow = tx.one(&org_query(org)).await?;
-                let plan: Plan = parse_col("organisations.plan", &row.plan)?;
-                if let Some(max) = plan.limit(Limit::Members) {
-                    if member_count(&mut tx, org).await? >= max {
-                        return Err(StoreError::LimitReached { limit: max });
-                    }
+        let joiner = &joiner;
+        self.db
+            .write(move |mut tx| async move {
+                let q = select()
+                    .and_where(Expr::col(I::TokenHash).eq(token_hash))
+                    .to_owned();
+                let found = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
+                let org = found.organisation_id;
+                locks::org(&mut tx, org).await?;
+                // Read again under the organisation's lock: a concurrent acceptance or revocation wins.
+                let inv = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
+                if inv.status != lintel_domain::identity::InvitationStatus::Pending {
+                    return Err(StoreError::Gone(inv.status.as_str().to_string()));
                 }
-                insert_membership(&mut tx, &actor, org, user, inv.role).await?
-            }
-            Err(e) => return Err(e),
-        };
-        let now = Timestamp::now();
-        tx.exec(
-            &Query::update()
-                .table(I::Table)
-                .values([
-                    (I::AcceptedAt, now.0.into()),
-                    (I::AcceptedBy, user.to_string().into()),
-                ])
-                .and_where(Expr::col(I::Id).eq(inv.id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let mut after = inv.clone();
-        after.accepted_at = Some(now);
-        after.status = lintel_domain::identity::InvitationStatus::Accepted;
-        let change = Change {
-            action: "invitation.accept",
-            entity_type: "invitation",
-            entity_id: &inv.id.to_string(),
-            before: Some(&inv),
-            after: Some(&after),
-        };
-        audit::record(&mut tx, org, &actor, change).await?;
-        tx.commit().await?;
-        Ok(member)
+                let (user, actor) = match joiner {
+                    Joiner::Existing(id) => (*id, Actor::user(*id, None)),
+                    Joiner::New {
+                        name,
+                        password_hash,
+                    } => {
+                        let id = UserId::new();
+                        let rec = NewUserRecord {
+                            email: inv.email.clone(),
+                            name: name.clone(),
+                            password_hash: password_hash.clone(),
+                        };
+                        insert_user(&mut tx, id, &rec).await?;
+                        (id, Actor::user(id, None))
+                    }
+                };
+                let member = match get_member(&mut tx, org, user).await {
+                    Ok(existing) => existing,
+                    Err(StoreError::NotFound) => {
+                        let row: OrgNameRow = tx.one(&org_query(org)).await?;
+                        let plan: Plan = parse_col("organisations.plan", &row.plan)?;
+                        if let Some(max) = plan.limit(Limit::Members) {
+                            if member_count(&mut tx, org).await? >= max {
+                                return Err(StoreError::LimitReached { limit: max });
+                            }
+                        }
+                        insert_membership(&mut tx, &actor, org, user, inv.role).await?
+                    }
+                    Err(e) => return Err(e),
+                };
+                let now = Timestamp::now();
+                tx.exec(
+                    &Query::update()
+                        .table(I::Table)
+                        .values([
+                            (I::AcceptedAt, now.0.into()),
+                            (I::AcceptedBy, user.to_string().into()),
+                        ])
+                        .and_where(Expr::col(I::Id).eq(inv.id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let mut after = inv.clone();
+                after.accepted_at = Some(now);
+                after.status = lintel_domain::identity::InvitationStatus::Accepted;
+                let change = Change {
+                    action: "invitation.accept",
+                    entity_type: "invitation",
+                    entity_id: &inv.id.to_string(),
+                    before: Some(&inv),
+                    after: Some(&after),
+                };
+                audit::record(&mut tx, org, &actor, change).await?;
+                tx.commit().await?;
+                Ok(member)
+            })
+            .await
     }
 }

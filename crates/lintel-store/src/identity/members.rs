@@ -215,13 +215,17 @@ impl MemberRepo<'_> {
         role: Role,
         limit: Option<u64>,
     ) -> Result<User> {
-        let mut tx = self.db.begin().await?;
-        self.check_cap(&mut tx, limit).await?;
-        let id = UserId::new();
-        insert_user(&mut tx, id, &new).await?;
-        let user = insert_membership(&mut tx, actor, self.org, id, role).await?;
-        tx.commit().await?;
-        Ok(user)
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                self.check_cap(&mut tx, limit).await?;
+                let id = UserId::new();
+                insert_user(&mut tx, id, new).await?;
+                let user = insert_membership(&mut tx, actor, self.org, id, role).await?;
+                tx.commit().await?;
+                Ok(user)
+            })
+            .await
     }
 
     /// Makes an existing account a member (the command line's demo set-up); `Conflict("member")`
@@ -233,11 +237,14 @@ impl MemberRepo<'_> {
         role: Role,
         limit: Option<u64>,
     ) -> Result<User> {
-        let mut tx = self.db.begin().await?;
-        self.check_cap(&mut tx, limit).await?;
-        let user = insert_membership(&mut tx, actor, self.org, user, role).await?;
-        tx.commit().await?;
-        Ok(user)
+        self.db
+            .write(move |mut tx| async move {
+                self.check_cap(&mut tx, limit).await?;
+                let user = insert_membership(&mut tx, actor, self.org, user, role).await?;
+                tx.commit().await?;
+                Ok(user)
+            })
+            .await
     }
 
     async fn check_cap(&self, tx: &mut Tx, limit: Option<u64>) -> Result<()> {
@@ -253,77 +260,83 @@ impl MemberRepo<'_> {
     /// Changes a member's role. Refuses to leave the organisation without an admin. The keys
     /// the member owns are capped at the new role from their next request.
     pub async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
-        let mut tx = self.db.begin().await?;
-        locks::org(&mut tx, self.org).await?;
-        let before = get_member(&mut tx, self.org, id).await?;
-        if before.role == Role::Admin && role != Role::Admin {
-            self.ensure_other_admin(&mut tx, id).await?;
-        }
-        tx.exec(
-            &Query::update()
-                .table(M::Table)
-                .values([
-                    (M::Role, role.as_str().into()),
-                    (M::UpdatedAt, Timestamp::now().0.into()),
-                ])
-                .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(M::UserId).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = get_member(&mut tx, self.org, id).await?;
-        let change = Change {
-            action: "member.role",
-            entity_type: "user",
-            entity_id: &id.to_string(),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        tx.commit().await?;
-        self.keys.clear();
-        Ok(after)
+        self.db
+            .write(move |mut tx| async move {
+                locks::org(&mut tx, self.org).await?;
+                let before = get_member(&mut tx, self.org, id).await?;
+                if before.role == Role::Admin && role != Role::Admin {
+                    self.ensure_other_admin(&mut tx, id).await?;
+                }
+                tx.exec(
+                    &Query::update()
+                        .table(M::Table)
+                        .values([
+                            (M::Role, role.as_str().into()),
+                            (M::UpdatedAt, Timestamp::now().0.into()),
+                        ])
+                        .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(M::UserId).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = get_member(&mut tx, self.org, id).await?;
+                let change = Change {
+                    action: "member.role",
+                    entity_type: "user",
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                self.keys.clear();
+                Ok(after)
+            })
+            .await
     }
 
     /// Removes a member: ends their sessions in this organisation, revokes the API keys they
     /// own here (each revocation audited) and ends the membership. An account left with no
     /// organisation is deleted. The last admin cannot be removed.
     pub async fn remove(&self, actor: &Actor, id: UserId) -> Result<()> {
-        let mut tx = self.db.begin().await?;
-        locks::org(&mut tx, self.org).await?;
-        let before = get_member(&mut tx, self.org, id).await?;
-        if before.role == Role::Admin {
-            self.ensure_other_admin(&mut tx, id).await?;
-        }
-        tx.exec(
-            &Query::delete()
-                .from_table(Sessions::Table)
-                .and_where(Expr::col(Sessions::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(Sessions::UserId).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        super::api_keys::revoke_owned_by(&mut tx, actor, self.org, id).await?;
-        tx.exec(
-            &Query::delete()
-                .from_table(M::Table)
-                .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
-                .and_where(Expr::col(M::UserId).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let change = Change::<_, ()> {
-            action: "member.remove",
-            entity_type: "user",
-            entity_id: &id.to_string(),
-            before: Some(&before),
-            after: None,
-        };
-        audit::record(&mut tx, self.org, actor, change).await?;
-        delete_if_orphaned(&mut tx, id).await?;
-        tx.commit().await?;
-        self.keys.clear();
-        Ok(())
+        self.db
+            .write(move |mut tx| async move {
+                locks::org(&mut tx, self.org).await?;
+                let before = get_member(&mut tx, self.org, id).await?;
+                if before.role == Role::Admin {
+                    self.ensure_other_admin(&mut tx, id).await?;
+                }
+                tx.exec(
+                    &Query::delete()
+                        .from_table(Sessions::Table)
+                        .and_where(Expr::col(Sessions::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(Sessions::UserId).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                super::api_keys::revoke_owned_by(&mut tx, actor, self.org, id).await?;
+                tx.exec(
+                    &Query::delete()
+                        .from_table(M::Table)
+                        .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                        .and_where(Expr::col(M::UserId).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let change = Change::<_, ()> {
+                    action: "member.remove",
+                    entity_type: "user",
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: None,
+                };
+                audit::record(&mut tx, self.org, actor, change).await?;
+                delete_if_orphaned(&mut tx, id).await?;
+                tx.commit().await?;
+                self.keys.clear();
+                Ok(())
+            })
+            .await
     }
 
     /// The caller holds the organisation's lock, so concurrent role changes are counted.

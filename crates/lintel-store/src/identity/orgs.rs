@@ -48,15 +48,20 @@ impl Orgs<'_> {
         admin: NewUserRecord,
         demo_slug: Option<&str>,
     ) -> Result<(Organisation, User)> {
-        let mut tx = self.db.begin().await?;
-        let user_id = UserId::new();
-        let actor = Actor::user(user_id, None);
-        insert_user(&mut tx, user_id, &admin).await?;
-        let organisation = insert_org(&mut tx, &actor, name, plan, demo_slug).await?;
-        let user =
-            insert_membership(&mut tx, &actor, organisation.id, user_id, Role::Admin).await?;
-        tx.commit().await?;
-        Ok((organisation, user))
+        let admin = &admin;
+        self.db
+            .write(move |mut tx| async move {
+                let user_id = UserId::new();
+                let actor = Actor::user(user_id, None);
+                insert_user(&mut tx, user_id, admin).await?;
+                let organisation = insert_org(&mut tx, &actor, name, plan, demo_slug).await?;
+                let user =
+                    insert_membership(&mut tx, &actor, organisation.id, user_id, Role::Admin)
+                        .await?;
+                tx.commit().await?;
+                Ok((organisation, user))
+            })
+            .await
     }
 
     /// Creates an organisation whose first admin is an existing account (someone signed in who
@@ -68,11 +73,15 @@ impl Orgs<'_> {
         name: &str,
         plan: Plan,
     ) -> Result<(Organisation, User)> {
-        let mut tx = self.db.begin().await?;
-        let organisation = insert_org(&mut tx, actor, name, plan, None).await?;
-        let member = insert_membership(&mut tx, actor, organisation.id, user, Role::Admin).await?;
-        tx.commit().await?;
-        Ok((organisation, member))
+        self.db
+            .write(move |mut tx| async move {
+                let organisation = insert_org(&mut tx, actor, name, plan, None).await?;
+                let member =
+                    insert_membership(&mut tx, actor, organisation.id, user, Role::Admin).await?;
+                tx.commit().await?;
+                Ok((organisation, member))
+            })
+            .await
     }
 
     pub async fn get(&self, id: OrgId) -> Result<Organisation> {
@@ -104,37 +113,40 @@ impl Orgs<'_> {
     }
 
     pub async fn set_plan(&self, actor: &Actor, id: OrgId, plan: Plan) -> Result<Organisation> {
-        let mut tx = self.db.begin().await?;
-        locks::org(&mut tx, id).await?;
-        let select = Query::select()
-            .columns(ORG_COLUMNS)
-            .from(O::Table)
-            .and_where(Expr::col(O::Id).eq(id.to_string()))
-            .to_owned();
-        let before = tx.one::<OrgRow>(&select).await?.into_org()?;
-        tx.exec(
-            &Query::update()
-                .table(O::Table)
-                .values([
-                    (O::Plan, plan.as_str().into()),
-                    (O::UpdatedAt, Timestamp::now().0.into()),
-                ])
-                .and_where(Expr::col(O::Id).eq(id.to_string()))
-                .to_owned(),
-        )
-        .await?;
-        let after = tx.one::<OrgRow>(&select).await?.into_org()?;
-        let change = Change {
-            action: "organisation.plan",
-            entity_type: "organisation",
-            entity_id: &id.to_string(),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        audit::record(&mut tx, id, actor, change).await?;
-        tx.commit().await?;
-        self.keys.clear();
-        Ok(after)
+        self.db
+            .write(move |mut tx| async move {
+                locks::org(&mut tx, id).await?;
+                let select = Query::select()
+                    .columns(ORG_COLUMNS)
+                    .from(O::Table)
+                    .and_where(Expr::col(O::Id).eq(id.to_string()))
+                    .to_owned();
+                let before = tx.one::<OrgRow>(&select).await?.into_org()?;
+                tx.exec(
+                    &Query::update()
+                        .table(O::Table)
+                        .values([
+                            (O::Plan, plan.as_str().into()),
+                            (O::UpdatedAt, Timestamp::now().0.into()),
+                        ])
+                        .and_where(Expr::col(O::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = tx.one::<OrgRow>(&select).await?.into_org()?;
+                let change = Change {
+                    action: "organisation.plan",
+                    entity_type: "organisation",
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                audit::record(&mut tx, id, actor, change).await?;
+                tx.commit().await?;
+                self.keys.clear();
+                Ok(after)
+            })
+            .await
     }
 }
 

@@ -41,40 +41,44 @@ impl SessionRepo<'_> {
         let id = SessionId::new();
         let now = Timestamp::now().0;
         let user = new.user_id;
-        let mut tx = self.db.begin().await?;
-        tx.exec(
-            &Query::insert()
-                .into_table(S::Table)
-                .columns([
-                    S::Id,
-                    S::OrgId,
-                    S::UserId,
-                    S::TokenHash,
-                    S::CsrfHash,
-                    S::UserAgent,
-                    S::Ip,
-                    S::CreatedAt,
-                    S::LastSeenAt,
-                    S::ExpiresAt,
-                ])
-                .values_panic([
-                    id.to_string().into(),
-                    self.org.to_string().into(),
-                    new.user_id.to_string().into(),
-                    new.token_hash.into(),
-                    new.csrf_hash.into(),
-                    new.user_agent.into(),
-                    new.ip.into(),
-                    now.into(),
-                    now.into(),
-                    new.expires_at.0.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        super::accounts::set_last_org(&mut tx, user, self.org).await?;
-        tx.commit().await?;
-        Ok(id)
+        let new = &new;
+        self.db
+            .write(move |mut tx| async move {
+                tx.exec(
+                    &Query::insert()
+                        .into_table(S::Table)
+                        .columns([
+                            S::Id,
+                            S::OrgId,
+                            S::UserId,
+                            S::TokenHash,
+                            S::CsrfHash,
+                            S::UserAgent,
+                            S::Ip,
+                            S::CreatedAt,
+                            S::LastSeenAt,
+                            S::ExpiresAt,
+                        ])
+                        .values_panic([
+                            id.to_string().into(),
+                            self.org.to_string().into(),
+                            new.user_id.to_string().into(),
+                            new.token_hash.clone().into(),
+                            new.csrf_hash.clone().into(),
+                            new.user_agent.clone().into(),
+                            new.ip.clone().into(),
+                            now.into(),
+                            now.into(),
+                            new.expires_at.0.into(),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+                super::accounts::set_last_org(&mut tx, user, self.org).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+            .await
     }
 
     /// The user's unexpired sessions in any organisation, newest first; `current` marks the
