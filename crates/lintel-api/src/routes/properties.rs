@@ -51,7 +51,10 @@ pub struct ListQuery {
     kind: Option<String>,
     /// Case-insensitive search in name and address: at most 200 characters, no control
     /// characters; blank means no search.
-    #[param(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     q: Option<String>,
     /// Sort order (default `name`).
     #[param(value_type = Option<PropertySort>)]
