@@ -233,7 +233,7 @@ impl UnitInput {
     }
 }
 
-/// `PUT /api/units/{id}/status`.
+/// `PATCH /api/units/{id}/status`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitStatusInput {
