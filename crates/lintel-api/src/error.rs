@@ -48,7 +48,8 @@ pub struct ErrorBody {
     /// 403 `NOT_APPLICABLE` (for example, API keys have no sessions). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Every failing field, on 422 (and on 400 when a field had the wrong JSON type).
+    /// Every failing field, on 422 (and on 400 when a field had the wrong JSON type or was
+    /// given twice).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldError>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -158,7 +158,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
         let mut unknown: Vec<String> = Vec::new();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         let value = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
             .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {e}."), vec![]))?;
         if unknown.is_empty() {
@@ -170,10 +170,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .collect();
         Err(ApiError::Validation(details))
     }
-}
-
-fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
-    form_urlencoded::parse(q.as_bytes())
 }
 
 /// A typed ID from the last path segment that is one; a malformed ID is "{Entity} not found.".
