@@ -51,8 +51,17 @@ also send the `X-CSRF-Token` header returned at login. Each operation names its 
 
 **Rate limits.** Fixed one-minute windows: 100 requests per user, API key or (unauthenticated) \
 IP; 5 logins and 5 registrations per IP; tenants 30, brokers 60, admins 120. Every answer \
-carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 \
-`RATE_LIMITED` answer adds `Retry-After` (seconds).";
+carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`: the instant the \
+window resets, in Unix time **milliseconds** (not seconds); a 429 `RATE_LIMITED` answer adds \
+`Retry-After` (seconds).
+
+**Input.** Bodies are JSON sent with `Content-Type: application/json` (else 415 \
+`UNSUPPORTED_MEDIA_TYPE`). A duplicate key, or a value of the wrong JSON type (an array where an \
+object is expected), is a 400; an unknown body field or query parameter is a 422 naming it. \
+Numbers with an integral fraction (`7281.0`) are integers. Text is stored in Unicode NFC and \
+trimmed; text made only of whitespace or zero-width characters is blank; control characters \
+(except tab and line breaks in descriptions) and bidirectional controls are refused. Unit names \
+are unique within a property regardless of case.";
 
 /// Shared error responses, declared once under `components.responses`.
 #[rustfmt::skip]
@@ -168,7 +177,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 ),
                 (
                     "X-RateLimit-Reset",
-                    "Unix time (ms) when the window resets.",
+                    "Unix time in milliseconds (not seconds) when the window resets.",
                 ),
             ] {
                 res = res.header(

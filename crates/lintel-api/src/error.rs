@@ -31,6 +31,7 @@ pub enum ErrorCode {
     /// An invitation link that was accepted, revoked or has expired (410).
     InvitationUnavailable,
     PayloadTooLarge,
+    UnsupportedMediaType,
     RateLimited,
     PlanLimitExceeded,
     PlanUpgradeRequired,
@@ -49,10 +50,14 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// Human-readable description.
     pub error: String,
-    /// More context (role and plan errors).
+    /// More context where `error` alone is too short to act on: which role a 403 `FORBIDDEN`
+    /// needs ("Forbidden: requires landlord role or higher") or why a CSRF check failed; what a
+    /// plan allows on the `PLAN_*` errors; and why an operation does not apply to the caller on
+    /// 403 `NOT_APPLICABLE` (for example, API keys have no sessions). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Every failing field, on 422 (and on 400 when a field had the wrong JSON type).
+    /// Every failing field, on 422 (and on 400 when a field had the wrong JSON type or was
+    /// given twice).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldError>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,6 +113,9 @@ pub enum ApiError {
     InvitationUnavailable(String),
     #[error("payload too large")]
     PayloadTooLarge(usize),
+    /// A body that is not sent as JSON (415); carries the media type sent, if any.
+    #[error("unsupported media type")]
+    UnsupportedMediaType(Option<String>),
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("plan limit exceeded")]
@@ -181,6 +189,7 @@ impl ApiError {
             }
             ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -269,6 +278,19 @@ impl ApiError {
                 ErrorCode::PayloadTooLarge,
                 format!("Request body is larger than the limit of {limit} bytes."),
             ),
+            ApiError::UnsupportedMediaType(sent) => {
+                let got = sent
+                    .as_deref()
+                    .map(|t| format!(" (got {t})"))
+                    .unwrap_or_default();
+                (
+                    ErrorCode::UnsupportedMediaType,
+                    format!(
+                        "Unsupported media type{got}: send the body as JSON with \
+                         Content-Type: application/json."
+                    ),
+                )
+            }
             ApiError::RateLimited { .. } => (ErrorCode::RateLimited, "Too many requests".into()),
             ApiError::PlanLimitExceeded {
                 resource,

@@ -1,43 +1,116 @@
-//! Request extractors that answer in the envelope: JSON bodies (400 for malformed, 422 for
-//! invalid), query strings and typed IDs in the path (404 for a malformed ID).
+//! Request extractors that answer in the envelope: JSON bodies (415 for another media type, 400
+//! for malformed JSON or a wrong JSON type, 422 for unknown or missing fields), query strings
+//! (422 for an unknown parameter) and typed IDs in the path (404 for a malformed ID).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use lintel_domain::id::{Id, IdKind};
-use lintel_domain::{FieldError, PageRequest, PageRule};
+use lintel_domain::FieldError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::json::{BodyError, Strict, DUPLICATE_KEY};
 use crate::AppState;
 
-/// A JSON body. Unparseable JSON or a wrong JSON type is a 400; an unknown field is a 422.
+pub use crate::query::QueryCheck;
+
+/// A JSON body, sent as `Content-Type: application/json` (parameters such as `charset` and
+/// `application/*+json` types are fine; anything else is a 415). Malformed JSON, a duplicate
+/// key or a wrong JSON type is a 400; an unknown or missing field is a 422 on that field.
 pub struct ApiJson<T>(pub T);
 
-fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+/// Whether a `Content-Type` value names JSON: `application/json` or `application/*+json`, with
+/// any parameters.
+pub fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json")
+            || (sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json")))
+}
+
+/// The 415 for a body of another media type, or `None` when the request may go on: JSON, or
+/// no `Content-Type` at all (then the body must be empty, checked once it is read).
+fn media_type_error(headers: &HeaderMap) -> Option<ApiError> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let text = value.to_str().unwrap_or("");
+    (!is_json_media_type(text)).then(|| ApiError::UnsupportedMediaType(sent_type(text)))
+}
+
+/// The media type as sent, shortened for the message.
+fn sent_type(text: &str) -> Option<String> {
+    let t: String = text.chars().filter(|c| !c.is_control()).take(100).collect();
+    (!t.trim().is_empty()).then_some(t)
+}
+
+/// `{path}.{key}` for a key of the object at `path` (`.` is the body itself).
+fn join(path: &str, key: &str) -> String {
+    match path {
+        "." | "" => key.to_string(),
+        p => format!("{p}.{key}"),
+    }
+}
+
+fn body_error(e: serde_path_to_error::Error<BodyError>) -> ApiError {
     let path = e.path().to_string();
-    let inner = e.into_inner();
-    let msg = inner.to_string();
-    // serde_json appends " at line L column C"; clients get the field path instead.
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        let name = rest.split('`').next().unwrap_or_default();
-        let field = match path.as_str() {
-            "." | "" => name.to_string(),
-            p => p.to_string(),
-        };
-        return ApiError::Validation(vec![FieldError::new(field, "is not a known field")]);
+    match e.into_inner() {
+        BodyError::UnknownField(name) => {
+            // The path names the unknown key itself, unless the key could not be captured.
+            let field = if path.rsplit('.').next() == Some(name.as_str()) {
+                path
+            } else {
+                join(&path, &name)
+            };
+            ApiError::Validation(vec![FieldError::new(field, "is not a known field")])
+        }
+        BodyError::MissingField(name) => {
+            ApiError::Validation(vec![FieldError::new(join(&path, &name), "is required")])
+        }
+        BodyError::Message(msg) if path == "." => {
+            ApiError::BadRequest(format!("Invalid request body: {msg}."), vec![])
+        }
+        BodyError::Message(msg) => ApiError::BadRequest(
+            format!("Invalid request body: {path}: {msg}."),
+            vec![FieldError::new(path, msg)],
+        ),
     }
-    let field = if path == "." { String::new() } else { path };
-    if field.is_empty() {
-        ApiError::BadRequest(format!("Invalid request body: {msg}."), vec![])
-    } else {
-        let detail = FieldError::new(field.clone(), msg.clone());
-        ApiError::BadRequest(
-            format!("Invalid request body: {field}: {msg}."),
-            vec![detail],
-        )
-    }
+}
+
+/// serde_json's message without the " at line L column C" it appends.
+fn without_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    msg.split(" at line ").next().unwrap_or(&msg).to_string()
+}
+
+/// Parses a body into [`Strict`]. A duplicate key is reported on its path, found by parsing
+/// again with path tracking (only then: the common case pays nothing for it).
+fn parse_strict(bytes: &[u8]) -> Result<Strict, ApiError> {
+    let err = match serde_json::from_slice::<Strict>(bytes) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let msg = without_position(&err);
+    let Some(rest) = msg.strip_prefix(DUPLICATE_KEY) else {
+        return Err(ApiError::BadRequest(
+            format!("Malformed JSON: {msg}."),
+            vec![],
+        ));
+    };
+    let key = rest.trim_end_matches('`');
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let path = match serde_path_to_error::deserialize::<_, Strict>(&mut de) {
+        Err(e) => e.path().to_string(),
+        Ok(_) => ".".to_string(),
+    };
+    let field = join(&path, key);
+    Err(ApiError::BadRequest(
+        format!("Invalid request body: {field}: is given more than once."),
+        vec![FieldError::new(field, "is given more than once")],
+    ))
 }
 
 /// Parses a JSON body into `T`, mapping every failure to the envelope.
@@ -48,18 +121,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             vec![],
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        ApiError::BadRequest(format!("Malformed JSON: {msg}."), vec![])
-    })?;
-    serde_path_to_error::deserialize(value).map_err(json_error)
+    let value = parse_strict(bytes)?;
+    serde_path_to_error::deserialize(value).map_err(body_error)
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(e) = media_type_error(req.headers()) {
+            return Err(e);
+        }
+        let typed = req.headers().contains_key(header::CONTENT_TYPE);
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(state.config.body_limit)
@@ -67,12 +140,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 ApiError::BadRequest("Request body could not be read.".into(), vec![])
             }
         })?;
+        if !typed && !bytes.is_empty() {
+            return Err(ApiError::UnsupportedMediaType(None));
+        }
         parse_json(&bytes).map(ApiJson)
     }
 }
 
 /// Query parameters into `T` (fields should be `Option<String>` and checked by the handler, so
-/// a bad value becomes a field error). Unknown parameters are ignored.
+/// a bad value becomes a field error). A parameter `T` does not know is a 422 naming it, one
+/// entry per unknown parameter; names are case-sensitive.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
@@ -80,9 +157,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q)
-            .map(ApiQuery)
-            .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {e}."), vec![]))
+        let mut unknown: Vec<String> = Vec::new();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        let value = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
+            .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {e}."), vec![]))?;
+        if unknown.is_empty() {
+            return Ok(ApiQuery(value));
+        }
+        let details = unknown
+            .into_iter()
+            .map(|name| FieldError::new(name, "is not a known parameter"))
+            .collect();
+        Err(ApiError::Validation(details))
     }
 }
 
@@ -103,80 +189,32 @@ impl<S: Send + Sync, K: IdKind> FromRequestParts<S> for PathId<K> {
     }
 }
 
-/// Checks query parameters one by one, collecting every bad one, then answers a single 422
-/// that lists them all (`page=0&pageSize=1000` names both).
-#[derive(Debug, Default)]
-pub struct QueryCheck {
-    errors: Vec<FieldError>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl QueryCheck {
-    pub fn new() -> QueryCheck {
-        QueryCheck::default()
-    }
-
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
-    }
-
-    /// An optional integer.
-    pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
-        let parsed = raw?.trim().parse::<i64>();
-        parsed
-            .map_err(|_| self.fail(field, "must be an integer"))
-            .ok()
-    }
-
-    /// An optional value of a closed enum.
-    pub fn choice<E: std::str::FromStr<Err = String>>(
-        &mut self,
-        field: &str,
-        raw: Option<&str>,
-    ) -> Option<E> {
-        raw?.parse().map_err(|m| self.fail(field, m)).ok()
-    }
-
-    /// An optional typed ID, exactly as documented: an empty value (`?propertyId=`) or one with
-    /// spaces around it is as malformed as any other non-ID.
-    pub fn id<K: IdKind>(&mut self, field: &str, raw: Option<&str>) -> Option<Id<K>> {
-        raw?.parse()
-            .map_err(|e| self.fail(field, format!("{e}")))
-            .ok()
-    }
-
-    /// Optional free text: at most `max` printable characters as sent (so the documented
-    /// `maxLength` and no-control-character `pattern` hold exactly), then trimmed; blank counts
-    /// as absent.
-    pub fn text(&mut self, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
-        let raw = raw?;
-        if raw.chars().count() > max || raw.chars().any(char::is_control) {
-            self.fail(field, format!("must be at most {max} printable characters"));
-            return None;
+    #[test]
+    fn json_media_types() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+            "application/merge-patch+json",
+            "application/vnd.api+json ; q=1",
+        ] {
+            assert!(is_json_media_type(ok), "{ok}");
         }
-        Some(raw.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    }
-
-    /// `page` and `pageSize` against the resource's rule.
-    pub fn page(
-        &mut self,
-        rule: PageRule,
-        page: Option<&str>,
-        size: Option<&str>,
-    ) -> Option<PageRequest> {
-        let (page, size) = (self.int("page", page), self.int("pageSize", size));
-        PageRequest::parse(rule, page, size)
-            .map_err(|mut e| self.errors.append(&mut e))
-            .ok()
-    }
-
-    /// The checked value, or a 422 listing every bad parameter.
-    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
-            _ if !self.errors.is_empty() => Err(ApiError::Validation(self.errors)),
-            _ => Err(ApiError::internal("query check finished without a value")),
+        for bad in [
+            "",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonx",
+            "application/+json",
+            "text/json",
+            "json",
+        ] {
+            assert!(!is_json_media_type(bad), "{bad}");
         }
     }
 }

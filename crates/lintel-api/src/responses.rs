@@ -81,6 +81,23 @@ impl utoipa::IntoResponses for WriteErrors {
     }
 }
 
+/// Writes that take a JSON body: the write errors plus 415.
+pub struct BodyErrors;
+
+impl utoipa::IntoResponses for BodyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut m = WriteErrors::responses();
+        m.extend(set(&[UNSUPPORTED_MEDIA_TYPE]));
+        m
+    }
+}
+
+/// The answer to a body sent as anything but JSON.
+pub const UNSUPPORTED_MEDIA_TYPE: (&str, &str) = (
+    "415",
+    "UNSUPPORTED_MEDIA_TYPE: the body must be sent with Content-Type: application/json",
+);
+
 /// Makes sure `ErrorBody` is in the document's components (responses refer to it by name), and
 /// the enums that only query parameters name (`value_type = …` in `IntoParams` refers to them
 /// without registering them, which left dangling `$ref`s).

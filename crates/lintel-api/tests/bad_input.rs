@@ -4,7 +4,8 @@
 //! segments, query values and credentials, malformed bodies, and a bad value in every body
 //! field. Every answer must be a 4xx in the error envelope with a useful message (or, for odd
 //! but valid input such as SQL in a name, a success that stores it verbatim) — never a 5xx —
-//! and a rejected request must leave every table exactly as it was.
+//! and a rejected request must leave every table exactly as it was. No answer names a Rust
+//! type (`struct UnitInput`, `i64`): messages say what JSON was expected.
 
 mod common;
 mod reliability;
@@ -15,7 +16,7 @@ use reliability::cases::{generate, Case, Ctx, Expect};
 use reliability::fixtures::{Fixtures, OtherOrg};
 use reliability::probe::Probe;
 use reliability::spec::Spec;
-use reliability::{envelope_problem, short};
+use reliability::{envelope_problem, rust_type_named, short};
 use serde_json::Value;
 
 /// The battery must stay at least this large.
@@ -67,6 +68,10 @@ fn judge(c: &Case, r: &Resp, wrote: bool) -> Option<String> {
             named.then(|| format!("a documented value is refused: {}", short(&r.text)))
         }
     };
+    let problem = problem.or_else(|| {
+        let rust = rust_type_named(&r.body);
+        rust.map(|w| format!("the answer names a Rust type, not JSON: {w}"))
+    });
     problem.or_else(|| match (c.method == Method::GET, success, wrote) {
         (false, false, true) => Some("rejected, yet the tables changed".into()),
         // Every accepted write leaves at least its audit entry: proves the probe sees writes.

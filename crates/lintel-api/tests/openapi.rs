@@ -92,7 +92,8 @@ fn run<T: DeserializeOwned>(
     body: Value,
     validate: impl FnOnce(T) -> Result<(), Vec<FieldError>>,
 ) -> Result<(), Vec<String>> {
-    let input: T = serde_json::from_value(body).map_err(|_| vec!["*".to_string()])?;
+    let bytes = body.to_string().into_bytes();
+    let input: T = lintel_api::extract::parse_json(&bytes).map_err(|_| vec!["*".to_string()])?;
     validate(input).map_err(|errs| errs.into_iter().map(|e| e.field).collect())
 }
 
@@ -260,7 +261,8 @@ fn nullable(prop: &Value) -> bool {
             .is_some_and(|alts| alts.iter().any(null_type))
 }
 
-const REQUIRED_TEXT: &str = r"^[^\x00]*[^\s\x00][^\x00]*$";
+use lintel_domain::text::{LINE_PATTERN, MULTILINE_PATTERN, REQUIRED_LINE_PATTERN};
+
 const NO_NUL: &str = r"^[^\x00]*$";
 const PASSWORD: &str = r"^(?=(?:[\s\S]*?([\s\S])(?![\s\S]*?\1)){5})[^\x00]*$";
 const COUNTRY: &str = "^[A-Za-z]{2}$";
@@ -268,7 +270,28 @@ const COUNTRY: &str = "^[A-Za-z]{2}$";
 /// Strings each documented pattern matches, and strings it does not match.
 fn pattern_samples(pattern: &str) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
     Some(match pattern {
-        REQUIRED_TEXT => (vec!["a", " a ", "a\tb"], vec!["", " ", "\t\n ", "a\0b"]),
+        REQUIRED_LINE_PATTERN => (
+            vec!["a", " a ", "a b", "\u{200b}a\u{feff}", "\u{e9}"],
+            vec![
+                "",
+                " ",
+                "\u{200b}",
+                "\u{a0}\u{3000}\u{2060}",
+                "a\tb",
+                "a\nb",
+                "a\0b",
+                "a\u{85}b",
+                "a\u{202e}b",
+            ],
+        ),
+        LINE_PATTERN => (
+            vec!["", " ", "a b", "\u{200b}"],
+            vec!["a\0b", "a\tb", "a\nb", "\u{9f}", "a\u{2066}b"],
+        ),
+        MULTILINE_PATTERN => (
+            vec!["", "a\nb", "a\tb\r\nc", " "],
+            vec!["a\0b", "\u{b}", "\u{9f}", "\u{202e}"],
+        ),
         NO_NUL => (vec!["", " ", "a b"], vec!["a\0b", "\0"]),
         PASSWORD => (
             vec!["abcde12345", "  abcde  12", "a\nb\nc\nd\ne\n"],
@@ -527,9 +550,6 @@ fn documented_query_parameters() {
     ] {
         let p = param(path, name).unwrap();
         assert_eq!(p["schema"]["maxLength"], max, "{path} {name}");
-        assert_eq!(
-            p["schema"]["pattern"], r"^[^\x00-\x1f\x7f-\x9f]*$",
-            "{path} {name}"
-        );
+        assert_eq!(p["schema"]["pattern"], LINE_PATTERN, "{path} {name}");
     }
 }

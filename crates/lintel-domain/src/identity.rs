@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::{OrgId, UserId};
 use crate::plan::Plan;
 use crate::role::Role;
+use crate::text;
 use crate::time::Timestamp;
 use crate::validation::{FieldError, Validator};
 
@@ -28,8 +29,11 @@ pub const NAME_MAX: usize = 120;
 pub struct Email(String);
 
 impl Email {
+    /// Takes the address in NFC, trimmed, with ASCII letters lower-cased (the domain is
+    /// case-insensitive; the local part is kept as sent otherwise). Whitespace, zero-width,
+    /// control and bidirectional control characters are refused anywhere in it.
     pub fn parse(raw: &str) -> Result<Email, &'static str> {
-        let s = raw.trim().to_ascii_lowercase();
+        let s = text::nfc(raw).trim().to_ascii_lowercase();
         if s.is_empty() {
             return Err("must not be empty");
         }
@@ -48,7 +52,9 @@ impl Email {
             && !domain.contains("..")
             && !domain.contains('@')
             && s.chars().all(|c| c.is_ascii_graphic() || !c.is_ascii())
-            && !s.chars().any(char::is_control)
+            && !s
+                .chars()
+                .any(|c| c.is_control() || text::is_invisible(c) || text::is_bidi_control(c))
             && domain
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
@@ -154,10 +160,10 @@ pub struct RegisterInput {
         pattern = r"^(?=(?:[\s\S]*?([\s\S])(?![\s\S]*?\1)){5})[^\x00]*$", example = "correct-horse-battery")]
     pub password: Option<String>,
     #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Maria Lopez")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Maria Lopez")]
     pub name: Option<String>,
     #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Lopez Lettings")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Lopez Lettings")]
     pub organisation_name: Option<String>,
 }
 
@@ -250,7 +256,7 @@ impl LoginInput {
             v.error("email", "must not contain NUL characters");
         }
         v.finish(|| Login {
-            email: email.unwrap().trim().to_ascii_lowercase(),
+            email: text::nfc(&email.unwrap()).trim().to_ascii_lowercase(),
             password: password.unwrap(),
             organisation,
         })
@@ -266,7 +272,7 @@ pub struct NewMemberInput {
         example = "sam@example.com")]
     pub email: Option<String>,
     #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Sam Okafor")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Sam Okafor")]
     pub name: Option<String>,
     #[schema(required = true, value_type = Role, example = "property_manager")]
     pub role: Option<String>,
@@ -383,9 +389,21 @@ mod tests {
             "a@.com",
             "a@x..com",
             "a@x.com.",
+            "a\u{200b}b@example.com",
+            "a\u{202e}b@example.com",
+            "a\u{a0}b@example.com",
+            "a\u{85}b@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn emails_are_nfc() {
+        let composed = Email::parse("Jos\u{e9}@Example.com").unwrap();
+        let decomposed = Email::parse("Jose\u{301}@example.COM").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_str(), "jos\u{e9}@example.com");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod plan;
 pub mod portfolio;
 pub mod role;
+pub mod text;
 pub mod time;
 pub mod validation;
 

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::text::{self, Layout};
+
 /// One failing field: a JSON path such as `address.city` or `units[3].bedrooms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -69,18 +71,60 @@ impl Validator {
         value
     }
 
-    /// Trims a text and checks its length in characters; empty after trimming counts as too short.
-    /// The maximum applies to the text as sent (as the OpenAPI `maxLength` says), the minimum to
-    /// the trimmed text.
+    /// A required single-line text (see [`crate::text`]): at most `max` characters as sent (as
+    /// the OpenAPI `maxLength` says), no control characters, then put in NFC and trimmed; blank
+    /// text is "must not be empty", and `min` applies to the trimmed text.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> Option<String> {
-        let trimmed = value.trim();
-        let len = trimmed.chars().count();
-        let sent = value.chars().count();
-        if trimmed.chars().any(|c| c == '\0') {
-            self.error(field, "must not contain NUL characters");
+        self.checked(field, value, min, max, Layout::Line)
+    }
+
+    /// An optional single-line text: `None` stays `None`, and so does blank text once the other
+    /// rules of [`Validator::text`] hold.
+    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.opt_checked(field, value, max, Layout::Line)
+    }
+
+    /// An optional multi-line text (descriptions): as [`Validator::opt_text`], but tab, line
+    /// feed and carriage return are allowed.
+    pub fn opt_multiline(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
+        self.opt_checked(field, value, max, Layout::Multiline)
+    }
+
+    fn opt_checked(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+        layout: Layout,
+    ) -> Option<String> {
+        let value = value?;
+        if self.check_raw(field, value, max, layout) {
+            let normal = text::nfc(value);
+            let trimmed = text::trim(&normal);
+            return (!trimmed.is_empty()).then(|| trimmed.to_string());
+        }
+        None
+    }
+
+    fn checked(
+        &mut self,
+        field: &str,
+        value: &str,
+        min: usize,
+        max: usize,
+        layout: Layout,
+    ) -> Option<String> {
+        if !self.check_raw(field, value, max, layout) {
             return None;
         }
-        if len < min {
+        let normal = text::nfc(value);
+        let trimmed = text::trim(&normal);
+        if trimmed.chars().count() < min.max(1) {
             if min <= 1 {
                 self.error(field, "must not be empty");
             } else {
@@ -88,20 +132,20 @@ impl Validator {
             }
             return None;
         }
-        if sent > max {
-            self.error(field, format!("must be at most {max} characters"));
-            return None;
-        }
         Some(trimmed.to_string())
     }
 
-    /// An optional text: `None` stays `None`; an empty string after trimming becomes `None`.
-    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        match value {
-            None => None,
-            Some(v) if v.trim().is_empty() => None,
-            Some(v) => self.text(field, v, 1, max),
+    /// The rules on the text as sent: its characters, then its length.
+    fn check_raw(&mut self, field: &str, value: &str, max: usize, layout: Layout) -> bool {
+        if value.chars().any(|c| text::is_forbidden(c, layout)) {
+            self.error(field, "must not contain control characters");
+            return false;
         }
+        if value.chars().count() > max {
+            self.error(field, format!("must be at most {max} characters"));
+            return false;
+        }
+        true
     }
 
     /// A closed enum given as a string.

@@ -20,6 +20,7 @@ mod schema;
 mod tenancy;
 pub mod timing;
 mod unit_counts;
+mod unit_keys;
 pub mod units;
 mod units_bulk;
 

@@ -164,6 +164,10 @@ pub enum Units {
     Description,
     CreatedAt,
     UpdatedAt,
+    /// The canonical caseless form of `name` (see `lintel_domain::text::name_key`).
+    NameKey,
+    /// The canonical caseless form of `suite`, or NULL.
+    SuiteKey,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -6,11 +6,12 @@ use sea_query::{Cond, Expr, LockType, Order, Query, SelectStatement, SimpleExpr}
 
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
-use crate::error::{parse_col, Result};
+use crate::error::{parse_col, Result, StoreError};
 use crate::locks;
 use crate::prepared::{key, slot, Prepared};
 use crate::schema::Units as U;
 use crate::unit_counts;
+use crate::unit_keys;
 
 pub(crate) const COLUMNS: [U; 20] = [
     U::Id,
@@ -237,7 +238,9 @@ impl UnitRepo<'_> {
                 let (before, set) = lock_unit(&mut tx, self.org, id).await?;
                 let mut after = before.clone();
                 let set = patch.clone().apply(&mut after, set);
-                if after.name != before.name || after.suite != before.suite {
+                let renamed = after.name != before.name || after.suite != before.suite;
+                let mut values: Vec<(U, SimpleExpr)> = Vec::new();
+                if renamed {
                     let key = [(after.name.clone(), after.suite.clone())];
                     let taken =
                         crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key)
@@ -245,34 +248,49 @@ impl UnitRepo<'_> {
                     if !taken.is_empty() {
                         return Err(crate::units_bulk::name_taken("name"));
                     }
+                    // Only a new name or suite gets new keys: an older unit whose key was made
+                    // unique by migration 0003 keeps it through unrelated changes.
+                    let (name_key, suite_key) =
+                        unit_keys::keys(&after.name, after.suite.as_deref());
+                    values.extend([
+                        (U::NameKey, name_key.into()),
+                        (U::SuiteKey, suite_key.into()),
+                    ]);
                 }
                 let rent = after.rent.as_ref();
-                tx.exec(
-                    &Query::update()
-                        .table(U::Table)
-                        .values([
-                            (U::Name, after.name.clone().into()),
-                            (U::Suite, after.suite.clone().into()),
-                            (U::UnitType, after.unit_type.as_str().into()),
-                            (U::Bedrooms, after.bedrooms.into()),
-                            (U::Bathrooms, after.bathrooms.into()),
-                            (U::AreaSqft, after.area_sqft.into()),
-                            (U::RentMinor, rent.map(|r| r.amount_minor).into()),
-                            (U::RentCurrency, rent.map(|r| r.currency.clone()).into()),
-                            (U::Furnishing, after.furnishing.as_str().into()),
-                            (U::Storage, after.storage.as_str().into()),
-                            (U::ParkingStalls, after.parking_stalls.into()),
-                            (U::MaxOccupancy, after.max_occupancy.into()),
-                            (U::MaxOccupancySet, i64::from(set).into()),
-                            (U::Status, after.status.as_str().into()),
-                            (U::Description, after.description.clone().into()),
-                            (U::UpdatedAt, Timestamp::now().0.into()),
-                        ])
-                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
-                        .and_where(Expr::col(U::Id).eq(id.to_string()))
-                        .to_owned(),
-                )
-                .await?;
+                values.extend([
+                    (U::Name, after.name.clone().into()),
+                    (U::Suite, after.suite.clone().into()),
+                    (U::UnitType, after.unit_type.as_str().into()),
+                    (U::Bedrooms, after.bedrooms.into()),
+                    (U::Bathrooms, after.bathrooms.into()),
+                    (U::AreaSqft, after.area_sqft.into()),
+                    (U::RentMinor, rent.map(|r| r.amount_minor).into()),
+                    (U::RentCurrency, rent.map(|r| r.currency.clone()).into()),
+                    (U::Furnishing, after.furnishing.as_str().into()),
+                    (U::Storage, after.storage.as_str().into()),
+                    (U::ParkingStalls, after.parking_stalls.into()),
+                    (U::MaxOccupancy, after.max_occupancy.into()),
+                    (U::MaxOccupancySet, i64::from(set).into()),
+                    (U::Status, after.status.as_str().into()),
+                    (U::Description, after.description.clone().into()),
+                    (U::UpdatedAt, Timestamp::now().0.into()),
+                ]);
+                let updated = tx
+                    .exec(
+                        &Query::update()
+                            .table(U::Table)
+                            .values(values)
+                            .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
+                            .and_where(Expr::col(U::Id).eq(id.to_string()))
+                            .to_owned(),
+                    )
+                    .await;
+                if let Err(StoreError::Conflict(_)) = updated {
+                    // Another request took the name since the check: the check's answer.
+                    return Err(crate::units_bulk::name_taken("name"));
+                }
+                updated?;
                 let (after, _) = get_in(&mut tx, self.org, id).await?;
                 recount(&mut tx, self.org, &before, &after).await?;
                 self.finish(tx, actor, "unit.update", &before, &after)

@@ -13,56 +13,65 @@ use crate::error::{Result, StoreError};
 use crate::locks;
 use crate::schema::Units as U;
 use crate::unit_counts;
+use crate::unit_keys;
 use crate::units::{columns, UnitRepo, UnitRow, COLUMNS};
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
 const CHUNK: usize = 100;
 
+/// What a name + suite already used in the property answers, on its field.
+const NAME_TAKEN: &str = "already exists in this property";
+
 /// The error for a name + suite already used in the property, on `field`.
 pub(crate) fn name_taken(field: &str) -> StoreError {
-    StoreError::Invalid(vec![FieldError::new(
-        field,
-        "already exists in this property",
-    )])
+    StoreError::Invalid(vec![FieldError::new(field, NAME_TAKEN)])
 }
 
 #[derive(sqlx::FromRow)]
 struct KeyRow {
-    name: String,
-    suite: Option<String>,
+    name_key: String,
+    suite_key: Option<String>,
 }
 
-/// The indexes of `keys` (name, suite) already used by a unit of `property` (other than
-/// `except`), compared as the unique index does: exact name, missing suite = empty suite.
+/// The indexes of `names` (name, suite) already used by a unit of `property` (other than
+/// `except`), compared as the unique index does: on the names' keys (case and Unicode
+/// composition do not matter), a missing suite the same as an empty one.
 pub(crate) async fn taken(
     tx: &mut Tx,
     property: PropertyId,
     except: Option<UnitId>,
-    keys: &[(String, Option<String>)],
+    names: &[(String, Option<String>)],
 ) -> Result<Vec<usize>> {
-    let mut names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
+    let wanted: Vec<(String, String)> = names
+        .iter()
+        .map(|(n, s)| {
+            let (n, s) = unit_keys::keys(n, s.as_deref());
+            (n, s.unwrap_or_default())
+        })
+        .collect();
+    let mut name_keys: Vec<&str> = wanted.iter().map(|(n, _)| n.as_str()).collect();
+    name_keys.sort_unstable();
+    name_keys.dedup();
     let mut existing: HashSet<(String, String)> = HashSet::new();
-    for chunk in names.chunks(500) {
+    for chunk in name_keys.chunks(500) {
         let mut q = Query::select();
-        q.columns([U::Name, U::Suite])
+        q.columns([U::NameKey, U::SuiteKey])
             .from(U::Table)
             .and_where(Expr::col(U::PropertyId).eq(property.to_string()))
-            .and_where(Expr::col(U::Name).is_in(chunk.iter().copied()));
+            .and_where(Expr::col(U::NameKey).is_in(chunk.iter().copied()));
         if let Some(id) = except {
             q.and_where(Expr::col(U::Id).ne(id.to_string()));
         }
         let rows: Vec<KeyRow> = tx.all(&q).await?;
         existing.extend(
             rows.into_iter()
-                .map(|r| (r.name, r.suite.unwrap_or_default())),
+                .map(|r| (r.name_key, r.suite_key.unwrap_or_default())),
         );
     }
-    Ok(keys
+    Ok(wanted
         .iter()
         .enumerate()
-        .filter(|(_, (n, s))| existing.contains(&(n.clone(), s.clone().unwrap_or_default())))
+        .filter(|(_, key)| existing.contains(key))
         .map(|(i, _)| i)
         .collect())
 }
@@ -88,6 +97,7 @@ fn row_values(
     u: &NewUnit,
     now: i64,
 ) -> Vec<SimpleExpr> {
+    let (name_key, suite_key) = unit_keys::keys(&u.name, u.suite.as_deref());
     vec![
         id.to_string().into(),
         org.to_string().into(),
@@ -109,6 +119,8 @@ fn row_values(
         u.description.clone().into(),
         now.into(),
         now.into(),
+        name_key.into(),
+        suite_key.into(),
     ]
 }
 
@@ -129,7 +141,40 @@ async fn audit_created(tx: &mut Tx, org: OrgId, actor: &Actor, units: &[Unit]) -
     audit::record_many(tx, org, actor, &changes).await
 }
 
+/// The 422 for the rows at `clashes`, each on its own field.
+fn names_taken(clashes: Vec<usize>, field: &impl Fn(usize) -> String) -> StoreError {
+    let errors = clashes
+        .into_iter()
+        .map(|i| FieldError::new(field(i), NAME_TAKEN))
+        .collect();
+    StoreError::Invalid(errors)
+}
+
 impl UnitRepo<'_> {
+    /// The answer when an insert failed after the name check passed: if the unique index
+    /// refused it, a concurrent request took a name meanwhile, which is reported exactly as the
+    /// check reports it (a 422 on the clashing rows' `name`), found by checking again.
+    pub(crate) async fn lost_race(
+        &self,
+        e: StoreError,
+        property: PropertyId,
+        keys: &[(String, Option<String>)],
+        field: &impl Fn(usize) -> String,
+    ) -> StoreError {
+        if !matches!(e, StoreError::Conflict(_)) {
+            return e;
+        }
+        let mut tx = match self.db.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return e,
+        };
+        match taken(&mut tx, property, None, keys).await {
+            Ok(clashes) if clashes.is_empty() => names_taken(vec![0], field),
+            Ok(clashes) => names_taken(clashes, field),
+            Err(e) => e,
+        }
+    }
+
     /// Creates one unit in `property`; `limit` is the plan's cap on the organisation's units.
     /// A name + suite already used in the property is reported on `name`.
     pub async fn create(
@@ -189,22 +234,22 @@ impl UnitRepo<'_> {
                     .collect();
                 let clashes = taken(&mut tx, property, None, &keys).await?;
                 if !clashes.is_empty() {
-                    let errors = clashes
-                        .into_iter()
-                        .map(|i| FieldError::new(field(i), "already exists in this property"))
-                        .collect();
-                    return Err(StoreError::Invalid(errors));
+                    return Err(names_taken(clashes, field));
                 }
                 // IDs are monotonic, so the units sort in input order.
                 let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
                 let now = Timestamp::now().0;
                 for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
                     let mut q = Query::insert();
-                    q.into_table(U::Table).columns(COLUMNS);
+                    q.into_table(U::Table)
+                        .columns(COLUMNS.into_iter().chain([U::NameKey, U::SuiteKey]));
                     for (id, u) in chunk_ids.iter().zip(chunk) {
                         q.values_panic(row_values(*id, self.org, property, u, now));
                     }
-                    tx.exec(&q).await?;
+                    if let Err(e) = tx.exec(&q).await {
+                        drop(tx);
+                        return Err(self.lost_race(e, property, &keys, field).await);
+                    }
                 }
                 let mut created = Vec::with_capacity(ids.len());
                 for chunk_ids in ids.chunks(CHUNK) {

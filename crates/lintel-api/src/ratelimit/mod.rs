@@ -6,7 +6,7 @@
 //! charged by the [`crate::auth::Auth`] extractor through [`charge_principal`].
 //!
 //! Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
-//! (Unix ms). With `enabled = false` nothing is counted and no rate-limit headers are sent. If
+//! (Unix time in milliseconds). With `enabled = false` nothing is counted and no rate-limit headers are sent. If
 //! Redis fails at request time the request is allowed (fail open) without rate-limit headers.
 
 use std::collections::HashMap;

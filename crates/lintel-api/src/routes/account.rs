@@ -21,7 +21,7 @@ use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ratelimit::RateSlot;
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
 const PEOPLE_ONLY: &str = "This acts on a person's account; API keys have none.";
@@ -41,11 +41,12 @@ pub struct PasswordChanged {
 /// Changes the signed-in person's password. `currentPassword` must be right (422 on it
 /// otherwise; wrong attempts count towards the account's failed sign-in limit, 429 past it);
 /// `newPassword` follows the registration rules and differs from the current one. Every other
-/// session of the person ends; this one stays. Session only (API keys: 403 NOT_APPLICABLE).
+/// session of the person ends; this one stays. Requires tenant or higher, by session only (API keys:
+/// 403 NOT_APPLICABLE).
 #[utoipa::path(post, path = "/api/auth/password", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))), request_body = PasswordChangeInput,
     security(("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<PasswordChanged>), WriteErrors))]
+    responses((status = 200, body = Envelope<PasswordChanged>), BodyErrors))]
 async fn change_password(
     auth: Auth,
     State(state): State<AppState>,
@@ -78,6 +79,7 @@ async fn change_password(
 
 /// The organisations the signed-in person belongs to, in the order they joined, with their role
 /// in each; `current` marks the one this session works in. An API key sees its one organisation.
+/// Requires tenant or higher.
 #[utoipa::path(get, path = "/api/auth/organisations", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))),
     security(("sessionCookie" = []), ("bearerAuth" = [])),
@@ -120,11 +122,12 @@ pub struct Switched {
 
 /// Moves this session to another organisation the person belongs to; the next requests act
 /// there, with their role there. The CSRF token stays the same. Not a member (or no such
-/// organisation): 404. Session only (API keys are bound to one organisation: 403 NOT_APPLICABLE).
+/// organisation): 404. Requires tenant or higher, by session only (API keys are bound to one
+/// organisation: 403 NOT_APPLICABLE).
 #[utoipa::path(post, path = "/api/auth/switch-organisation", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))), request_body = SwitchOrganisationInput,
     security(("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<Switched>), WriteErrors))]
+    responses((status = 200, body = Envelope<Switched>), BodyErrors))]
 async fn switch_organisation(
     auth: Auth,
     State(state): State<AppState>,
@@ -144,11 +147,11 @@ async fn switch_organisation(
 
 /// Starts another organisation, on the FREE plan, with the signed-in person as its admin. The
 /// session stays where it is: switch to the new one with `POST /api/auth/switch-organisation`.
-/// Any member may do this (it is their own new organisation). Session only.
+/// Requires tenant or higher (any member: it is their own new organisation); session only.
 #[utoipa::path(post, path = "/api/organisations", tag = "Organisations",
     extensions(("x-required-role" = json!("tenant"))), request_body = NewOrganisationInput,
     security(("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<Membership>), WriteErrors))]
+    responses((status = 201, body = Envelope<Membership>), BodyErrors))]
 async fn create_organisation(
     auth: Auth,
     State(state): State<AppState>,

@@ -13,7 +13,7 @@ use crate::auth::{issue_api_key, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "API key";
@@ -46,7 +46,7 @@ pub struct ListQuery {
 #[utoipa::path(post, path = "/api/api-keys", tag = "API keys",
     extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))), request_body = NewApiKeyInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<CreatedApiKey>), WriteErrors))]
+    responses((status = 201, body = Envelope<CreatedApiKey>), BodyErrors))]
 async fn create(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,

@@ -34,14 +34,14 @@ pub struct AuditQuery {
     /// characters, no control characters.
     #[param(
         max_length = 100,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
         example = "property"
     )]
     entity_type: Option<String>,
     /// Only entries about this entity ID: at most 100 characters, no control characters.
     #[param(
         max_length = 100,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
         example = "prop_01jd9x4m2k8q7v5t3r1n0p6w8y"
     )]
     entity_id: Option<String>,

@@ -73,6 +73,7 @@ pub struct CurrentSession {
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR: malformed JSON"),
         (status = 409, body = ErrorBody, description = "ACCOUNT_EXISTS: the email has an account; sign in and create the organisation with POST /api/organisations"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: every bad field listed"),
+        (status = 415, body = ErrorBody, description = "UNSUPPORTED_MEDIA_TYPE: the body must be sent with Content-Type: application/json"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 registrations a minute per IP"),
         (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
     ))]
@@ -115,6 +116,7 @@ async fn register(
         (status = 401, body = ErrorBody, description = "UNAUTHORIZED: Invalid email or password."),
         (status = 403, body = ErrorBody, description = "FORBIDDEN: not a member of organisationId"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: email or password missing"),
+        (status = 415, body = ErrorBody, description = "UNSUPPORTED_MEDIA_TYPE: the body must be sent with Content-Type: application/json"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: 5 attempts a minute per IP, or 10 failures per account in 15 minutes"),
         (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),
     ))]
@@ -130,7 +132,8 @@ async fn login(
 }
 
 /// The current caller. Session callers get their user and session; API-key callers get their
-/// organisation and role with `user` and `sessionId` null.
+/// organisation and role with `user` and `sessionId` null. Requires tenant or higher (any
+/// member or API key).
 #[utoipa::path(get, path = "/api/auth/session", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))),
     security(("sessionCookie" = []), ("bearerAuth" = [])),
@@ -181,7 +184,7 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 }
 
 /// The signed-in user's unexpired sessions, newest first; `current` marks this one.
-/// Sessions belong to users: API keys get 403 NOT_APPLICABLE.
+/// Sessions belong to users: API keys get 403 NOT_APPLICABLE. Requires tenant or higher.
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Vec<SessionInfo>>), ReadErrors))]
@@ -198,7 +201,7 @@ async fn list_sessions(
 }
 
 /// Ends one of the user's own sessions (204). Another user's session is 404. Ending the
-/// current session also clears its cookie.
+/// current session also clears its cookie. Requires tenant or higher.
 #[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "Auth",
     extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     params(("id" = SessionId, Path, description = "Session ID")),

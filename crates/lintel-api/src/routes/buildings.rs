@@ -14,7 +14,7 @@ use crate::auth::{Auth, LandlordUp, ManagerUp};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
 const ENTITY: &str = "Building";
@@ -41,7 +41,10 @@ pub struct ListQuery {
     page_size: Option<String>,
     /// Case-insensitive search in the name: at most 200 characters, no control characters;
     /// blank means no search.
-    #[param(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     q: Option<String>,
 }
 
@@ -89,7 +92,7 @@ async fn get(
 #[utoipa::path(post, path = "/api/buildings", tag = "Buildings",
     extensions(("x-required-role" = json!("landlord"))), request_body = BuildingInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<Building>), WriteErrors))]
+    responses((status = 201, body = Envelope<Building>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -112,7 +115,7 @@ async fn create(
     params(("id" = BuildingId, Path, description = "Building ID")),
     request_body = BuildingPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<Building>), WriteErrors))]
+    responses((status = 200, body = Envelope<Building>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,

@@ -24,7 +24,7 @@ use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::ratelimit::RateSlot;
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "Invitation";
@@ -56,7 +56,7 @@ pub(super) fn invite_url(state: &AppState, token: &str) -> String {
 #[utoipa::path(post, path = "/api/members/invitations", tag = "Members",
     extensions(("x-required-role" = json!("admin"))), request_body = NewInvitationInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<CreatedInvitation>), WriteErrors))]
+    responses((status = 201, body = Envelope<CreatedInvitation>), BodyErrors))]
 async fn create(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
@@ -172,6 +172,7 @@ async fn revoke(
         (status = 403, body = ErrorBody, description = "PLAN_LIMIT_EXCEEDED: the organisation is full"),
         (status = 404, body = ErrorBody, description = "NOT_FOUND: no such invitation"),
         (status = 410, body = ErrorBody, description = "INVITATION_UNAVAILABLE: accepted, revoked or expired"),
+        (status = 415, body = ErrorBody, description = "UNSUPPORTED_MEDIA_TYPE: the body must be sent with Content-Type: application/json"),
         (status = 422, body = ErrorBody, description = "VALIDATION_ERROR: every bad field listed"),
         (status = 429, body = ErrorBody, description = "RATE_LIMITED: the sign-in limits"),
         (status = 500, body = ErrorBody, description = "INTERNAL_ERROR: opaque, quotes the request ID"),

@@ -18,7 +18,7 @@ use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "User";
@@ -85,7 +85,7 @@ async fn get(
 #[utoipa::path(post, path = "/api/members", tag = "Members",
     extensions(("x-required-role" = json!("admin"))), request_body = NewMemberInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<User>), WriteErrors))]
+    responses((status = 201, body = Envelope<User>), BodyErrors))]
 async fn add(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
@@ -113,7 +113,7 @@ async fn add(
     params(("id" = UserId, Path, description = "User ID")),
     request_body = MemberPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<User>), WriteErrors))]
+    responses((status = 200, body = Envelope<User>), BodyErrors))]
 async fn update(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,

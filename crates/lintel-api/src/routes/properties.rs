@@ -16,7 +16,7 @@ use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: &str = "Property";
@@ -51,7 +51,10 @@ pub struct ListQuery {
     kind: Option<String>,
     /// Case-insensitive search in name and address: at most 200 characters, no control
     /// characters; blank means no search.
-    #[param(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     q: Option<String>,
     /// Sort order (default `name`).
     #[param(value_type = Option<PropertySort>)]
@@ -111,7 +114,7 @@ async fn get(
 #[utoipa::path(post, path = "/api/properties", tag = "Properties",
     extensions(("x-required-role" = json!("landlord"))), request_body = PropertyInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<Property>), WriteErrors))]
+    responses((status = 201, body = Envelope<Property>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -126,13 +129,13 @@ async fn create(
 }
 
 /// Changes a property: only the fields sent change; `null` clears an optional field.
-/// Archived properties are read-only (409) until restored.
+/// Archived properties are read-only (409) until restored. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/properties/{id}", tag = "Properties",
     extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = PropertyPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<Property>), WriteErrors))]
+    responses((status = 200, body = Envelope<Property>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -149,7 +152,8 @@ async fn update(
     Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
 }
 
-/// Archives a property: it leaves the default list and becomes read-only. Idempotent.
+/// Archives a property: it leaves the default list and becomes read-only. Idempotent. Requires
+/// landlord or higher.
 #[utoipa::path(post, path = "/api/properties/{id}/archive", tag = "Properties",
     extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
@@ -166,6 +170,7 @@ async fn archive(
 }
 
 /// Restores an archived property; counts against the plan's property limit. Idempotent.
+/// Requires landlord or higher.
 #[utoipa::path(post, path = "/api/properties/{id}/restore", tag = "Properties",
     extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
@@ -195,6 +200,7 @@ pub struct CompareQuery {
 }
 
 /// Compares 2–5 properties side by side: units, occupancy, vacancy rate, asking rent, area.
+/// Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/properties/compare", tag = "Properties",
     extensions(("x-required-role" = json!("property_manager"))), params(CompareQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),

@@ -16,11 +16,13 @@ use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
-use crate::responses::{ReadErrors, WriteErrors};
+use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
 /// Maps a store error; `entity` names what a NotFound is about (the unit, or the property units
-/// are created in). Writes to an archived property are a 409 about the property.
+/// are created in). Writes to an archived property are a 409 about the property. A name (with
+/// its suite) already used in the property is a 422 on the field from the store, whether its
+/// check or the unique index caught it.
 fn store_err<'a>(
     p: &'a Principal,
     state: &'a AppState,
@@ -29,9 +31,6 @@ fn store_err<'a>(
     move |e| match e {
         StoreError::LimitReached { limit } => p.limit_error(Limit::Units, limit, state),
         StoreError::Archived => ApiError::from_store("Property", StoreError::Archived),
-        StoreError::Conflict(_) => ApiError::Conflict(
-            "A unit with this name and suite already exists in this property.".into(),
-        ),
         e => ApiError::from_store(entity, e),
     }
 }
@@ -99,7 +98,7 @@ async fn get(
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = UnitInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<Unit>), WriteErrors))]
+    responses((status = 201, body = Envelope<Unit>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -122,7 +121,7 @@ async fn create(
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = BulkUnitsInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 201, body = Envelope<Vec<Unit>>), WriteErrors))]
+    responses((status = 201, body = Envelope<Vec<Unit>>), BodyErrors))]
 async fn create_bulk(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -144,7 +143,7 @@ async fn create_bulk(
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitPatchInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<Unit>), WriteErrors))]
+    responses((status = 200, body = Envelope<Unit>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
@@ -164,7 +163,7 @@ async fn update(
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitStatusInput,
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    responses((status = 200, body = Envelope<Unit>), WriteErrors))]
+    responses((status = 200, body = Envelope<Unit>), BodyErrors))]
 async fn set_status(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,

@@ -204,12 +204,25 @@ impl TestApp {
         &self.state.store
     }
 
-    /// Sends a request with a raw body.
+    /// Sends a request with a raw body (as `application/json` when there is one).
     pub async fn raw(
         &self,
         method: Method,
         path: &str,
         client: &Client,
+        body: Option<Vec<u8>>,
+    ) -> Resp {
+        let json = body.is_some().then_some("application/json");
+        self.raw_as(method, path, client, json, body).await
+    }
+
+    /// Sends a request with a raw body and the `Content-Type` given (none when `None`).
+    pub async fn raw_as(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        content_type: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Resp {
         let mut b = Request::builder().method(method.clone()).uri(path);
@@ -224,8 +237,8 @@ impl TestApp {
                 b = b.header(header::COOKIE, format!("lintel_session={cookie}"));
             }
         }
-        if body.is_some() {
-            b = b.header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = content_type {
+            b = b.header(header::CONTENT_TYPE, t);
         }
         let req = b
             .body(body.map(Body::from).unwrap_or_else(Body::empty))

@@ -34,6 +34,62 @@ pub fn envelope_problem(r: &Resp) -> Option<String> {
     None
 }
 
+/// Words that name Rust types rather than JSON ones (`expected struct UnitInput`, `i64`).
+const RUST_WORDS: &[&str] = &[
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "struct",
+    "Option",
+    "variant",
+    "enum",
+    "String",
+    "Vec",
+    "sequence",
+    "map",
+    "tuple",
+    "newtype",
+    "unit value",
+    "floating point",
+    "borrowed",
+];
+
+/// The Rust type name an error answer's `error`, `message` or `details[].message` uses, if any.
+pub fn rust_type_named(body: &serde_json::Value) -> Option<String> {
+    let mut texts: Vec<&str> = ["error", "message"]
+        .iter()
+        .filter_map(|k| body[*k].as_str())
+        .collect();
+    if let Some(details) = body["details"].as_array() {
+        texts.extend(details.iter().filter_map(|d| d["message"].as_str()));
+    }
+    let word = |t: &str, w: &str| {
+        t.match_indices(w).any(|(i, _)| {
+            let before = t[..i].chars().next_back();
+            let after = t[i + w.len()..].chars().next();
+            let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
+            edge(before) && edge(after)
+        })
+    };
+    texts.into_iter().find_map(|t| {
+        RUST_WORDS
+            .iter()
+            .find(|w| word(t, w))
+            .map(|w| format!("`{w}` in {t:?}"))
+    })
+}
+
 /// The first 300 characters of an answer, for messages.
 pub fn short(text: &str) -> String {
     let s: String = text.chars().take(300).collect();

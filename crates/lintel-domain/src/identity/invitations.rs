@@ -103,7 +103,7 @@ pub struct AcceptInvitationInput {
     #[schema(
         min_length = 1,
         max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
         example = "Sam Okafor"
     )]
     pub name: Option<String>,
@@ -124,7 +124,7 @@ impl AcceptInvitationInput {
         let token = v.required("token", self.token);
         if token
             .as_ref()
-            .is_some_and(|t| t.is_empty() || t.len() > TOKEN_MAX)
+            .is_some_and(|t| t.is_empty() || t.chars().count() > TOKEN_MAX)
         {
             v.error("token", format!("must be 1–{TOKEN_MAX} characters"));
         }

@@ -28,7 +28,7 @@ pub struct Membership {
 pub struct NewOrganisationInput {
     /// Trimmed; must not be blank.
     #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Okafor Property Services")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Okafor Property Services")]
     pub name: Option<String>,
 }
 

@@ -9,17 +9,29 @@ use crate::validation::Validator;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddressInput {
     #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "41 Harbour Street")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "41 Harbour Street")]
     pub line1: Option<String>,
-    #[schema(max_length = 200, pattern = r"^[^\x00]*$", example = "Floor 2")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "Floor 2"
+    )]
     pub line2: Option<String>,
     #[schema(required = true, value_type = String, min_length = 1, max_length = 120,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Halifax")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Halifax")]
     pub city: Option<String>,
     /// State, province or county.
-    #[schema(max_length = 120, pattern = r"^[^\x00]*$", example = "NS")]
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "NS"
+    )]
     pub region: Option<String>,
-    #[schema(max_length = 20, pattern = r"^[^\x00]*$", example = "B3J 1A1")]
+    #[schema(
+        max_length = 20,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "B3J 1A1"
+    )]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code, either case.
     #[schema(required = true, value_type = String, pattern = "^[A-Za-z]{2}$", example = "CA")]

@@ -152,12 +152,15 @@ pub fn validate_amenities(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuildingInput {
     #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Harbour View Tower")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Harbour View Tower")]
     pub name: Option<String>,
     pub address: Option<AddressInput>,
     #[schema(minimum = 0, maximum = 100000, example = 48)]
     pub number_of_units: Option<i64>,
-    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: Option<String>,
     /// Defaults to none. Each amenity at most once.
     #[schema(max_items = 12)]
@@ -190,7 +193,8 @@ impl BuildingInput {
                 .int_range("numberOfUnits", n, 0, NUMBER_OF_UNITS_MAX)
                 .map(Some),
         };
-        let description = v.opt_text("description", self.description.as_deref(), DESCRIPTION_MAX);
+        let description =
+            v.opt_multiline("description", self.description.as_deref(), DESCRIPTION_MAX);
         let amenities = validate_amenities(&mut v, "amenities", self.amenities.unwrap_or_default());
         v.finish(|| NewBuilding {
             name: name.unwrap(),
@@ -211,7 +215,7 @@ pub struct BuildingPatchInput {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -221,7 +225,7 @@ pub struct BuildingPatchInput {
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 100000)]
     pub number_of_units: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub description: Option<Option<String>>,
     /// Replaces the whole list (`null` leaves it unchanged). Each amenity at most once.
     #[schema(max_items = 12)]
@@ -264,7 +268,7 @@ impl BuildingPatchInput {
         }
         p.description = self
             .description
-            .map(|d| v.opt_text("description", d.as_deref(), DESCRIPTION_MAX));
+            .map(|d| v.opt_multiline("description", d.as_deref(), DESCRIPTION_MAX));
         p.amenities = self
             .amenities
             .and_then(|a| validate_amenities(&mut v, "amenities", a));

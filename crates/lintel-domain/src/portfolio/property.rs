@@ -31,7 +31,7 @@ pub const DESCRIPTION_MAX: usize = 5_000;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PropertyInput {
     #[schema(required = true, value_type = String, min_length = 1, max_length = 200,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Harbour View Apartments")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Harbour View Apartments")]
     pub name: Option<String>,
     #[serde(rename = "type")]
     #[schema(required = true, value_type = PropertyType, example = "residential")]
@@ -41,7 +41,10 @@ pub struct PropertyInput {
     pub status: Option<String>,
     #[schema(required = true, value_type = AddressInput)]
     pub address: Option<AddressInput>,
-    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: Option<String>,
     /// A building of the organisation.
     #[schema(value_type = Option<BuildingId>)]
@@ -106,7 +109,8 @@ impl PropertyInput {
         let address = v
             .required("address", self.address.as_ref())
             .and_then(|a| a.validate(&mut v, "address"));
-        let description = v.opt_text("description", self.description.as_deref(), DESCRIPTION_MAX);
+        let description =
+            v.opt_multiline("description", self.description.as_deref(), DESCRIPTION_MAX);
         let building_id = match self.building_id.as_deref() {
             None => Some(None),
             Some(b) => building_ref(&mut v, b).map(Some),
@@ -130,7 +134,7 @@ pub struct PropertyPatchInput {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
     #[serde(rename = "type")]
@@ -141,7 +145,7 @@ pub struct PropertyPatchInput {
     /// Replaces the whole address (`null` leaves it unchanged).
     pub address: Option<AddressInput>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub description: Option<Option<String>>,
     /// A building of the organisation; `null` unlinks the property.
     #[serde(default, deserialize_with = "nullable")]
@@ -181,7 +185,7 @@ impl PropertyPatchInput {
         };
         p.description = self
             .description
-            .map(|d| v.opt_text("description", d.as_deref(), DESCRIPTION_MAX));
+            .map(|d| v.opt_multiline("description", d.as_deref(), DESCRIPTION_MAX));
         if let Some(b) = self.building_id {
             p.building_id = Some(b.as_deref().and_then(|b| building_ref(&mut v, b)));
         }

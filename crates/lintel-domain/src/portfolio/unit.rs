@@ -121,9 +121,13 @@ fn opt<T, U>(value: Option<T>, check: impl FnOnce(T) -> Option<U>) -> Option<Opt
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitInput {
     #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", example = "Unit 4B")]
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Unit 4B")]
     pub name: Option<String>,
-    #[schema(max_length = 50, pattern = r"^[^\x00]*$", example = "4B")]
+    #[schema(
+        max_length = 50,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "4B"
+    )]
     pub suite: Option<String>,
     /// Defaults to `apartment`.
     #[schema(value_type = Option<UnitType>, example = "apartment")]
@@ -152,7 +156,10 @@ pub struct UnitInput {
     /// Defaults to `vacant`.
     #[schema(value_type = Option<UnitStatus>)]
     pub status: Option<String>,
-    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -201,7 +208,8 @@ impl UnitInput {
             v.int_range("maxOccupancy", m, 1, MAX_OCCUPANCY_MAX)
         });
         let status = opt_enum::<UnitStatus>(&mut v, "status", self.status.as_deref());
-        let description = v.opt_text("description", self.description.as_deref(), DESCRIPTION_MAX);
+        let description =
+            v.opt_multiline("description", self.description.as_deref(), DESCRIPTION_MAX);
         v.finish(|| {
             let bedrooms = bedrooms.unwrap();
             let max_occupancy = max_occupancy.unwrap();
@@ -225,7 +233,7 @@ impl UnitInput {
     }
 }
 
-/// `PUT /api/units/{id}/status`.
+/// `PATCH /api/units/{id}/status`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnitStatusInput {

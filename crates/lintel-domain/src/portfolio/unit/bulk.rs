@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::{NewUnit, UnitInput};
+use crate::text;
 use crate::validation::{FieldError, Validator};
 
 /// Most units accepted by one bulk create.
@@ -17,14 +18,17 @@ pub struct BulkUnitsInput {
     pub units: Option<Vec<UnitInput>>,
 }
 
-/// A text as the row validation will store it, for the duplicate check.
-fn trimmed(s: &Option<String>) -> Option<String> {
-    let s = s.as_deref().map(str::trim)?;
-    (!s.is_empty()).then(|| s.to_string())
+/// A text as the row validation will store it (NFC, trimmed, blank as absent), compared as the
+/// store's unique index compares names: by [`text::name_key`].
+fn key(s: &Option<String>) -> Option<String> {
+    let normal = text::nfc(s.as_deref()?);
+    let t = text::trim(&normal);
+    (!t.is_empty()).then(|| text::name_key(t))
 }
 
 impl BulkUnitsInput {
-    /// Checks every row (errors under `units[i].…`) and rejects a `name`+`suite` given twice.
+    /// Checks every row (errors under `units[i].…`) and rejects a `name`+`suite` given twice
+    /// (in any case or Unicode composition).
     pub fn validate(self) -> Result<Vec<NewUnit>, Vec<FieldError>> {
         let mut v = Validator::new();
         let Some(rows) = v.required("units", self.units) else {
@@ -41,7 +45,7 @@ impl BulkUnitsInput {
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let prefix = format!("units[{i}]");
-            let key = trimmed(&row.name).map(|n| (n, trimmed(&row.suite)));
+            let key = key(&row.name).map(|n| (n, key(&row.suite)));
             let mut key_valid = true;
             match row.validate() {
                 Ok(unit) => out.push(unit),
@@ -128,6 +132,12 @@ mod tests {
                 suite: Some("x".repeat(51)),
                 ..named("A")
             },
+            UnitInput {
+                suite: Some("\u{200b}".into()),
+                ..named(" a\u{feff}")
+            },
+            named("\u{e9}"),
+            named("E\u{301}"),
         ];
         let errs = bulk(Some(rows)).unwrap_err();
         assert_eq!(
@@ -139,8 +149,12 @@ mod tests {
                 "units[4].name",
                 "units[5].name",
                 "units[6].suite",
+                "units[7].name",
+                "units[9].name",
             ]
         );
+        assert_eq!(errs[6].message, "duplicates units[0].name");
+        assert_eq!(errs[7].message, "duplicates units[8].name");
         assert_eq!(errs[2].message, "duplicates units[0].name");
         assert_eq!(errs[4].message, "duplicates units[3].name");
     }

@@ -21,11 +21,11 @@ pub struct UnitPatchInput {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00]*$")]
+    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub suite: Option<Option<String>>,
     #[schema(value_type = Option<UnitType>)]
     pub unit_type: Option<String>,
@@ -56,7 +56,7 @@ pub struct UnitPatchInput {
     #[schema(value_type = Option<UnitStatus>)]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00]*$")]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub description: Option<Option<String>>,
 }
 
@@ -127,7 +127,7 @@ impl UnitPatchInput {
             .and_then(|s| v.parse_enum("status", s));
         p.description = self
             .description
-            .map(|d| v.opt_text("description", d.as_deref(), DESCRIPTION_MAX));
+            .map(|d| v.opt_multiline("description", d.as_deref(), DESCRIPTION_MAX));
         v.finish(|| p)
     }
 }

@@ -1,0 +1,90 @@
+//! Query parameters checked one by one into field errors.
+
+use lintel_domain::id::{Id, IdKind};
+use lintel_domain::text::{self, Layout};
+use lintel_domain::{FieldError, PageRequest, PageRule};
+
+use crate::error::ApiError;
+
+/// Checks query parameters one by one, collecting every bad one, then answers a single 422
+/// that lists them all (`page=0&pageSize=1000` names both).
+#[derive(Debug, Default)]
+pub struct QueryCheck {
+    errors: Vec<FieldError>,
+}
+
+impl QueryCheck {
+    pub fn new() -> QueryCheck {
+        QueryCheck::default()
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// An optional integer.
+    pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
+        let parsed = raw?.trim().parse::<i64>();
+        parsed
+            .map_err(|_| self.fail(field, "must be an integer"))
+            .ok()
+    }
+
+    /// An optional value of a closed enum.
+    pub fn choice<E: std::str::FromStr<Err = String>>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+    ) -> Option<E> {
+        raw?.parse().map_err(|m| self.fail(field, m)).ok()
+    }
+
+    /// An optional typed ID, exactly as documented: an empty value (`?propertyId=`) or one with
+    /// spaces around it is as malformed as any other non-ID.
+    pub fn id<K: IdKind>(&mut self, field: &str, raw: Option<&str>) -> Option<Id<K>> {
+        raw?.parse()
+            .map_err(|e| self.fail(field, format!("{e}")))
+            .ok()
+    }
+
+    /// Optional free text, by the rules of body text ([`lintel_domain::text`]): at most `max`
+    /// characters as sent (so the documented `maxLength` holds exactly), no control characters,
+    /// then in NFC and trimmed; blank counts as absent.
+    pub fn text(&mut self, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
+        let raw = raw?;
+        if raw.chars().any(|c| text::is_forbidden(c, Layout::Line)) {
+            self.fail(field, "must not contain control characters");
+            return None;
+        }
+        if raw.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+            return None;
+        }
+        let normal = text::nfc(raw);
+        Some(text::trim(&normal))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    /// `page` and `pageSize` against the resource's rule.
+    pub fn page(
+        &mut self,
+        rule: PageRule,
+        page: Option<&str>,
+        size: Option<&str>,
+    ) -> Option<PageRequest> {
+        let (page, size) = (self.int("page", page), self.int("pageSize", size));
+        PageRequest::parse(rule, page, size)
+            .map_err(|mut e| self.errors.append(&mut e))
+            .ok()
+    }
+
+    /// The checked value, or a 422 listing every bad parameter.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(v) if self.errors.is_empty() => Ok(v),
+            _ if !self.errors.is_empty() => Err(ApiError::Validation(self.errors)),
+            _ => Err(ApiError::internal("query check finished without a value")),
+        }
+    }
+}
