@@ -30,9 +30,17 @@ pub enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Create (once) a demo organisation with a realistic portfolio, and print its credentials.
-    Demo,
+    Demo(DemoArgs),
     /// Print the OpenAPI document to standard output.
     Openapi,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo users' password [default: a new random one on every run]. Every run sets it,
+    /// so the printed login always works.
+    #[arg(long)]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Args)]

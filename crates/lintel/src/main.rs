@@ -62,9 +62,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             out
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let store = open_migrated(&config).await?;
-            let out = demo::run(&store, &config).await;
+            let out = demo::run(&store, &config, args.password).await;
             store.close().await;
             out
         }

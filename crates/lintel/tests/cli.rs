@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{get, lintel, ok, stdout_line, Server};
+use support::{get, lintel, ok, post_json, stdout_line, Server};
 use tempfile::TempDir;
 
 #[test]
@@ -146,20 +146,46 @@ fn admin_commands_create_orgs_plans_and_keys_and_reject_bad_input() {
 #[test]
 fn demo_is_created_once_and_its_printed_keys_work() {
     let dir = TempDir::new().unwrap();
-    let first = ok(lintel(dir.path()).arg("demo"));
+    let first = ok(lintel(dir.path()).args(["demo", "--password", "chosen-demo-pass-7"]));
     assert!(first.contains("Created the demo organisation"), "{first}");
-    assert!(first.contains("demo@harbourline.example") && first.contains("harbourline-demo-2026"));
+    assert!(first.contains("demo@harbourline.example") && first.contains("chosen-demo-pass-7"));
     let org = stdout_line(&first, "Organisation ID:");
     let key1 = stdout_line(&first, "API key:");
 
+    // Without --password, each run draws a new one; the earlier key is revoked.
     let second = ok(lintel(dir.path()).arg("demo"));
     assert!(second.contains("already exists"), "{second}");
+    assert!(second.contains("Revoked the demo API key"), "{second}");
     assert_eq!(stdout_line(&second, "Organisation ID:"), org);
     let key2 = stdout_line(&second, "API key:");
     assert_ne!(key1, key2, "every run issues a fresh key");
+    let password = stdout_line(&second, "Password:");
+    assert!(
+        password.len() >= 16 && password != "chosen-demo-pass-7",
+        "{password}"
+    );
+    let third = ok(lintel(dir.path()).arg("demo"));
+    assert_ne!(
+        stdout_line(&third, "Password:"),
+        password,
+        "a new random password each run"
+    );
+    let key3 = stdout_line(&third, "API key:");
+    let password = stdout_line(&third, "Password:");
 
     let server = Server::start(lintel(dir.path()).args(["serve", "--bind", "127.0.0.1:0"]));
-    for key in [&key1, &key2] {
+    for (key, live) in [(&key1, false), (&key2, false), (&key3, true)] {
+        let (status, _) = get(server.addr, "/api/properties", Some(key));
+        assert_eq!(status, if live { 200 } else { 401 }, "{key}");
+    }
+    let login = |email: &str, pw: &str| {
+        let body = format!(r#"{{"email":"{email}","password":"{pw}"}}"#);
+        post_json(server.addr, "/api/auth/login", &body).0
+    };
+    assert_eq!(login("demo@harbourline.example", &password), 200);
+    assert_eq!(login("jordan.lee@harbourline.example", &password), 200);
+    assert_eq!(login("demo@harbourline.example", "chosen-demo-pass-7"), 401);
+    for key in [&key3] {
         let (status, body) = get(server.addr, "/api/properties?pageSize=100", Some(key));
         assert_eq!(status, 200, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();

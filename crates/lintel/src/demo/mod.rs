@@ -1,8 +1,9 @@
 //! `lintel demo`: a demo organisation with a realistic portfolio, created once.
 //!
 //! The organisation is marked with a demo slug, so a second run finds it instead of creating
-//! another; every run prints the admin login and a freshly issued API key, so the credentials
-//! printed always work.
+//! another. Every run sets the demo users' password (a new random one unless `--password` is
+//! given), revokes the demo API key an earlier run printed and issues a new one, so the
+//! credentials printed always work and earlier ones stop working.
 
 mod data;
 mod portfolio;
@@ -10,10 +11,11 @@ mod portfolio;
 use anyhow::Context;
 use lintel_domain::identity::{NewMemberInput, Organisation, RegisterInput};
 use lintel_domain::portfolio::{Availability, PropertySort};
-use lintel_domain::{Actor, Limit, PageRequest, Plan, Role};
+use lintel_domain::{Actor, Limit, PageRequest, Plan, Role, UserId};
 use lintel_store::identity::NewUserRecord;
 use lintel_store::properties::PropertyFilter;
 use lintel_store::{Store, StoreError};
+use rand::Rng;
 
 use crate::admin::{ensure_valid, issue_key};
 use crate::config::Config;
@@ -22,8 +24,8 @@ const SLUG: &str = "harbourline";
 const ORG_NAME: &str = "Harbourline Residential (demo)";
 const ADMIN_EMAIL: &str = "demo@harbourline.example";
 const ADMIN_NAME: &str = "Avery Marsh";
-/// The fixed demo password (passes the password policy). Printed on every run.
-pub const DEMO_PASSWORD: &str = "harbourline-demo-2026";
+/// The name every demo API key starts with; a run revokes the earlier ones.
+const KEY_NAME: &str = "Demo key";
 
 /// The other members: `(role, name, email)`; they share the demo password.
 const MEMBERS: &[(Role, &str, &str)] = &[
@@ -45,8 +47,24 @@ const MEMBERS: &[(Role, &str, &str)] = &[
     (Role::Tenant, "Jordan Lee", "jordan.lee@harbourline.example"),
 ];
 
-pub async fn run(store: &Store, config: &Config) -> anyhow::Result<()> {
-    let (org, created) = find_or_create(store).await?;
+pub async fn run(store: &Store, config: &Config, password: Option<String>) -> anyhow::Result<()> {
+    let (password, chosen) = match password {
+        Some(p) => (p, true),
+        None => (random_password(), false),
+    };
+    let reg = ensure_valid(
+        "the demo password",
+        RegisterInput {
+            email: Some(ADMIN_EMAIL.into()),
+            password: Some(password.clone()),
+            name: Some(ADMIN_NAME.into()),
+            organisation_name: Some(ORG_NAME.into()),
+        }
+        .validate(),
+    )?;
+    // One hash for every demo user: they share the password.
+    let hash = lintel_api::auth::hash_password(&reg.password)?;
+    let (org, created) = find_or_create(store, &reg, &hash).await?;
 
     // A run interrupted half-way left an organisation without its data: finish the job.
     let seeded = if property_count(store, &org).await? == 0 {
@@ -58,9 +76,11 @@ pub async fn run(store: &Store, config: &Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let added = add_missing_members(store, &org).await?;
+    let added = add_missing_members(store, &org, &reg.password, &hash).await?;
+    set_passwords(store, &org, &hash).await?;
+    let revoked = revoke_earlier_keys(store, &org).await?;
 
-    let key_name = format!("Demo key ({})", today());
+    let key_name = format!("{KEY_NAME} ({})", today());
     let (key, secret) = issue_key(store, org.id, key_name, Role::Admin).await?;
 
     if created {
@@ -86,14 +106,22 @@ pub async fn run(store: &Store, config: &Config) -> anyhow::Result<()> {
     }
     println!("Organisation ID: {}", org.id);
     println!();
-    println!("Admin login (fixed demo password; do not use the demo for real data):");
+    let origin = if chosen {
+        "the password given with --password"
+    } else {
+        "a new random password, set on every run; choose one with --password"
+    };
+    println!("Admin login ({origin}; do not use the demo for real data):");
     println!("  Email:    {ADMIN_EMAIL}");
-    println!("  Password: {DEMO_PASSWORD}");
+    println!("  Password: {password}");
     println!("Other members, same password:");
     for (role, _, email) in MEMBERS {
         println!("  {:<17} {email}", role.as_str());
     }
     println!();
+    if revoked > 0 {
+        println!("Revoked the demo API key printed by the previous run.");
+    }
     println!(
         "API key ({}, role admin, shown once; a new one is issued on every run):",
         key.id
@@ -104,25 +132,78 @@ pub async fn run(store: &Store, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// 20 characters from an alphabet without look-alikes (about 113 bits).
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The demo users' accounts, by email (those that exist).
+async fn demo_accounts(store: &Store) -> anyhow::Result<Vec<UserId>> {
+    let mut ids = Vec::new();
+    for email in std::iter::once(ADMIN_EMAIL).chain(MEMBERS.iter().map(|m| m.2)) {
+        if let Some(a) = store.credentials().login(email).await? {
+            ids.push(a.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Sets every demo user's password to the run's (their open sessions end).
+async fn set_passwords(store: &Store, org: &Organisation, hash: &str) -> anyhow::Result<()> {
+    for user in demo_accounts(store).await? {
+        store
+            .accounts()
+            .set_password(&Actor::system(), org.id, user, hash.to_string(), None)
+            .await
+            .context("setting the demo password")?;
+    }
+    Ok(())
+}
+
+/// Revokes the live demo keys of earlier runs (issued by the system with the demo name).
+async fn revoke_earlier_keys(store: &Store, org: &Organisation) -> anyhow::Result<usize> {
+    let keys = store.org(org.id).api_keys();
+    let mut revoked = 0;
+    let mut page = 1;
+    loop {
+        let found = keys
+            .list(PageRequest {
+                page,
+                page_size: 100,
+            })
+            .await?;
+        for k in &found.items {
+            let earlier = k.name.starts_with(KEY_NAME) && k.created_by.is_none();
+            if earlier && k.revoked_at.is_none() {
+                keys.revoke(&Actor::system(), k.id).await?;
+                revoked += 1;
+            }
+        }
+        if u64::from(page) >= found.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    Ok(revoked)
+}
+
 /// The demo organisation, creating it (with its admin) when it does not exist yet.
-async fn find_or_create(store: &Store) -> anyhow::Result<(Organisation, bool)> {
+async fn find_or_create(
+    store: &Store,
+    reg: &lintel_domain::identity::Registration,
+    hash: &str,
+) -> anyhow::Result<(Organisation, bool)> {
     if let Some(org) = store.orgs().find_demo(SLUG).await? {
         return Ok((org, false));
     }
-    let reg = ensure_valid(
-        "the demo admin",
-        RegisterInput {
-            email: Some(ADMIN_EMAIL.into()),
-            password: Some(DEMO_PASSWORD.into()),
-            name: Some(ADMIN_NAME.into()),
-            organisation_name: Some(ORG_NAME.into()),
-        }
-        .validate(),
-    )?;
     let admin = NewUserRecord {
         email: reg.email.as_str().to_string(),
-        name: reg.name,
-        password_hash: lintel_api::auth::hash_password(&reg.password)?,
+        name: reg.name.clone(),
+        password_hash: hash.to_string(),
     };
     match store
         .orgs()
@@ -134,8 +215,7 @@ async fn find_or_create(store: &Store) -> anyhow::Result<(Organisation, bool)> {
         Err(StoreError::Conflict(c)) => match store.orgs().find_demo(SLUG).await? {
             Some(org) => Ok((org, false)),
             None => anyhow::bail!(
-                "cannot create the demo organisation: {ADMIN_EMAIL} is already used by another \
-                 organisation ({c})"
+                "cannot create the demo organisation: {ADMIN_EMAIL} already has an account ({c})"
             ),
         },
         Err(e) => Err(e).context("creating the demo organisation"),
@@ -162,8 +242,14 @@ async fn property_count(store: &Store, org: &Organisation) -> anyhow::Result<u64
         .total)
 }
 
-/// Adds the demo members that are not there yet; returns how many were added.
-async fn add_missing_members(store: &Store, org: &Organisation) -> anyhow::Result<usize> {
+/// Adds the demo members that are not there yet; returns how many were added. An email that
+/// already has an account joins with it.
+async fn add_missing_members(
+    store: &Store,
+    org: &Organisation,
+    password: &str,
+    hash: &str,
+) -> anyhow::Result<usize> {
     let members = store.org(org.id).members();
     let existing = members
         .list(PageRequest {
@@ -175,6 +261,7 @@ async fn add_missing_members(store: &Store, org: &Organisation) -> anyhow::Resul
         .into_iter()
         .map(|u| u.email)
         .collect::<Vec<_>>();
+    let limit = org.plan.limit(Limit::Members);
     let mut added = 0;
     for (role, name, email) in MEMBERS {
         if existing.iter().any(|e| e == email) {
@@ -186,30 +273,27 @@ async fn add_missing_members(store: &Store, org: &Organisation) -> anyhow::Resul
                 email: Some((*email).into()),
                 name: Some((*name).into()),
                 role: Some(role.as_str().into()),
-                password: Some(DEMO_PASSWORD.into()),
+                password: Some(password.into()),
             }
             .validate(),
         )?;
-        let record = NewUserRecord {
-            email: m.email.as_str().to_string(),
-            name: m.name,
-            password_hash: lintel_api::auth::hash_password(&m.password)?,
-        };
-        match members
-            .add(
-                &Actor::system(),
-                record,
-                m.role,
-                org.plan.limit(Limit::Members),
-            )
-            .await
-        {
-            Ok(_) => added += 1,
-            Err(StoreError::Conflict(_)) => {
-                eprintln!("warning: {email} belongs to another organisation; not added to the demo")
+        let joined = match store.credentials().login(m.email.as_str()).await? {
+            Some(account) => {
+                members
+                    .join(&Actor::system(), account.id, m.role, limit)
+                    .await
             }
-            Err(e) => return Err(e).context("adding demo members"),
-        }
+            None => {
+                let record = NewUserRecord {
+                    email: m.email.as_str().to_string(),
+                    name: m.name,
+                    password_hash: hash.to_string(),
+                };
+                members.add(&Actor::system(), record, m.role, limit).await
+            }
+        };
+        joined.context("adding demo members")?;
+        added += 1;
     }
     Ok(added)
 }
