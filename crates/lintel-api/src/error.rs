@@ -23,6 +23,7 @@ pub enum ErrorCode {
     Conflict,
     EmailTaken,
     PayloadTooLarge,
+    RequestTimeout,
     RateLimited,
     PlanLimitExceeded,
     PlanUpgradeRequired,
@@ -94,6 +95,9 @@ pub enum ApiError {
     EmailTaken,
     #[error("payload too large")]
     PayloadTooLarge(usize),
+    /// The request body did not arrive within the body-read timeout (408).
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("plan limit exceeded")]
@@ -160,6 +164,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::EmailTaken => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -218,6 +223,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => (
                 ErrorCode::PayloadTooLarge,
                 format!("Request body is larger than the limit of {limit} bytes."),
+            ),
+            ApiError::RequestTimeout => (
+                ErrorCode::RequestTimeout,
+                "The request body was not received in time.".into(),
             ),
             ApiError::RateLimited { .. } => (ErrorCode::RateLimited, "Too many requests".into()),
             ApiError::PlanLimitExceeded {

@@ -1,5 +1,5 @@
 //! Request extractors that answer in the envelope: JSON bodies (400 for malformed, 422 for
-//! invalid), query strings and typed IDs in the path (404 for a malformed ID).
+//! invalid, 408 when the body does not arrive in time), query strings and typed IDs in the path (404 for a malformed ID).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -60,14 +60,31 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(state.config.body_limit)
-            } else {
-                ApiError::BadRequest("Request body could not be read.".into(), vec![])
-            }
-        })?;
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The whole request body: 413 over the body limit, 408 when it does not arrive within the
+/// body-read timeout, 400 when it cannot be read otherwise.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|r| {
+                if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(state.config.body_limit)
+                } else if crate::server::body::is_timeout(&r) {
+                    ApiError::RequestTimeout
+                } else {
+                    ApiError::BadRequest("Request body could not be read.".into(), vec![])
+                }
+            })
     }
 }
 

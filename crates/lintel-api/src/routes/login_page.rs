@@ -8,7 +8,6 @@
 
 use std::sync::OnceLock;
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{redirect, sign_in, ClientMeta, INVALID_CREDENTIALS};
 use crate::error::ApiError;
+use crate::extract::RawBody;
 use crate::ratelimit::Scope;
 use crate::AppState;
 
@@ -170,7 +170,7 @@ async fn submit(
     State(state): State<AppState>,
     meta: ClientMeta,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     // Login CSRF: a browser posting this form from another site says so; refuse it.
     if headers
