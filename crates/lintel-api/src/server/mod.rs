@@ -149,6 +149,8 @@ pub async fn serve(
         }
         tokio::spawn(server.clone().run(stream, peer, stop_rx.clone(), slot));
     }
+    // New clients are refused from here on; open connections finish what they are doing.
+    drop(listener);
     drop(stop_tx);
     drain(&slots, max).await
 }
