@@ -1,7 +1,9 @@
 """scripts/overload: one organisation floods the API at 10x its rate limit while another measures
-its own latency (see docs/reliability.md).
+its own latency; then the slowloris round (`slowloris.py`): thousands of idle and half-sent
+connections from one client while another measures its latency (see docs/reliability.md).
 
-    overload.py [options]            the whole experiment (what scripts/overload runs)
+    overload.py [options]            both rounds (what scripts/overload runs)
+    overload.py --slowloris          the slowloris round only
     overload.py flood ...            internal: the flooding client (its own process)
     overload.py probe ...            internal: the measuring client (its own process)
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import slowloris  # noqa: E402
 
 PATH = "/api/properties?pageSize=12"
 
@@ -247,6 +250,7 @@ def parse_args() -> argparse.Namespace:
                     help="run on a fresh PostgreSQL database next to URL's instead of SQLite")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     ap.add_argument("--no-record", action="store_true")
+    slowloris.add_arguments(ap)
     a = ap.parse_args()
     if a.cmd is None:
         if a.probe_rate * 60 >= a.limit:
@@ -412,7 +416,10 @@ def main() -> int:
     if a.cmd == "probe":
         probe(a.port, key_env("OVERLOAD_KEY"), a.rate, a.duration, a.out)
         return 0
-    return experiment(a)
+    if a.slowloris:
+        return slowloris.experiment(a)
+    flood_rc = experiment(a)
+    return slowloris.experiment(a) or flood_rc
 
 
 if __name__ == "__main__":

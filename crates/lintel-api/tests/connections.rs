@@ -219,6 +219,25 @@ backend_test_with!(
     }
 );
 
+// A client that sends requests but never reads the answers holds its connection only as long
+// as it could sit idle: here the only one under the cap, so health waits until it is dropped.
+backend_test_with!(
+    a_client_that_stops_reading_is_dropped,
+    limits(5, 2, 5, 1),
+    |app| {
+        let server = TestServer::start(&app).await;
+        let mut w = server.connect().await;
+        // 80 pipelined requests for the OpenAPI document (~220 kB each): more than socket buffers hold.
+        let many = b"GET /api/docs HTTP/1.1\r\nHost: t\r\n\r\n".repeat(80);
+        w.send(&many).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let waited = tokio::time::Instant::now();
+        assert_eq!(server.health(secs(20.0)).await, Some(200), "still held");
+        assert!(waited.elapsed() >= secs(1.0), "{:?}", waited.elapsed());
+        drop(w);
+    }
+);
+
 backend_test_with!(
     shutdown_finishes_in_flight_requests_and_closes_idle_ones,
     limits(5, 30, 10, 64),
@@ -253,6 +272,7 @@ backend_test_with!(
             .expect("the in-flight request was answered");
         assert_eq!(r.status, 401, "{}", r.head);
         assert_eq!(r.json()["code"], "UNAUTHORIZED");
+        assert_eq!(r.header("connection"), "close");
         assert!(busy.closed_within(secs(5.0)).await.is_some());
         assert!(
             server.finished_within(secs(10.0)).await,
@@ -284,6 +304,36 @@ backend_test_with!(
         assert!(String::from_utf8_lossy(&body).contains("\"ok\""));
         let ended = tokio::time::timeout(secs(20.0), conn).await;
         assert!(ended.is_ok(), "an idle h2 connection stays open");
+    }
+);
+
+// An h2 client that never opens its flow-control window gets its response headers but no data;
+// the handler has answered, so the connection is idle and closed at the keep-alive timeout.
+backend_test_with!(
+    an_h2_client_that_never_reads_is_dropped,
+    limits(1, 2, 2, 64),
+    |app| {
+        use http_body_util::Empty;
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+        let server = TestServer::start(&app).await;
+        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let (mut send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+            .initial_stream_window_size(0)
+            .handshake(TokioIo::new(stream))
+            .await
+            .expect("h2c handshake");
+        let conn = tokio::spawn(conn);
+        let req = axum::http::Request::get(format!("http://{}/api/docs", server.addr))
+            .body(Empty::<axum::body::Bytes>::new())
+            .unwrap();
+        let res = send.send_request(req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let ended = tokio::time::timeout(secs(20.0), conn).await;
+        assert!(
+            ended.is_ok(),
+            "a connection with an undeliverable response stays open"
+        );
+        drop(res);
     }
 );
 

@@ -5,8 +5,12 @@
 //! waits for its next request, so it would close idle connections before any byte of a request
 //! arrived, and it does not cover the protocol sniffing of the first bytes at all. Instead the
 //! socket wrapper [`Watched`] notes when bytes arrive on an idle connection, the service notes
-//! when a request starts and when its response has been sent, and [`Server::run`] turns those
-//! into deadlines.
+//! when a request's head is complete and when its handler has answered, and [`Server::run`]
+//! turns those into deadlines.
+//!
+//! A request is in flight until its handler has answered, not until the answer has been
+//! delivered: a client that does not read its responses (or, on HTTP/2, never opens its flow
+//! control window) is idle, and closed at the keep-alive timeout like any other.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,11 +21,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, Version};
 use axum::Router;
-use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -82,26 +85,19 @@ impl Server {
         // When the connection was asked to shut down gracefully (server stopping, or idle).
         let mut shutdown_at: Option<Instant> = None;
         loop {
-            let (phase, since) = activity.phase();
-            let deadline = match (phase, shutdown_at) {
-                (Phase::InFlight, _) => None,
-                (Phase::Head, None) => Some(since + self.header_timeout),
-                (Phase::Head, Some(at)) => Some((since + self.header_timeout).min(at + GRACE)),
-                (Phase::Idle, None) => Some(since + self.idle_timeout),
-                (Phase::Idle, Some(at)) => Some(since.max(at) + GRACE),
-            };
-            if let Some(deadline) = deadline.filter(|d| *d <= Instant::now()) {
-                if phase == Phase::Idle && shutdown_at.is_none() {
+            let deadline = match self.due(&activity, shutdown_at, Instant::now()) {
+                Due::Wait(deadline) => deadline,
+                Due::Shutdown(at) => {
                     tracing::debug!(%peer, "closing a keep-alive connection: idle too long");
                     conn.as_mut().graceful_shutdown();
-                    shutdown_at = Some(deadline);
+                    shutdown_at = Some(at);
                     continue;
                 }
-                if phase == Phase::Head {
-                    tracing::debug!(%peer, "closing a connection: request head not received in time");
+                Due::Close(why) => {
+                    tracing::debug!(%peer, "closing a connection: {why}");
+                    return;
                 }
-                return;
-            }
+            };
             let timer = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -127,6 +123,39 @@ impl Server {
             }
         }
     }
+
+    /// What the watchdog must do now, given the connection's activity and when (if ever) it
+    /// was asked to shut down gracefully.
+    fn due(&self, activity: &Activity, shutdown_at: Option<Instant>, now: Instant) -> Due {
+        let (phase, since) = activity.phase();
+        let deadline = match (phase, shutdown_at) {
+            (Phase::InFlight, _) => None,
+            (Phase::Head, None) => Some(since + self.header_timeout),
+            (Phase::Head, Some(at)) => Some((since + self.header_timeout).min(at + GRACE)),
+            (Phase::Idle, None) => Some(since + self.idle_timeout),
+            (Phase::Idle, Some(at)) => Some(since.max(at) + GRACE),
+        };
+        match deadline {
+            Some(d) if d <= now && phase == Phase::Idle && shutdown_at.is_none() => {
+                Due::Shutdown(d)
+            }
+            Some(d) if d <= now && phase == Phase::Head => {
+                Due::Close("request head not received in time")
+            }
+            Some(d) if d <= now => Due::Close("did not close after a graceful shutdown"),
+            _ => Due::Wait(deadline),
+        }
+    }
+}
+
+/// The watchdog's next step.
+enum Due {
+    /// Nothing yet: wake at this instant (or on the next change of activity).
+    Wait(Option<Instant>),
+    /// Idle too long: ask for a graceful shutdown, counted as asked at this instant.
+    Shutdown(Instant),
+    /// Drop the connection, for this reason.
+    Close(&'static str),
 }
 
 /// Where a connection is in its life.
@@ -198,7 +227,7 @@ impl Activity {
     }
 }
 
-/// One request in flight: from its complete head until its response has been sent (or the
+/// One request in flight: from its complete head until its handler has answered (or the
 /// exchange was abandoned).
 struct InFlight(Arc<Activity>);
 
@@ -267,7 +296,7 @@ impl AsyncWrite for Watched {
 }
 
 /// The application as hyper calls it: the peer address in `ConnectInfo`, and the request
-/// counted in flight until its response body has been sent.
+/// counted in flight until its handler has answered.
 #[derive(Clone)]
 struct ConnService {
     app: Router,
@@ -275,50 +304,22 @@ struct ConnService {
     activity: Arc<Activity>,
 }
 
-type Answer = Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
+type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
-    type Response = Response<Tracked>;
+    type Response = Response<Body>;
     type Error = Infallible;
     type Future = Answer;
 
     fn call(&self, mut req: Request<Incoming>) -> Answer {
-        let guard = self.activity.request_started(req.version());
+        let in_flight = self.activity.request_started(req.version());
         req.extensions_mut().insert(ConnectInfo(self.peer));
         // A `Router` is always ready, so it can be called without `poll_ready`.
         let answer = tower::Service::call(&mut self.app.clone(), req.map(Body::new));
         Box::pin(async move {
-            let res = answer.await?;
-            Ok(res.map(|body| Tracked {
-                body,
-                _guard: guard,
-            }))
+            let res = answer.await;
+            drop(in_flight);
+            res
         })
-    }
-}
-
-/// A response body that ends its request's time in flight when dropped (sent or abandoned).
-pub(super) struct Tracked {
-    body: Body,
-    _guard: InFlight,
-}
-
-impl http_body::Body for Tracked {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
