@@ -196,13 +196,8 @@ async def flood(port: int, key: str, rate: float, duration: float, limit: int,
 def probe(port: int, key: str, rate: float, duration: float, out: Path) -> None:
     """Paced requests over one keep-alive connection; one JSON line per request."""
     c = h.Client(port, key, timeout=30)
-    n = int(rate * duration)
-    t0 = time.monotonic()
     with out.open("w") as f:
-        for i in range(n):
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        for _ in h.paced(rate, duration):
             wall = time.time()
             s = time.perf_counter()
             try:
@@ -340,11 +335,8 @@ def experiment(a: argparse.Namespace) -> int:
         if db_url and not a.keep:
             h.drop_database(a.postgres, db_url)
 
-    def load(name):
-        p = work / f"probe-{name}.jsonl"
-        return [json.loads(l) for l in p.read_text().splitlines()] if p.is_file() else []
-
-    before, during, after = (stats(load(n)) for n in ("before", "during", "after"))
+    before, during, after = (stats(h.read_jsonl(work / f"probe-{n}.jsonl"))
+                             for n in ("before", "during", "after"))
     fres = json.loads((work / "flood.json").read_text())
     five = {k: v for k, v in fres["statuses"].items()
             if k == "connection error" or (k.isdigit() and int(k) >= 500)}
@@ -381,9 +373,7 @@ def experiment(a: argparse.Namespace) -> int:
         print(f"  e.g. {k}: {v}")
     print(f"org B p99 during / unloaded: {during['p99']:.2f} / {before['p99']:.2f} ms = "
           f"{ratio:.2f}x (after: {after['p99']:.2f} ms)")
-    for name, good in checks.items():
-        print(f"  {'PASS' if good else 'FAIL'}  {name}")
-    print(f"artefacts: {work.relative_to(h.REPO)}/")
+    h.print_checks(checks, work)
 
     if not a.no_record:
         body = (f"Latest run: {h.now_utc()}, {h.provenance()}, "
@@ -392,8 +382,8 @@ def experiment(a: argparse.Namespace) -> int:
                 f"{flood_rate:.0f} req/s for {a.duration:g} s over {a.conns} keep-alive "
                 f"connections (achieved {fres['achieved_rate']:.0f}/s); org B "
                 f"{a.probe_rate:g} req/s of `GET {PATH}`. Machine load average (1/5/15 min) "
-                f"{'/'.join(f'{x:.1f}' for x in load_before)} at the start, "
-                f"{'/'.join(f'{x:.1f}' for x in load_after)} at the end (2 cores).\n\n{table}\n\n"
+                f"{h.load_average(load_before)} at the start, "
+                f"{h.load_average(load_after)} at the end (2 cores).\n\n{table}\n\n"
                 f"- org A answers: {fres['statuses']}; allowed per one-minute window: "
                 f"{sorted(fres['allowed_per_window'].values())}; header problems: "
                 f"{fres['header_problems'] or 'none'}.\n"

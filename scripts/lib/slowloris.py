@@ -117,13 +117,8 @@ def probe(port: int, key: str, rate: float, duration: float, out: Path) -> None:
     """Paced requests, health and properties in turn, each over its own keep-alive connection."""
     clients = {"health": (h.Client(port, None, timeout=30), "/api/health"),
                "properties": (h.Client(port, key, timeout=30), PROPERTIES)}
-    n = int(rate * duration)
-    t0 = time.monotonic()
     with out.open("w") as f:
-        for i in range(n):
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        for i in h.paced(rate, duration):
             kind = "health" if i % 2 == 0 else "properties"
             client, path = clients[kind]
             s = time.perf_counter()
@@ -205,11 +200,7 @@ def experiment(a: argparse.Namespace) -> int:
         if db_url and not a.keep:
             h.drop_database(a.postgres, db_url)
 
-    def load(name):
-        p = work / f"probe-{name}.jsonl"
-        return [json.loads(line) for line in p.read_text().splitlines()] if p.is_file() else []
-
-    phases = {n: load(n) for n in ("before", "during")}
+    phases = {n: h.read_jsonl(work / f"probe-{n}.jsonl") for n in ("before", "during")}
     st = {(n, k): summarise([s for s in phases[n] if s["kind"] == k])
           for n in phases for k in ("health", "properties")}
     res = json.loads((work / "attack.json").read_text())
@@ -254,16 +245,14 @@ def experiment(a: argparse.Namespace) -> int:
     print("\n================ slowloris summary ================")
     print(table)
     print(attack_line)
-    for name, good in checks.items():
-        print(f"  {'PASS' if good else 'FAIL'}  {name}")
-    print(f"artefacts: {work.relative_to(h.REPO)}/")
+    h.print_checks(checks, work)
     if not a.no_record:
         body = (f"Latest run: {h.now_utc()}, {h.provenance()}, {backend}; server limits at their "
                 f"defaults (header-read 10 s, keep-alive 60 s, body 30 s, 10,000 connections); "
                 f"probe {a.probe_rate:g} req/s alternating health and properties, "
                 f"{a.slowloris_baseline:g} s unloaded, {a.slowloris_hold - 4:g} s during. Machine "
-                f"load average (1/5/15 min) {'/'.join(f'{x:.1f}' for x in load_before)} at the "
-                f"start, {'/'.join(f'{x:.1f}' for x in load_after)} at the end (2 cores).\n\n"
+                f"load average (1/5/15 min) {h.load_average(load_before)} at the "
+                f"start, {h.load_average(load_after)} at the end (2 cores).\n\n"
                 f"{table}\n\n{attack_line}\n"
                 + "\n".join(f"- {'PASS' if g else 'FAIL'}: {n}" for n, g in checks.items()))
         h.update_results(f"slowloris-{'postgres' if db_url else 'sqlite'}", body)

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::wire::{limits, TestServer, Wire};
+use common::wire::{h2_get, limits, TestServer, Wire};
 use common::*;
 use serde_json::json;
 
@@ -285,19 +285,9 @@ backend_test_with!(
     h2c_is_served_and_idle_h2_connections_close,
     limits(1, 2, 2, 64),
     |app| {
-        use http_body_util::{BodyExt, Empty};
-        use hyper_util::rt::{TokioExecutor, TokioIo};
+        use http_body_util::BodyExt;
         let server = TestServer::start(&app).await;
-        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-        let (mut send, conn) =
-            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-                .await
-                .expect("h2c handshake");
-        let conn = tokio::spawn(conn);
-        let req = axum::http::Request::get(format!("http://{}/api/health", server.addr))
-            .body(Empty::<axum::body::Bytes>::new())
-            .unwrap();
-        let res = send.send_request(req).await.unwrap();
+        let (res, conn) = h2_get(server.addr, "/api/health", None).await;
         assert_eq!(res.version(), axum::http::Version::HTTP_2);
         assert_eq!(res.status(), 200);
         let body = res.into_body().collect().await.unwrap().to_bytes();
@@ -313,20 +303,8 @@ backend_test_with!(
     an_h2_client_that_never_reads_is_dropped,
     limits(1, 2, 2, 64),
     |app| {
-        use http_body_util::Empty;
-        use hyper_util::rt::{TokioExecutor, TokioIo};
         let server = TestServer::start(&app).await;
-        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-        let (mut send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-            .initial_stream_window_size(0)
-            .handshake(TokioIo::new(stream))
-            .await
-            .expect("h2c handshake");
-        let conn = tokio::spawn(conn);
-        let req = axum::http::Request::get(format!("http://{}/api/docs", server.addr))
-            .body(Empty::<axum::body::Bytes>::new())
-            .unwrap();
-        let res = send.send_request(req).await.unwrap();
+        let (res, conn) = h2_get(server.addr, "/api/docs", Some(0)).await;
         assert_eq!(res.status(), 200);
         let ended = tokio::time::timeout(secs(20.0), conn).await;
         assert!(

@@ -87,6 +87,35 @@ impl TestServer {
     }
 }
 
+/// `GET path` over a new h2c connection (prior knowledge), with the given initial stream
+/// window (`None`: the default); the response (body unread) and the connection's task, which
+/// ends when the server closes the connection.
+pub async fn h2_get(
+    addr: SocketAddr,
+    path: &str,
+    window: Option<u32>,
+) -> (
+    axum::http::Response<hyper::body::Incoming>,
+    JoinHandle<hyper::Result<()>>,
+) {
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
+    if let Some(w) = window {
+        builder.initial_stream_window_size(w);
+    }
+    let (mut send, conn) = builder
+        .handshake(TokioIo::new(stream))
+        .await
+        .expect("h2c handshake");
+    let conn = tokio::spawn(conn);
+    let req = axum::http::Request::get(format!("http://{addr}{path}"))
+        .body(Empty::<axum::body::Bytes>::new())
+        .unwrap();
+    (send.send_request(req).await.unwrap(), conn)
+}
+
 /// One answer, as read off the socket.
 #[derive(Debug)]
 pub struct WireResp {
