@@ -287,7 +287,7 @@ backend_test_with!(
     |app| {
         use http_body_util::BodyExt;
         let server = TestServer::start(&app).await;
-        let (res, conn) = h2_get(server.addr, "/api/health", None).await;
+        let (res, _sender, conn) = h2_get(server.addr, "/api/health", None).await;
         assert_eq!(res.version(), axum::http::Version::HTTP_2);
         assert_eq!(res.status(), 200);
         let body = res.into_body().collect().await.unwrap().to_bytes();
@@ -304,7 +304,7 @@ backend_test_with!(
     limits(1, 2, 2, 64),
     |app| {
         let server = TestServer::start(&app).await;
-        let (res, conn) = h2_get(server.addr, "/api/docs", Some(0)).await;
+        let (res, _sender, conn) = h2_get(server.addr, "/api/docs", Some(0)).await;
         assert_eq!(res.status(), 200);
         let ended = tokio::time::timeout(secs(20.0), conn).await;
         assert!(

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use http_body_util::Empty;
 use lintel_api::server::ServerLimits;
 use lintel_api::ApiConfig;
 use serde_json::Value;
@@ -88,17 +89,18 @@ impl TestServer {
 }
 
 /// `GET path` over a new h2c connection (prior knowledge), with the given initial stream
-/// window (`None`: the default); the response (body unread) and the connection's task, which
-/// ends when the server closes the connection.
+/// window (`None`: the default): the response (body unread), the request sender and the
+/// connection's task. Hold the sender: once it is dropped the client closes the connection
+/// itself; while it is held the task ends only when the server closes the connection.
 pub async fn h2_get(
     addr: SocketAddr,
     path: &str,
     window: Option<u32>,
 ) -> (
     axum::http::Response<hyper::body::Incoming>,
+    hyper::client::conn::http2::SendRequest<Empty<axum::body::Bytes>>,
     JoinHandle<hyper::Result<()>>,
 ) {
-    use http_body_util::Empty;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     let stream = TcpStream::connect(addr).await.unwrap();
     let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
@@ -113,7 +115,8 @@ pub async fn h2_get(
     let req = axum::http::Request::get(format!("http://{addr}{path}"))
         .body(Empty::<axum::body::Bytes>::new())
         .unwrap();
-    (send.send_request(req).await.unwrap(), conn)
+    let res = send.send_request(req).await.unwrap();
+    (res, send, conn)
 }
 
 /// One answer, as read off the socket.
