@@ -473,6 +473,33 @@ def update_results(section: str, body: str) -> None:
     log(f"results written to {DOC.relative_to(REPO)} ({section})")
 
 
+def paced(rate: float, duration: float):
+    """Yields 0, 1, … `rate * duration` - 1, the i-th at start + i/rate (open loop: a late step
+    is not made up for by spacing the next ones)."""
+    t0 = time.monotonic()
+    for i in range(int(rate * duration)):
+        delay = t0 + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        yield i
+
+
+def print_checks(checks: dict[str, bool], work: Path) -> None:
+    """The PASS/FAIL line of each check, then where the run's files are."""
+    for name, good in checks.items():
+        print(f"  {'PASS' if good else 'FAIL'}  {name}")
+    print(f"artefacts: {work.relative_to(REPO)}/")
+
+
+def load_average(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{x:.1f}" for x in values)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """One JSON object per line; empty when the file is missing (a process that never ran)."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100)."""
     if not values:

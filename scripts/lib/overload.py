@@ -1,7 +1,9 @@
 """scripts/overload: one organisation floods the API at 10x its rate limit while another measures
-its own latency (see docs/reliability.md).
+its own latency; then the slowloris round (`slowloris.py`): thousands of idle and half-sent
+connections from one client while another measures its latency (see docs/reliability.md).
 
-    overload.py [options]            the whole experiment (what scripts/overload runs)
+    overload.py [options]            both rounds (what scripts/overload runs)
+    overload.py --slowloris          the slowloris round only
     overload.py flood ...            internal: the flooding client (its own process)
     overload.py probe ...            internal: the measuring client (its own process)
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import slowloris  # noqa: E402
 
 PATH = "/api/properties?pageSize=12"
 
@@ -193,13 +196,8 @@ async def flood(port: int, key: str, rate: float, duration: float, limit: int,
 def probe(port: int, key: str, rate: float, duration: float, out: Path) -> None:
     """Paced requests over one keep-alive connection; one JSON line per request."""
     c = h.Client(port, key, timeout=30)
-    n = int(rate * duration)
-    t0 = time.monotonic()
     with out.open("w") as f:
-        for i in range(n):
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        for _ in h.paced(rate, duration):
             wall = time.time()
             s = time.perf_counter()
             try:
@@ -247,6 +245,7 @@ def parse_args() -> argparse.Namespace:
                     help="run on a fresh PostgreSQL database next to URL's instead of SQLite")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     ap.add_argument("--no-record", action="store_true")
+    slowloris.add_arguments(ap)
     a = ap.parse_args()
     if a.cmd is None:
         if a.probe_rate * 60 >= a.limit:
@@ -336,11 +335,8 @@ def experiment(a: argparse.Namespace) -> int:
         if db_url and not a.keep:
             h.drop_database(a.postgres, db_url)
 
-    def load(name):
-        p = work / f"probe-{name}.jsonl"
-        return [json.loads(l) for l in p.read_text().splitlines()] if p.is_file() else []
-
-    before, during, after = (stats(load(n)) for n in ("before", "during", "after"))
+    before, during, after = (stats(h.read_jsonl(work / f"probe-{n}.jsonl"))
+                             for n in ("before", "during", "after"))
     fres = json.loads((work / "flood.json").read_text())
     five = {k: v for k, v in fres["statuses"].items()
             if k == "connection error" or (k.isdigit() and int(k) >= 500)}
@@ -377,9 +373,7 @@ def experiment(a: argparse.Namespace) -> int:
         print(f"  e.g. {k}: {v}")
     print(f"org B p99 during / unloaded: {during['p99']:.2f} / {before['p99']:.2f} ms = "
           f"{ratio:.2f}x (after: {after['p99']:.2f} ms)")
-    for name, good in checks.items():
-        print(f"  {'PASS' if good else 'FAIL'}  {name}")
-    print(f"artefacts: {work.relative_to(h.REPO)}/")
+    h.print_checks(checks, work)
 
     if not a.no_record:
         body = (f"Latest run: {h.now_utc()}, {h.provenance()}, "
@@ -388,8 +382,8 @@ def experiment(a: argparse.Namespace) -> int:
                 f"{flood_rate:.0f} req/s for {a.duration:g} s over {a.conns} keep-alive "
                 f"connections (achieved {fres['achieved_rate']:.0f}/s); org B "
                 f"{a.probe_rate:g} req/s of `GET {PATH}`. Machine load average (1/5/15 min) "
-                f"{'/'.join(f'{x:.1f}' for x in load_before)} at the start, "
-                f"{'/'.join(f'{x:.1f}' for x in load_after)} at the end (2 cores).\n\n{table}\n\n"
+                f"{h.load_average(load_before)} at the start, "
+                f"{h.load_average(load_after)} at the end (2 cores).\n\n{table}\n\n"
                 f"- org A answers: {fres['statuses']}; allowed per one-minute window: "
                 f"{sorted(fres['allowed_per_window'].values())}; header problems: "
                 f"{fres['header_problems'] or 'none'}.\n"
@@ -412,7 +406,10 @@ def main() -> int:
     if a.cmd == "probe":
         probe(a.port, key_env("OVERLOAD_KEY"), a.rate, a.duration, a.out)
         return 0
-    return experiment(a)
+    if a.slowloris:
+        return slowloris.experiment(a)
+    flood_rc = experiment(a)
+    return slowloris.experiment(a) or flood_rc
 
 
 if __name__ == "__main__":

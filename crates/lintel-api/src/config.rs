@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::server::ServerLimits;
+
 /// Requests allowed per minute in each rate-limit scope (seed table defaults).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -54,6 +56,8 @@ pub struct ApiConfig {
     /// Session lifetime in seconds (default 7 days).
     pub session_ttl_secs: i64,
     pub rate_limits: RateLimits,
+    /// Connection and request-reading limits of the server.
+    pub server: ServerLimits,
     /// `redis://…` to share rate-limit counters between processes; in-process when `None`.
     pub redis_url: Option<String>,
     /// Where plan errors send the user to upgrade.
@@ -74,6 +78,7 @@ impl Default for ApiConfig {
             secure_cookies: false,
             session_ttl_secs: 7 * 24 * 3600,
             rate_limits: RateLimits::default(),
+            server: ServerLimits::default(),
             redis_url: None,
             upgrade_url: "/settings/billing".to_string(),
             trusted_proxies: Vec::new(),

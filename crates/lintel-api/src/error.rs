@@ -32,6 +32,7 @@ pub enum ErrorCode {
     InvitationUnavailable,
     PayloadTooLarge,
     UnsupportedMediaType,
+    RequestTimeout,
     RateLimited,
     PlanLimitExceeded,
     PlanUpgradeRequired,
@@ -116,6 +117,9 @@ pub enum ApiError {
     /// A body that is not sent as JSON (415); carries the media type sent, if any.
     #[error("unsupported media type")]
     UnsupportedMediaType(Option<String>),
+    /// The request body did not arrive within the body-read timeout (408).
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("plan limit exceeded")]
@@ -190,6 +194,7 @@ impl ApiError {
             ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -291,6 +296,10 @@ impl ApiError {
                     ),
                 )
             }
+            ApiError::RequestTimeout => (
+                ErrorCode::RequestTimeout,
+                "The request body was not received in time.".into(),
+            ),
             ApiError::RateLimited { .. } => (ErrorCode::RateLimited, "Too many requests".into()),
             ApiError::PlanLimitExceeded {
                 resource,

@@ -1,6 +1,7 @@
 //! Request extractors that answer in the envelope: JSON bodies (415 for another media type, 400
-//! for malformed JSON or a wrong JSON type, 422 for unknown or missing fields), query strings
-//! (422 for an unknown parameter) and typed IDs in the path (404 for a malformed ID).
+//! for malformed JSON or a wrong JSON type, 422 for unknown or missing fields, 408 when the body
+//! does not arrive in time), query strings (422 for an unknown parameter) and typed IDs in the
+//! path (404 for a malformed ID).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -133,17 +134,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             return Err(e);
         }
         let typed = req.headers().contains_key(header::CONTENT_TYPE);
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(state.config.body_limit)
-            } else {
-                ApiError::BadRequest("Request body could not be read.".into(), vec![])
-            }
-        })?;
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
         if !typed && !bytes.is_empty() {
             return Err(ApiError::UnsupportedMediaType(None));
         }
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The whole request body: 413 over the body limit, 408 when it does not arrive within the
+/// body-read timeout, 400 when it cannot be read otherwise.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|r| {
+                if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(state.config.body_limit)
+                } else if crate::server::body::is_timeout(&r) {
+                    ApiError::RequestTimeout
+                } else {
+                    ApiError::BadRequest("Request body could not be read.".into(), vec![])
+                }
+            })
     }
 }
 

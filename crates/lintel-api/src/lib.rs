@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod request_id;
 pub mod responses;
 mod routes;
+pub mod server;
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
-//! The layers every request passes through: request ID and log span, timing headers, security
-//! headers, CORS, metrics, rate limits, the body limit and panic containment.
+//! The layers every request passes through: the body-read deadline and unread-body handling,
+//! request ID and log span, timing headers, security headers, CORS, metrics, rate limits, the
+//! body limit and panic containment.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use tracing::Instrument;
 
 use crate::client_ip::{self, ClientIp};
 use crate::error::ApiError;
+use crate::server::body::BodyPolicy;
 use crate::{request_id, AppState};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -160,14 +162,20 @@ fn cors(state: &AppState) -> CorsLayer {
         .allow_credentials(!state.config.cors_origins.is_empty())
 }
 
-/// Wraps the application in every layer, outermost first: request context (with the security
-/// headers), panic containment, metrics, rate limits, CORS (so preflight answers carry rate-limit headers
+/// Wraps the application in every layer, outermost first: the request-body guard (read deadline;
+/// an unread body discarded or the connection closed, see [`crate::server::body`]), request
+/// context (with the security headers), panic containment, metrics, rate limits, CORS (so preflight answers carry rate-limit headers
 /// too), body limit.
 pub fn layer(app: Router, state: AppState) -> Router {
+    let body_policy = BodyPolicy {
+        timeout: state.config.server.body_read_timeout(),
+        limit: state.config.body_limit,
+    };
     app.layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(cors(&state))
         .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
         .layer(from_fn_with_state(state.clone(), crate::metrics::layer))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(state, request_context))
+        .layer(from_fn_with_state(body_policy, crate::server::body::guard))
 }

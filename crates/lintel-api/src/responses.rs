@@ -41,6 +41,10 @@ const COMMON: [(&str, &str); 5] = [
     ),
 ];
 
+/// The description of a 408, for every operation that reads a body.
+pub const REQUEST_TIMEOUT: &str =
+    "REQUEST_TIMEOUT: the body was not received within the body-read timeout; the connection is closed";
+
 /// Reads of a protected resource: 400, 401, 403, 404, 422, 429, 500, 503.
 pub struct ReadErrors;
 
@@ -71,6 +75,7 @@ impl utoipa::IntoResponses for WriteErrors {
                 "VALIDATION_ERROR: malformed JSON or a wrong JSON type",
             ),
             ("409", "CONFLICT: the change conflicts with existing data"),
+            ("408", REQUEST_TIMEOUT),
             ("413", "PAYLOAD_TOO_LARGE: body over the configured limit"),
             (
                 "422",

@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use lintel_api::config::{ApiConfig, RateLimits};
+use lintel_api::server::ServerLimits;
 use lintel_store::ConnectOptions;
 use serde::{Deserialize, Deserializer};
 
@@ -33,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "upgrade_url",
     "redis_url",
     "rate_limits",
+    "server",
     "max_connections",
     "acquire_timeout_secs",
     "trusted_proxies",
@@ -84,6 +86,9 @@ pub struct Config {
     pub upgrade_url: String,
     pub redis_url: Option<Secret>,
     pub rate_limits: RateLimits,
+    /// Client connections: timeouts and the cap (`[server]`).
+    pub server: ServerLimits,
+    /// Database pool size.
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
     /// Reverse proxies (CIDR blocks or addresses) whose `Forwarded` / `X-Forwarded-For` are
@@ -111,6 +116,7 @@ impl Default for Config {
             upgrade_url: api.upgrade_url,
             redis_url: None,
             rate_limits: api.rate_limits,
+            server: api.server,
             max_connections: db.max_connections,
             acquire_timeout_secs: db.acquire_timeout.as_secs(),
             trusted_proxies: Vec::new(),
@@ -186,6 +192,9 @@ impl Config {
         if self.max_connections == 0 {
             bail!("configuration key `max_connections` must be at least 1");
         }
+        if let Some(key) = self.server.invalid_key() {
+            bail!("configuration key `server.{key}` must be at least 1");
+        }
         if let Some(url) = &self.database_url {
             db_kind(url.expose()).context("configuration key `database_url`")?;
         }
@@ -232,6 +241,7 @@ impl Config {
             secure_cookies: self.secure_cookies,
             session_ttl_secs: self.session_ttl_secs,
             rate_limits: self.rate_limits.clone(),
+            server: self.server.clone(),
             redis_url: self.redis_url.as_ref().map(|s| s.expose().to_string()),
             upgrade_url: self.upgrade_url.clone(),
             trusted_proxies: lintel_api::client_ip::parse_trusted(&self.trusted_proxies)

@@ -1,7 +1,5 @@
 //! `lintel serve`: migrate, then serve the API until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
-
 use anyhow::Context;
 use lintel_api::AppState;
 use lintel_store::Backend;
@@ -15,6 +13,10 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     if ran > 0 {
         tracing::info!(count = ran, "applied migrations");
     }
+
+    // Descriptors besides client connections: the database pool, the listener, logs and files.
+    let reserved = u64::from(config.max_connections) + 64;
+    lintel_api::server::raise_fd_limit(&config.server, reserved);
 
     let state = AppState::new(store.clone(), config.api_config())
         .await
@@ -31,12 +33,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     };
     tracing::info!(%addr, backend, "listening on http://{addr}");
 
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    let served = lintel_api::server::serve(listener, app, &config.server, shutdown_signal()).await;
 
     // In-flight requests have finished (or the server failed): release the database either way.
     tracing::info!("closing the database");

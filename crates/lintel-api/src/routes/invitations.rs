@@ -169,6 +169,7 @@ async fn revoke(
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR: malformed JSON"),
         (status = 401, body = ErrorBody, description = "UNAUTHORIZED: wrong password for the existing account"),
+        (status = 408, body = ErrorBody, description = "REQUEST_TIMEOUT: the body was not received within the body-read timeout; the connection is closed"),
         (status = 403, body = ErrorBody, description = "PLAN_LIMIT_EXCEEDED: the organisation is full"),
         (status = 404, body = ErrorBody, description = "NOT_FOUND: no such invitation"),
         (status = 410, body = ErrorBody, description = "INVITATION_UNAVAILABLE: accepted, revoked or expired"),

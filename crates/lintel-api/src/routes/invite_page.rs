@@ -4,7 +4,6 @@
 //! the same code as `POST /api/auth/accept-invite` and lands on `/account`, signed in.
 //! Not part of the API or its OpenAPI document.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -20,6 +19,7 @@ use super::login_page::AFTER_SIGN_IN;
 use super::sign_in::ClientMeta;
 use crate::auth::secrets;
 use crate::error::ApiError;
+use crate::extract::RawBody;
 use crate::ratelimit::{ip_key, RateSlot, Scope};
 use crate::AppState;
 
@@ -110,7 +110,7 @@ async fn submit(
     meta: ClientMeta,
     slot: RateSlot,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     if headers
         .get("sec-fetch-site")

@@ -6,7 +6,6 @@
 //! value (an `email` to prefill) is HTML-escaped. The page runs no scripts; its CSP allows only
 //! its own inline style (by hash) and form posts to itself.
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -19,6 +18,7 @@ use super::auth::redirect;
 use super::html::{banners, escape, page, Banner};
 use super::sign_in::{sign_in, ClientMeta, INVALID_CREDENTIALS};
 use crate::error::ApiError;
+use crate::extract::RawBody;
 use crate::ratelimit::{RateSlot, Scope};
 use crate::AppState;
 
@@ -112,7 +112,7 @@ async fn submit(
     meta: ClientMeta,
     slot: RateSlot,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     // Login CSRF: a browser posting this form from another site says so; refuse it.
     if headers

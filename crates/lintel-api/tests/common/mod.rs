@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod units;
+pub mod wire;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};

@@ -21,6 +21,11 @@ fn defaults_without_file_or_env() {
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.log_format, LogFormat::Human);
         assert_eq!(c.rate_limits, RateLimits::default());
+        assert_eq!(c.server, ServerLimits::default());
+        assert_eq!(c.server.header_read_timeout_secs, 10);
+        assert_eq!(c.server.keep_alive_timeout_secs, 60);
+        assert_eq!(c.server.body_read_timeout_secs, 30);
+        assert_eq!(c.server.max_connections, 10_000);
         assert_eq!(c.db_kind(), DbKind::Sqlite);
         assert_eq!(
             c.database_url().expose(),
@@ -196,6 +201,72 @@ fn the_example_file_lists_the_defaults() {
                 "{key} missing"
             );
         }
+        Ok(())
+    });
+}
+
+#[test]
+fn server_limits_layer_like_the_rest_and_reach_the_api_config() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file(
+            "lintel.toml",
+            r#"
+                max_connections = 8
+
+                [server]
+                header_read_timeout_secs = 5
+                max_connections = 500
+            "#,
+        )?;
+        let c = load(None)?;
+        assert_eq!(c.server.header_read_timeout_secs, 5);
+        assert_eq!(c.server.max_connections, 500);
+        assert_eq!(c.max_connections, 8, "the pool size is a separate key");
+        assert_eq!(
+            c.server.keep_alive_timeout_secs,
+            ServerLimits::default().keep_alive_timeout_secs,
+            "unset keys keep defaults"
+        );
+
+        jail.set_env("LINTEL_SERVER__KEEP_ALIVE_TIMEOUT_SECS", "90");
+        jail.set_env("LINTEL_SERVER__BODY_READ_TIMEOUT_SECS", "7");
+        jail.set_env("LINTEL_SERVER__MAX_CONNECTIONS", "20000");
+        let c = load(None)?;
+        assert_eq!(c.server.header_read_timeout_secs, 5, "toml kept");
+        assert_eq!(c.server.keep_alive_timeout_secs, 90);
+        assert_eq!(c.server.max_connections, 20_000);
+        assert_eq!(c.max_connections, 8);
+        let api = c.api_config();
+        assert_eq!(api.server, c.server);
+        assert_eq!(api.server.body_read_timeout(), Duration::from_secs(7));
+
+        jail.create_file("typo.toml", "[server]\nheader_timeout_secs = 5\n")?;
+        let err = load(Some("typo.toml")).unwrap_err();
+        assert!(err.contains("header_timeout_secs"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn server_limits_must_be_positive() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        for key in [
+            "HEADER_READ_TIMEOUT_SECS",
+            "KEEP_ALIVE_TIMEOUT_SECS",
+            "BODY_READ_TIMEOUT_SECS",
+            "MAX_CONNECTIONS",
+        ] {
+            jail.set_env(format!("LINTEL_SERVER__{key}"), "0");
+            let err = load(None).unwrap_err();
+            let name = format!("server.{}", key.to_ascii_lowercase());
+            assert!(err.contains(&name) && err.contains("at least 1"), "{err}");
+            jail.set_env(format!("LINTEL_SERVER__{key}"), "3");
+        }
+        jail.set_env("LINTEL_SERVER__HEADER_READ_TIMEOUT_SECS", "-1");
+        let err = load(None).unwrap_err().to_ascii_lowercase();
+        assert!(err.contains("header_read_timeout_secs"), "{err}");
         Ok(())
     });
 }

@@ -1,4 +1,6 @@
 //! Running the binary, a served instance, and a minimal HTTP/1.1 client over `TcpStream`.
+// Shared by several test binaries, each using a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,7 +12,19 @@ use std::time::{Duration, Instant};
 
 /// `lintel` in `dir`, with no inherited `LINTEL_*` or `RUST_LOG` variables.
 pub fn lintel(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lintel"));
+    clean(Command::new(env!("CARGO_BIN_EXE_lintel")), dir)
+}
+
+/// `lintel` as [`lintel`] does, under an open-file limit of `nofile` (soft and hard), through
+/// util-linux's `prlimit`.
+pub fn lintel_with_fd_limit(dir: &Path, nofile: u32) -> Command {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--nofile={nofile}:{nofile}"))
+        .arg(env!("CARGO_BIN_EXE_lintel"));
+    clean(cmd, dir)
+}
+
+fn clean(mut cmd: Command, dir: &Path) -> Command {
     cmd.current_dir(dir).stdin(Stdio::null());
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("LINTEL_") {
@@ -47,6 +61,8 @@ pub fn stdout_line(out: &str, label: &str) -> String {
 pub struct Server {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The log lines before the "listening on" line.
+    pub startup_log: Vec<String>,
     logs: mpsc::Receiver<String>,
 }
 
@@ -88,7 +104,20 @@ impl Server {
         Server {
             child: Some(child),
             addr,
+            startup_log: seen,
             logs: rx,
+        }
+    }
+
+    /// The first log line, within `within`, that contains every one of `needles`.
+    pub fn wait_for_log(&self, needles: &[&str], within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let line = self.logs.recv_timeout(left).ok()?;
+            if needles.iter().all(|n| line.contains(n)) {
+                return Some(line);
+            }
         }
     }
 
