@@ -65,6 +65,10 @@ pub struct ApiConfig {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are believed (see
     /// [`crate::client_ip`]); empty: the peer address is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve `/metrics` on the API's port (only sensible with [`ApiConfig::metrics_token`]).
+    pub metrics_on_api: bool,
+    /// The bearer token `/metrics` requires, wherever it is served.
+    pub metrics_token: Option<String>,
     /// The address people reach Lintel at (`https://lintel.example.com`), for links such as
     /// invitations; without it links are relative paths.
     pub public_url: Option<String>,
@@ -83,6 +87,8 @@ impl Default for ApiConfig {
             upgrade_url: "/settings/billing".to_string(),
             trusted_proxies: Vec::new(),
             public_url: None,
+            metrics_on_api: false,
+            metrics_token: None,
         }
     }
 }

@@ -75,11 +75,19 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(api)
         .merge(docs::router())
-        .merge(routes::pages())
+        .merge(routes::pages(state.config.metrics_on_api))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state.clone());
     middleware::layer(app, state)
+}
+
+/// `/metrics` alone, for its own listener (`metrics_bind`): requests there are not counted in
+/// the API's rate limits or metrics, and a configured `metrics_token` is still required.
+pub fn metrics_router(state: AppState) -> Router {
+    metrics::router()
+        .fallback(middleware::not_found)
+        .with_state(state)
 }
 
 /// The OpenAPI 3.1 document, as committed in `openapi.json`.

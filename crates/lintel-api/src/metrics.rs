@@ -1,11 +1,15 @@
 //! Prometheus metrics: request counts and latencies per method, route template and status,
-//! served at `GET /metrics` in the text exposition format (no authentication; keep the port
-//! private or filter the path at the proxy if that matters).
+//! served at `GET /metrics` in the text exposition format.
+//!
+//! Metrics are not part of the public API. They are served only when configured: on a separate
+//! address (`metrics_bind`, e.g. a private interface; see [`crate::metrics_router`]), or on the
+//! API's own port behind a bearer token (`metrics_token`). A configured token is required
+//! wherever they are served.
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,6 +18,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
+use crate::error::ApiError;
 use crate::AppState;
 
 const LABELS: [&str; 3] = ["method", "route", "status"];
@@ -128,7 +133,29 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether `headers` carry `Authorization: Bearer <token>` (compared in constant time).
+fn authorised(headers: &HeaderMap, token: &str) -> bool {
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    let hash = crate::auth::secrets::lookup_hash;
+    sent.is_some_and(|t| crate::auth::secrets::same_hash(&hash(t), &hash(token)))
+}
+
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = state.config.metrics_token.as_deref() {
+        if !authorised(&headers, token) {
+            let mut res = ApiError::Unauthorized.into_response();
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            return res;
+        }
+    }
     let ct = [(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)];
     (ct, state.metrics.render()).into_response()
 }

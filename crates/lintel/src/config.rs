@@ -39,6 +39,8 @@ pub const KEYS: &[&str] = &[
     "acquire_timeout_secs",
     "trusted_proxies",
     "public_url",
+    "metrics_bind",
+    "metrics_token",
 ];
 
 /// A credential-bearing setting. Never printed: `Debug` and `Display` show `[redacted]`.
@@ -97,6 +99,10 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// The address people reach Lintel at, for links (invitations).
     pub public_url: Option<String>,
+    /// A separate address serving `/metrics` (e.g. `127.0.0.1:9090`); the API port then has none.
+    pub metrics_bind: Option<String>,
+    /// A bearer token `/metrics` requires; alone, it serves `/metrics` on the API port.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -121,6 +127,8 @@ impl Default for Config {
             acquire_timeout_secs: db.acquire_timeout.as_secs(),
             trusted_proxies: Vec::new(),
             public_url: None,
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 }
@@ -198,6 +206,18 @@ impl Config {
         if let Some(url) = &self.database_url {
             db_kind(url.expose()).context("configuration key `database_url`")?;
         }
+        if self
+            .metrics_bind
+            .as_deref()
+            .is_some_and(|b| b.trim().is_empty())
+        {
+            bail!("configuration key `metrics_bind` must not be empty (leave it out instead)");
+        }
+        if let Some(t) = &self.metrics_token {
+            if t.expose().trim().len() < 16 {
+                bail!("configuration key `metrics_token` must be at least 16 characters");
+            }
+        }
         lintel_api::client_ip::parse_trusted(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("configuration key `trusted_proxies`: {e}"))?;
         if let Some(url) = &self.public_url {
@@ -247,6 +267,8 @@ impl Config {
             trusted_proxies: lintel_api::client_ip::parse_trusted(&self.trusted_proxies)
                 .unwrap_or_default(),
             public_url: self.public_url.clone(),
+            metrics_on_api: self.metrics_bind.is_none() && self.metrics_token.is_some(),
+            metrics_token: self.metrics_token.as_ref().map(|t| t.expose().to_string()),
         }
     }
 }

@@ -21,6 +21,13 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), config.api_config())
         .await
         .context("starting the API")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics = match &config.metrics_bind {
+        Some(bind) => {
+            Some(serve_metrics(bind.trim(), state.clone(), config, stopped.clone()).await?)
+        }
+        None => None,
+    };
     let app = lintel_api::router(state);
 
     let listener = TcpListener::bind(config.bind.trim())
@@ -33,7 +40,14 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     };
     tracing::info!(%addr, backend, "listening on http://{addr}");
 
-    let served = lintel_api::server::serve(listener, app, &config.server, shutdown_signal()).await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    let served = lintel_api::server::serve(listener, app, &config.server, shutdown).await;
+    if let Some(task) = metrics {
+        let _ = task.await;
+    }
 
     // In-flight requests have finished (or the server failed): release the database either way.
     tracing::info!("closing the database");
@@ -41,6 +55,30 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     served.context("server error")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `/metrics` alone on `bind` until `stopped` turns true.
+async fn serve_metrics(
+    bind: &str,
+    state: AppState,
+    config: &Config,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} (metrics_bind)"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "metrics on http://{addr}/metrics");
+    let app = lintel_api::metrics_router(state);
+    let limits = config.server.clone();
+    Ok(tokio::spawn(async move {
+        let stop = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = lintel_api::server::serve(listener, app, &limits, stop).await {
+            tracing::error!(error = %e, "metrics server failed");
+        }
+    }))
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.

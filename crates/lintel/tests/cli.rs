@@ -255,3 +255,27 @@ fn openapi_prints_the_document_without_config_or_database() {
     assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(!dir.path().join("lintel-data").exists());
 }
+
+#[test]
+fn metrics_are_served_on_their_own_address_when_configured() {
+    let dir = TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let server = Server::start(
+        lintel(dir.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("LINTEL_METRICS_BIND", metrics.to_string()),
+    );
+    let (status, _) = get(server.addr, "/api/health", None);
+    assert_eq!(status, 200);
+    let (status, body) = get(metrics, "/metrics", None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("lintel_http_requests_total"), "{body}");
+    let (status, _) = get(server.addr, "/metrics", None);
+    assert_eq!(status, 404, "not on the API port");
+    server.stop_gracefully();
+}

@@ -35,10 +35,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
 }
 
-/// Server-rendered pages and non-API endpoints.
-pub fn pages() -> axum::Router<AppState> {
-    axum::Router::new()
-        .merge(crate::metrics::router())
+/// Server-rendered pages and non-API endpoints; `/metrics` only when configured for this port.
+pub fn pages(metrics: bool) -> axum::Router<AppState> {
+    let pages = axum::Router::new();
+    let pages = if metrics {
+        pages.merge(crate::metrics::router())
+    } else {
+        pages
+    };
+    pages
         .merge(login_page::routes())
         .merge(account_page::routes())
         .merge(invite_page::routes())
