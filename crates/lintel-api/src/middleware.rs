@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::{from_fn_with_state, Next};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -171,7 +171,8 @@ pub fn layer(app: Router, state: AppState) -> Router {
         timeout: state.config.server.body_read_timeout(),
         limit: state.config.body_limit,
     };
-    app.layer(DefaultBodyLimit::max(state.config.body_limit))
+    app.layer(from_fn(crate::query::no_undeclared_parameters))
+        .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(cors(&state))
         .layer(from_fn_with_state(state.clone(), crate::ratelimit::layer))
         .layer(from_fn_with_state(state.clone(), crate::metrics::layer))

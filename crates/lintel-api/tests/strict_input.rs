@@ -257,6 +257,33 @@ backend_test!(unknown_query_parameters_are_named, |app| {
         );
         assert_eq!(r.fields(), ["Page", "x y", "q2"], "{path}");
     }
+    // Operations that take no query at all refuse any parameter, named.
+    let unit = create_unit(&app, &org.admin, &prop, json!({"name": "2"})).await;
+    let unit = unit["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("/api/properties/{prop}?expand=units"),
+        format!("/api/units/{unit}?expand=units"),
+        "/api/auth/session?expand=units".to_string(),
+        "/api/health?expand=units".to_string(),
+    ] {
+        let r = app.get(&path, &org.admin).await;
+        assert_eq!(
+            (r.status, r.fields()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["expand".to_string()]),
+            "{path}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .patch(
+            &format!("/api/units/{unit}?dryRun=1"),
+            &org.admin,
+            json!({"name": "3"}),
+        )
+        .await;
+    assert_eq!(r.fields(), ["dryRun"], "{}", r.text);
+    let unchanged = app.get(&format!("/api/units/{unit}"), &org.admin).await;
+    assert_eq!(unchanged.data()["name"], "2");
     // Pages outside the API and redirect targets keep ignoring what they do not know.
     let page = app
         .get("/login?error=invalid_code&utm_source=mail", &Client::Anon)
