@@ -98,6 +98,9 @@ INEXPRESSIBLE_RULES = (
     # its check and from the unique index alike (not 409 as for other unique names, see
     # docs/decisions/0002-http-and-contract.md).
     "already exists in this property",
+    # A password change must name the current password, and pick another one.
+    "is not the current password",
+    "must differ from the current password",
 )
 
 

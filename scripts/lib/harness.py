@@ -111,10 +111,11 @@ def now_utc() -> str:
 
 
 class Resp:
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("status", "headers", "body", "header_list")
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes):
         self.status, self.headers, self.body = status, headers, body
+        self.header_list: list[tuple[str, str]] = list(headers.items())
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
@@ -153,7 +154,10 @@ class Client:
         except BaseException:
             self.close()
             raise
-        out = Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, payload)
+        raw = r.getheaders()
+        out = Resp(r.status, {k.lower(): v for k, v in raw}, payload)
+        # Headers that may come more than once (Set-Cookie), all of them, in order.
+        out.header_list = [(k.lower(), v) for k, v in raw]
         if r.will_close:
             self.close()
         return out

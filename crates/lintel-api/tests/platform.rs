@@ -250,3 +250,25 @@ backend_test_with!(
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 );
+
+/// The API explorer sends the session's CSRF token (from the `lintel_csrf` cookie) on writes,
+/// so a person signed in with the form can use it for the whole API; its page policy allows the
+/// script (served as a file from this origin).
+#[tokio::test]
+async fn the_api_explorer_sends_the_csrf_token_on_writes() {
+    let app = TestApp::sqlite().await;
+    let r = app
+        .get("/api/docs/ui/swagger-initializer.js", &Client::Anon)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("requestInterceptor: lintelCsrf"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("lintel_csrf=") && r.text.contains("X-CSRF-Token"));
+    assert!(r.text.contains("SwaggerUIBundle({") && r.text.contains("/api/docs"));
+    assert!(r
+        .header("content-security-policy")
+        .contains("script-src 'self'"));
+}
