@@ -6,6 +6,19 @@ use lintel_domain::{FieldError, PageRequest, PageRule};
 
 use crate::error::ApiError;
 
+/// The query of a list that only pages (`page`, `pageSize`; default size 20, at most 100).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
+    pub page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub page_size: Option<String>,
+}
+
 /// Checks query parameters one by one, collecting every bad one, then answers a single 422
 /// that lists them all (`page=0&pageSize=1000` names both).
 #[derive(Debug, Default)]

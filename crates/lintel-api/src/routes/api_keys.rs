@@ -5,7 +5,7 @@ use axum::extract::State;
 use lintel_domain::access::{ApiKey, NewApiKeyInput};
 use lintel_domain::pagination::API_KEYS_PAGE;
 use lintel_domain::{ApiKeyKind, Feature, Page};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -13,6 +13,7 @@ use crate::auth::{issue_api_key, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::PageQuery;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -26,19 +27,6 @@ pub struct CreatedApiKey {
     /// Send it as `Authorization: Bearer <secret>`. It cannot be shown again.
     #[schema(example = "lk_3Fq9xJ2mVbT0sLkQe8Wc1nYpRz5uHd7aGf4iOj6tKvE")]
     pub secret: String,
-}
-
-/// Query parameters of `GET /api/api-keys`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
 }
 
 /// Creates an API key with a role. The answer carries the secret, shown this once.
@@ -63,13 +51,13 @@ async fn create(
 /// Lists the organisation's API keys (revoked ones included), newest first. Never shows a
 /// secret. Admin only; BUSINESS plan.
 #[utoipa::path(get, path = "/api/api-keys", tag = "API keys",
-    extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))), params(ListQuery),
+    extensions(("x-required-role" = json!("admin")), ("x-required-plan" = json!("business"))), params(PageQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<ApiKey>>), ReadErrors))]
 async fn list(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Ok<Page<ApiKey>>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
     let mut check = QueryCheck::new();

@@ -14,7 +14,7 @@ use lintel_domain::pagination::MEMBERS_PAGE;
 use lintel_domain::{InvitationKind, Limit, Page};
 use lintel_store::identity::{Joiner, NewInvitation};
 use lintel_store::StoreError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,6 +23,7 @@ use crate::auth::{secrets, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::PageQuery;
 use crate::ratelimit::RateSlot;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
@@ -88,29 +89,16 @@ async fn create(
     }))
 }
 
-/// Query parameters of `GET /api/members/invitations`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-}
-
 /// The organisation's invitations, newest first, whatever their status. Never shows a token.
 /// Admin only.
 #[utoipa::path(get, path = "/api/members/invitations", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))), params(ListQuery),
+    extensions(("x-required-role" = json!("admin"))), params(PageQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<Invitation>>), ReadErrors))]
 async fn list(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Ok<Page<Invitation>>> {
     let mut check = QueryCheck::new();
     let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());

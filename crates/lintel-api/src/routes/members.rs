@@ -9,7 +9,6 @@ use lintel_domain::pagination::MEMBERS_PAGE;
 use lintel_domain::{Limit, Page, UserId, UserKind};
 use lintel_store::identity::NewUserRecord;
 use lintel_store::StoreError;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,6 +17,7 @@ use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::PageQuery;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -33,28 +33,15 @@ fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -
     }
 }
 
-/// Query parameters of `GET /api/members`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-}
-
 /// Lists the organisation's members, oldest first. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/members", tag = "Members",
-    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
+    extensions(("x-required-role" = json!("property_manager"))), params(PageQuery),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Page<User>>), ReadErrors))]
 async fn list(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Ok<Page<User>>> {
     let mut check = QueryCheck::new();
     let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());

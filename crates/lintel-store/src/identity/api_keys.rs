@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::KeyCache;
 use crate::audit::{self, Change};
-use crate::db::{Count, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::locks;
 use crate::schema::ApiKeys as K;
@@ -137,31 +137,13 @@ impl ApiKeyRepo<'_> {
     }
 
     pub async fn list(&self, page: PageRequest) -> Result<Page<ApiKey>> {
-        let total: Count = self
-            .db
-            .one(
-                &Query::select()
-                    .expr_as(Expr::col(K::Id).count(), Alias::new("n"))
-                    .from(K::Table)
-                    .and_where(Expr::col(K::OrgId).eq(self.org.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        let rows: Vec<KeyRow> = self
-            .db
-            .all(
-                &select(self.org)
-                    .order_by(K::Id, Order::Desc)
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .to_owned(),
-            )
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(KeyRow::into_key)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let count = Query::select()
+            .expr_as(Expr::col(K::Id).count(), Alias::new("n"))
+            .from(K::Table)
+            .and_where(Expr::col(K::OrgId).eq(self.org.to_string()))
+            .to_owned();
+        let rows = select(self.org).order_by(K::Id, Order::Desc).to_owned();
+        self.db.page(&count, rows, page, KeyRow::into_key).await
     }
 
     /// Revokes a key; revoking twice keeps the first revocation time.

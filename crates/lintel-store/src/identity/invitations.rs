@@ -230,31 +230,15 @@ impl InvitationRepo<'_> {
 
     /// The organisation's invitations, newest first.
     pub async fn list(&self, page: PageRequest) -> Result<Page<Invitation>> {
-        let total: Count = self
-            .db
-            .one(
-                &Query::select()
-                    .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
-                    .from(I::Table)
-                    .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        let rows: Vec<InvitationRow> = self
-            .db
-            .all(
-                &in_org(self.org)
-                    .order_by(I::Id, Order::Desc)
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .to_owned(),
-            )
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(InvitationRow::into_invitation)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let count = Query::select()
+            .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
+            .from(I::Table)
+            .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
+            .to_owned();
+        let rows = in_org(self.org).order_by(I::Id, Order::Desc).to_owned();
+        self.db
+            .page(&count, rows, page, InvitationRow::into_invitation)
+            .await
     }
 
     /// Withdraws an invitation so its link stops working. An accepted one is

@@ -179,31 +179,15 @@ impl MemberRepo<'_> {
     }
 
     pub async fn list(&self, page: PageRequest) -> Result<Page<User>> {
-        let total: Count = self
-            .db
-            .one(
-                &Query::select()
-                    .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
-                    .from(M::Table)
-                    .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        let rows: Vec<MemberRow> = self
-            .db
-            .all(
-                &select_members(self.org)
-                    .order_by((M::Table, M::UserId), Order::Asc)
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .to_owned(),
-            )
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(MemberRow::into_user)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let count = Query::select()
+            .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
+            .from(M::Table)
+            .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+            .to_owned();
+        let rows = select_members(self.org)
+            .order_by((M::Table, M::UserId), Order::Asc)
+            .to_owned();
+        self.db.page(&count, rows, page, MemberRow::into_user).await
     }
 
     /// Creates an account and makes it a member; `limit` is the plan's cap on members. An
