@@ -1,7 +1,9 @@
 //! Versioned migrations, applied the same way on both backends.
 //!
-//! Each migration is one SQL file in `migrations/`, written in the subset both databases accept,
-//! embedded in the binary and applied in its own transaction with a row in `lintel_migrations`.
+//! Each migration is one SQL file in `migrations/` named `NNNN_what_it_does.sql` (one file per
+//! change of one context), written in the subset both databases accept. The build finds them
+//! (`build.rs`), embeds them in the binary in version order, and each is applied in its own
+//! transaction with a row in `lintel_migrations`; a few are followed by Rust code ([`then`]).
 //! On PostgreSQL an advisory lock keeps two starting processes from applying the same step twice.
 
 use futures::future::BoxFuture;
@@ -14,43 +16,21 @@ use crate::Timestamp;
 /// compute the same way on both databases).
 type Step = for<'a> fn(&'a mut Tx) -> BoxFuture<'a, Result<()>>;
 
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-    then: Option<Step>,
+mod found {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+/// Rust code that follows a migration's SQL in its transaction, by version.
+fn then(version: i64) -> Option<Step> {
+    match version {
+        3 => Some(rekey_units),
+        _ => None,
+    }
 }
 
 fn rekey_units(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
     Box::pin(crate::unit_keys::rekey(tx))
 }
-
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../migrations/0001_foundation.sql"),
-        then: None,
-    },
-    Migration {
-        version: 2,
-        name: "unit_counts",
-        sql: include_str!("../migrations/0002_unit_counts.sql"),
-        then: None,
-    },
-    Migration {
-        version: 3,
-        name: "unit_name_key",
-        sql: include_str!("../migrations/0003_unit_name_key.sql"),
-        then: Some(rekey_units),
-    },
-    Migration {
-        version: 4,
-        name: "memberships",
-        sql: include_str!("../migrations/0004_memberships.sql"),
-        then: None,
-    },
-];
 
 /// An arbitrary constant naming Lintel's migration lock.
 const PG_LOCK_KEY: i64 = 0x6c69_6e74_656c;
@@ -73,7 +53,7 @@ pub(crate) async fn run_until(db: &Db, last: i64) -> Result<usize> {
     )
     .await?;
     let mut ran = 0;
-    for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
+    for &(version, name, sql) in found::FOUND.iter().filter(|m| m.0 <= last) {
         let mut tx = db.begin().await?;
         if tx.backend() == Backend::Postgres {
             tx.raw(&format!("SELECT pg_advisory_xact_lock({PG_LOCK_KEY})"))
@@ -84,27 +64,27 @@ pub(crate) async fn run_until(db: &Db, last: i64) -> Result<usize> {
                 &sea_query::Query::select()
                     .column(sea_query::Alias::new("version"))
                     .from(sea_query::Alias::new("lintel_migrations"))
-                    .and_where(sea_query::Expr::col(sea_query::Alias::new("version")).eq(m.version))
+                    .and_where(sea_query::Expr::col(sea_query::Alias::new("version")).eq(version))
                     .to_owned(),
             )
             .await?;
-        if done.is_some_and(|d| d.version == m.version) {
+        if done.is_some_and(|d| d.version == version) {
             continue;
         }
-        tx.raw(m.sql).await?;
-        if let Some(step) = m.then {
+        tx.raw(sql).await?;
+        if let Some(step) = then(version) {
             step(&mut tx).await?;
         }
         tx.exec(
             &sea_query::Query::insert()
                 .into_table(sea_query::Alias::new("lintel_migrations"))
                 .columns(["version", "name", "applied_at"].map(sea_query::Alias::new))
-                .values_panic([m.version.into(), m.name.into(), Timestamp::now().0.into()])
+                .values_panic([version.into(), name.into(), Timestamp::now().0.into()])
                 .to_owned(),
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(version = m.version, name = m.name, "applied migration");
+        tracing::info!(version, name, "applied migration");
         ran += 1;
     }
     Ok(ran)
