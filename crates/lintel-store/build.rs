@@ -37,7 +37,8 @@ fn main() {
             pair[1].1
         );
     }
-    let mut out = String::from("/// Every migration file, in version order: (version, name, SQL).\n");
+    let mut out =
+        String::from("/// Every migration file, in version order: (version, name, SQL).\n");
     out.push_str("pub(crate) const FOUND: &[(i64, &str, &str)] = &[\n");
     for (version, name, path) in &found {
         writeln!(out, "    ({version}, {name:?}, include_str!({path:?})),").unwrap();

@@ -405,6 +405,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A use case's failure with no entity-specific meaning.
+impl From<lintel_app::AppError> for ApiError {
+    fn from(e: lintel_app::AppError) -> ApiError {
+        match e {
+            lintel_app::AppError::Store(e) => ApiError::from(e),
+            lintel_app::AppError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]

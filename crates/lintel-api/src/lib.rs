@@ -56,10 +56,7 @@ impl AppState {
             ratelimit::RateLimiter::new(&config.rate_limits, config.redis_url.as_deref()).await?;
         // The dummy hash unknown emails are checked against is made now, not by the first
         // sign-in with an unknown email (which would then take twice as long as any other).
-        tokio::task::spawn_blocking(|| {
-            auth::secrets::dummy_hash();
-        })
-        .await?;
+        lintel_app::identity::passwords::prepare().await?;
         Ok(AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),

@@ -1,10 +1,11 @@
 //! `lintel admin …`: platform-level tasks done from the shell, outside any organisation's session.
 
 use anyhow::{anyhow, bail, Context};
+use lintel_app::identity::{create_organisation, Origin};
+use lintel_app::AppError;
 use lintel_domain::access::NewApiKeyInput;
 use lintel_domain::identity::RegisterInput;
 use lintel_domain::{Actor, Feature, FieldError, OrgId, Role};
-use lintel_store::identity::NewUserRecord;
 use lintel_store::{Store, StoreError};
 
 use crate::cli::{AdminCommand, CreateApiKeyArgs, CreateOrgArgs, SetPlanArgs};
@@ -35,19 +36,16 @@ async fn create_org(store: &Store, a: CreateOrgArgs) -> anyhow::Result<()> {
         })
     })?;
 
-    let password_hash = lintel_api::auth::hash_password(&reg.password)?;
-    let admin = NewUserRecord {
-        email: reg.email.as_str().to_string(),
-        name: reg.name,
-        password_hash,
+    let email = reg.email.as_str().to_string();
+    let origin = Origin {
+        plan: a.plan,
+        demo_slug: None,
     };
-    let (org, user) = store
-        .orgs()
-        .create_with_admin(&reg.organisation_name, a.plan, admin, None)
+    let (org, user) = create_organisation(store, reg, origin)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                anyhow!("a user with e-mail {} already exists", reg.email.as_str())
+            AppError::Store(StoreError::Conflict(_)) => {
+                anyhow!("a user with e-mail {email} already exists")
             }
             other => anyhow::Error::new(other).context("creating the organisation"),
         })?;
@@ -121,7 +119,7 @@ pub async fn issue_key(
     name: String,
     role: Role,
 ) -> anyhow::Result<(lintel_domain::access::ApiKey, String)> {
-    lintel_api::auth::issue_api_key(store, &Actor::system(), org, name, role)
+    lintel_app::identity::issue_api_key(store, &Actor::system(), org, name, role)
         .await
         .context("creating the API key")
 }

@@ -2,20 +2,19 @@
 //! role ladder and plan gates. Handlers take an [`Auth<R>`] whose type names the minimum role, so
 //! a handler cannot be reached without its check.
 
-pub mod secrets;
-
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
-use lintel_domain::access::{effective_key_role, ApiKey};
+use lintel_domain::access::effective_key_role;
 use lintel_domain::{
     Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
 };
-use lintel_store::identity::{Credentials, NewApiKey};
-use lintel_store::Store;
+use lintel_store::identity::Credentials;
 
+pub use lintel_app::identity::issue_api_key;
+pub use lintel_app::identity::secrets;
 pub use secrets::{hash_password, verify_password};
 
 use crate::error::ApiError;
@@ -254,24 +253,4 @@ impl<R: MinRole> FromRequestParts<AppState> for Auth<R> {
         principal.require(R::ROLE)?;
         Ok(Auth(principal, PhantomData))
     }
-}
-
-/// Creates an API key for `org`; returns its record and the secret, which is never shown again.
-pub async fn issue_api_key(
-    store: &Store,
-    actor: &Actor,
-    org: OrgId,
-    name: String,
-    role: Role,
-) -> lintel_store::Result<(ApiKey, String)> {
-    let (secret, prefix) = secrets::new_api_key();
-    let new = NewApiKey {
-        id: ApiKeyId::new(),
-        name,
-        role,
-        prefix,
-        secret_hash: secrets::lookup_hash(&secret),
-    };
-    let key = store.org(org).api_keys().create(actor, new).await?;
-    Ok((key, secret))
 }

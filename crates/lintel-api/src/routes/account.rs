@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::sign_in::{check_credentials, hash_new_password};
+use super::sign_in::check_credentials;
 use crate::auth::{Auth, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
@@ -66,12 +66,15 @@ async fn change_password(
         }
         Err(e) => return Err(e),
     }
-    let hash = hash_new_password(change.new).await?;
-    let ended = state
-        .store
-        .accounts()
-        .set_password(&auth.actor(), auth.org, user, hash, auth.session_id())
-        .await?;
+    let ended = lintel_app::identity::set_password(
+        &state.store,
+        &auth.actor(),
+        auth.org,
+        user,
+        change.new,
+        auth.session_id(),
+    )
+    .await?;
     Result::Ok(Ok(PasswordChanged {
         other_sessions_ended: ended,
     }))

@@ -42,9 +42,8 @@ async fn create(
 ) -> ApiResult<Created<CreatedApiKey>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
     let (name, role) = input.validate().map_err(ApiError::Validation)?;
-    let (api_key, secret) = issue_api_key(&state.store, &auth.actor(), auth.org, name, role)
-        .await
-        .map_err(ApiError::from)?;
+    let (api_key, secret) =
+        issue_api_key(&state.store, &auth.actor(), auth.org, name, role).await?;
     Result::Ok(Created(CreatedApiKey { api_key, secret }))
 }
 

@@ -9,18 +9,16 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use lintel_app::AppError;
 use lintel_domain::access::SessionInfo;
 use lintel_domain::identity::{LoginInput, Organisation, RegisterInput, User};
-use lintel_domain::{Plan, Role, SessionId, SessionKind};
-use lintel_store::identity::NewUserRecord;
+use lintel_domain::{Role, SessionId, SessionKind};
 use lintel_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::sign_in::{
-    clear_cookies, hash_new_password, sign_in, start_session, ClientMeta, SignedIn,
-};
+use super::sign_in::{clear_cookies, sign_in, start_session, ClientMeta, SignedIn};
 use crate::auth::{secrets, Auth, SESSION_COOKIE};
 use crate::envelope::{Envelope, Ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -84,20 +82,11 @@ async fn register(
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> Result<Response, ApiError> {
     let reg = input.validate().map_err(ApiError::Validation)?;
-    let password_hash = hash_new_password(reg.password).await?;
-    let email = reg.email.as_str().to_string();
-    let admin = NewUserRecord {
-        email,
-        name: reg.name,
-        password_hash,
-    };
-    let orgs = state.store.orgs();
-    let created = orgs
-        .create_with_admin(&reg.organisation_name, Plan::Free, admin, None)
-        .await;
+    let created = lintel_app::identity::register(&state.store, reg).await;
     let (org, user) = created.map_err(|e| match e {
-        StoreError::Conflict(what) if what == "email" => ApiError::AccountExists,
-        e => ApiError::from_store("User", e),
+        AppError::Store(StoreError::Conflict(what)) if what == "email" => ApiError::AccountExists,
+        AppError::Store(e) => ApiError::from_store("User", e),
+        e => ApiError::from(e),
     })?;
     let started = start_session(&state, user.id, org.id, meta).await?;
     Result::Ok(started.into_response(StatusCode::CREATED))

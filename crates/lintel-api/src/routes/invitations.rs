@@ -18,7 +18,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::sign_in::{check_credentials, hash_new_password, start_session, ClientMeta, SignedIn};
+use super::sign_in::{check_credentials, start_session, ClientMeta, SignedIn};
 use crate::auth::{secrets, AdminOnly, Auth};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -197,7 +197,7 @@ pub(super) async fn accept_invitation(
         }
         None => {
             let name = a.new_account().map_err(ApiError::Validation)?;
-            let password_hash = hash_new_password(a.password).await?;
+            let password_hash = lintel_app::identity::passwords::hash(a.password).await?;
             Joiner::New {
                 name,
                 password_hash,

@@ -7,12 +7,10 @@ use axum::http::StatusCode;
 use lintel_domain::identity::{MemberPatchInput, NewMemberInput, User};
 use lintel_domain::pagination::MEMBERS_PAGE;
 use lintel_domain::{Limit, Page, UserId, UserKind};
-use lintel_store::identity::NewUserRecord;
 use lintel_store::StoreError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::sign_in::hash_new_password;
 use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
 use crate::envelope::{Created, Envelope, Ok};
 use crate::error::{ApiError, ApiResult};
@@ -79,17 +77,19 @@ async fn add(
     ApiJson(input): ApiJson<NewMemberInput>,
 ) -> ApiResult<Created<User>> {
     let new = input.validate().map_err(ApiError::Validation)?;
-    let password_hash = hash_new_password(new.password).await?;
-    let rec = NewUserRecord {
-        email: new.email.as_str().to_string(),
-        name: new.name,
-        password_hash,
-    };
-    let repo = state.store.org(auth.org).members();
-    let user = repo
-        .add(&auth.actor(), rec, new.role, auth.cap(Limit::Members))
-        .await;
-    Result::Ok(Created(user.map_err(store_err(&auth, &state))?))
+    let added = lintel_app::identity::add_member(
+        &state.store,
+        &auth.actor(),
+        auth.org,
+        new,
+        auth.cap(Limit::Members),
+    )
+    .await;
+    let user = added.map_err(|e| match e {
+        lintel_app::AppError::Store(e) => store_err(&auth, &state)(e),
+        e => ApiError::from(e),
+    });
+    Result::Ok(Created(user?))
 }
 
 /// Changes a member's role; takes effect on their next request, for their sessions and for the

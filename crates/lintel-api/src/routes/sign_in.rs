@@ -19,7 +19,9 @@ use lintel_store::identity::{Account, NewSession};
 use lintel_store::StoreError;
 use serde::Serialize;
 
-use crate::auth::{hash_password, secrets, verify_password, CSRF_COOKIE, SESSION_COOKIE};
+use lintel_app::identity::passwords;
+
+use crate::auth::{secrets, CSRF_COOKIE, SESSION_COOKIE};
 use crate::client_ip::ClientIp;
 use crate::envelope::Envelope;
 use crate::error::{ApiError, ApiResult};
@@ -65,37 +67,12 @@ pub struct SignedIn {
     pub session_id: SessionId,
 }
 
-/// Runs CPU-heavy work (Argon2) off the async workers.
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(ApiError::internal)
-}
-
-/// An Argon2id hash of a new password, computed off the async workers.
-pub(super) async fn hash_new_password(password: String) -> ApiResult<String> {
-    let hashed = blocking(move || hash_password(&password)).await?;
-    hashed.map_err(ApiError::internal)
-}
-
-/// Checks `password` against `hash`, or against a fixed dummy hash when there is no account,
-/// so both cost one Argon2 verification. Counted in the metrics from inside the check.
-pub(super) async fn verify(
-    state: &AppState,
-    password: String,
-    hash: Option<String>,
-) -> ApiResult<bool> {
+/// Checks `password` against `hash` (a dummy one when there is no account: both cost one Argon2
+/// verification), counting the check in the metrics from inside it.
+async fn verify(state: &AppState, password: String, hash: Option<String>) -> ApiResult<bool> {
     let metrics = state.metrics.clone();
-    let known = hash.is_some();
-    let ok = blocking(move || {
-        metrics.password_checked();
-        let hash = hash.as_deref().unwrap_or_else(|| secrets::dummy_hash());
-        verify_password(&password, hash)
-    })
-    .await?;
-    Result::Ok(ok && known)
+    let checked = move || metrics.password_checked();
+    Result::Ok(passwords::verify(password, hash, checked).await?)
 }
 
 /// 429 when `email` has used up its failed sign-ins for the window (whether or not an account

@@ -61,7 +61,7 @@ pub fn run(a: FloorArgs) -> anyhow::Result<()> {
     crate::runtime()?.block_on(async move {
         let db = Backend::open(&a.db, a.pool).await?;
         let state = Arc::new(Floor {
-            hash: lintel_api::auth::secrets::lookup_hash(&a.token),
+            hash: lintel_app::identity::secrets::lookup_hash(&a.token),
             token: a.token.into_bytes(),
             org: a.org,
             db,

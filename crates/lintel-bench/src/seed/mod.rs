@@ -14,9 +14,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
+use lintel_app::identity::{create_organisation, issue_api_key, Origin};
+use lintel_domain::identity::RegisterInput;
 use lintel_domain::portfolio::BulkUnitsInput;
 use lintel_domain::{Actor, FieldError, Limit, OrgId, Plan, PropertyId, Role};
-use lintel_store::identity::NewUserRecord;
 use lintel_store::{Backend, ConnectOptions, Store};
 use rand::seq::SliceRandom;
 use serde::Serialize;
@@ -130,26 +131,26 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
 /// Creates the organisation, its admin and an admin API key (BUSINESS plan: keys work).
 async fn organisation(store: &Store, units: usize) -> anyhow::Result<(OrgId, String)> {
     let stamp = chrono::Utc::now().timestamp_millis();
-    let admin = NewUserRecord {
-        email: format!("bench-{units}-{stamp}@lintel.example"),
-        name: "Benchmark Admin".into(),
-        password_hash: lintel_api::auth::hash_password("benchmark-password-2026")?,
+    let reg = RegisterInput {
+        email: Some(format!("bench-{units}-{stamp}@lintel.example")),
+        password: Some("benchmark-password-2026".into()),
+        name: Some("Benchmark Admin".into()),
+        organisation_name: Some(format!("Benchmark organisation ({units} units)")),
+    }
+    .validate()
+    .map_err(|e| invalid("the benchmark organisation".into(), e))?;
+    let origin = Origin {
+        plan: Plan::Business,
+        demo_slug: None,
     };
-    let name = format!("Benchmark organisation ({units} units)");
-    let (org, _) = store
-        .orgs()
-        .create_with_admin(&name, Plan::Business, admin, None)
+    let (org, _) = create_organisation(store, reg, origin)
         .await
         .context("creating the organisation")?;
-    let (_, secret) = lintel_api::auth::issue_api_key(
-        store,
-        &Actor::system(),
-        org.id,
-        "Benchmark key".into(),
-        Role::Admin,
-    )
-    .await
-    .context("issuing the API key")?;
+    let system = Actor::system();
+    let name = "Benchmark key".to_string();
+    let (_, secret) = issue_api_key(store, &system, org.id, name, Role::Admin)
+        .await
+        .context("issuing the API key")?;
     Ok((org.id, secret))
 }
 

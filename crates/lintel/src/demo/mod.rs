@@ -9,10 +9,11 @@ mod data;
 mod portfolio;
 
 use anyhow::Context;
+use lintel_app::identity::{create_organisation, Origin};
+use lintel_app::AppError;
 use lintel_domain::identity::{NewMemberInput, Organisation, RegisterInput};
 use lintel_domain::portfolio::{Availability, PropertySort};
 use lintel_domain::{Actor, Limit, PageRequest, Plan, Role, UserId};
-use lintel_store::identity::NewUserRecord;
 use lintel_store::properties::PropertyFilter;
 use lintel_store::{Store, StoreError};
 use rand::Rng;
@@ -62,9 +63,7 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
         }
         .validate(),
     )?;
-    // One hash for every demo user: they share the password.
-    let hash = lintel_api::auth::hash_password(&reg.password)?;
-    let (org, created) = find_or_create(store, &reg, &hash).await?;
+    let (org, created) = find_or_create(store, reg).await?;
 
     // A run interrupted half-way left an organisation without its data: finish the job.
     let seeded = if property_count(store, &org).await? == 0 {
@@ -76,8 +75,8 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
     } else {
         None
     };
-    let added = add_missing_members(store, &org, &reg.password, &hash).await?;
-    set_passwords(store, &org, &hash).await?;
+    let added = add_missing_members(store, &org, &password).await?;
+    set_passwords(store, &org, &password).await?;
     let revoked = revoke_earlier_keys(store, &org).await?;
 
     let key_name = format!("{KEY_NAME} ({})", today());
@@ -153,11 +152,10 @@ async fn demo_accounts(store: &Store) -> anyhow::Result<Vec<UserId>> {
 }
 
 /// Sets every demo user's password to the run's (their open sessions end).
-async fn set_passwords(store: &Store, org: &Organisation, hash: &str) -> anyhow::Result<()> {
+async fn set_passwords(store: &Store, org: &Organisation, password: &str) -> anyhow::Result<()> {
     for user in demo_accounts(store).await? {
-        store
-            .accounts()
-            .set_password(&Actor::system(), org.id, user, hash.to_string(), None)
+        let system = Actor::system();
+        lintel_app::identity::set_password(store, &system, org.id, user, password.into(), None)
             .await
             .context("setting the demo password")?;
     }
@@ -194,30 +192,26 @@ async fn revoke_earlier_keys(store: &Store, org: &Organisation) -> anyhow::Resul
 /// The demo organisation, creating it (with its admin) when it does not exist yet.
 async fn find_or_create(
     store: &Store,
-    reg: &lintel_domain::identity::Registration,
-    hash: &str,
+    reg: lintel_domain::identity::Registration,
 ) -> anyhow::Result<(Organisation, bool)> {
     if let Some(org) = store.orgs().find_demo(SLUG).await? {
         return Ok((org, false));
     }
-    let admin = NewUserRecord {
-        email: reg.email.as_str().to_string(),
-        name: reg.name.clone(),
-        password_hash: hash.to_string(),
+    let origin = Origin {
+        plan: Plan::Business,
+        demo_slug: Some(SLUG),
     };
-    match store
-        .orgs()
-        .create_with_admin(&reg.organisation_name, Plan::Business, admin, Some(SLUG))
-        .await
-    {
+    match create_organisation(store, reg, origin).await {
         Ok((org, _)) => Ok((org, true)),
         // Another `lintel demo` got there first: use its organisation.
-        Err(StoreError::Conflict(c)) => match store.orgs().find_demo(SLUG).await? {
-            Some(org) => Ok((org, false)),
-            None => anyhow::bail!(
+        Err(AppError::Store(StoreError::Conflict(c))) => {
+            match store.orgs().find_demo(SLUG).await? {
+                Some(org) => Ok((org, false)),
+                None => anyhow::bail!(
                 "cannot create the demo organisation: {ADMIN_EMAIL} already has an account ({c})"
             ),
-        },
+            }
+        }
         Err(e) => Err(e).context("creating the demo organisation"),
     }
 }
@@ -248,7 +242,6 @@ async fn add_missing_members(
     store: &Store,
     org: &Organisation,
     password: &str,
-    hash: &str,
 ) -> anyhow::Result<usize> {
     let members = store.org(org.id).members();
     let existing = members
@@ -277,22 +270,17 @@ async fn add_missing_members(
             }
             .validate(),
         )?;
-        let joined = match store.credentials().login(m.email.as_str()).await? {
+        let system = Actor::system();
+        match store.credentials().login(m.email.as_str()).await? {
             Some(account) => {
-                members
-                    .join(&Actor::system(), account.id, m.role, limit)
-                    .await
+                let joined = members.join(&system, account.id, m.role, limit).await;
+                joined.context("adding demo members")?;
             }
             None => {
-                let record = NewUserRecord {
-                    email: m.email.as_str().to_string(),
-                    name: m.name,
-                    password_hash: hash.to_string(),
-                };
-                members.add(&Actor::system(), record, m.role, limit).await
+                let added = lintel_app::identity::add_member(store, &system, org.id, m, limit);
+                added.await.context("adding demo members")?;
             }
-        };
-        joined.context("adding demo members")?;
+        }
         added += 1;
     }
     Ok(added)

@@ -9,12 +9,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
+pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+        .map_err(|e| format!("password hashing failed: {e}"))
 }
 
 /// Checks a password against a stored hash; a malformed hash never matches.
