@@ -13,12 +13,12 @@ pub struct Envelope<T> {
 }
 
 /// A 200 answer in the envelope.
-pub struct Ok<T>(pub T);
+pub struct Success<T>(pub T);
 
 /// A 201 answer in the envelope.
 pub struct Created<T>(pub T);
 
-impl<T: Serialize> IntoResponse for Ok<T> {
+impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
         axum::Json(Envelope {
             success: true,

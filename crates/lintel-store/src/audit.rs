@@ -1,12 +1,29 @@
 //! The audit trail: every write records who did what, before and after, in its transaction.
 
 use lintel_domain::{Actor, AuditEntry, AuditId, OrgId, Page, PageRequest, Timestamp};
-use sea_query::{Expr, Order, Query};
+use sea_query::{Expr, Iden, Order, Query};
 use serde::Serialize;
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
-use crate::schema::AuditLog;
+
+/// The audit log's table and columns.
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    Id,
+    OrgId,
+    ActorType,
+    ActorId,
+    Action,
+    EntityType,
+    EntityId,
+    BeforeJson,
+    AfterJson,
+    RequestId,
+    CorrelationId,
+    CreatedAt,
+}
 
 /// What changed, ready to be written next to the change itself.
 pub struct Change<'a, B: Serialize, A: Serialize> {

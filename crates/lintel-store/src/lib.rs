@@ -6,25 +6,18 @@
 //! in the same transaction ([`audit`]).
 
 pub mod audit;
-pub mod buildings;
 pub mod db;
 pub mod error;
 pub mod identity;
 mod locks;
 mod migrate;
+pub mod portfolio;
 pub mod prepared;
-pub mod properties;
-mod property_writes;
 mod retry;
-mod schema;
-mod tenancy;
+mod store;
 pub mod timing;
-mod unit_counts;
-mod unit_keys;
-pub mod units;
-mod units_bulk;
 
 pub use db::{Backend, ConnectOptions, Db};
 pub use error::{Result, StoreError};
 pub use lintel_domain::Timestamp;
-pub use tenancy::{OrgScope, Store};
+pub use store::{OrgScope, Store};

@@ -29,8 +29,9 @@ use sea_query::{Expr, Iden, LockType, Query, SelectStatement};
 
 use crate::db::{Backend, Tx};
 use crate::error::{Result, StoreError};
+use crate::identity::schema::{ApiKeys as K, Organisations as O};
+use crate::portfolio::schema::{Buildings as B, Properties as P};
 use crate::prepared::{key, slot, Prepared};
-use crate::schema::{ApiKeys as K, Buildings as B, Organisations as O, Properties as P};
 
 /// `SELECT col FROM table WHERE org_id = slot 0 AND id = slot 1`.
 fn by_key<T: Iden + Copy + 'static>(table: T, org: T, id: T, col: T) -> SelectStatement {

@@ -29,7 +29,7 @@ fn then(version: i64) -> Option<Step> {
 }
 
 fn rekey_units(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
-    Box::pin(crate::unit_keys::rekey(tx))
+    Box::pin(crate::portfolio::unit_keys::rekey(tx))
 }
 
 /// An arbitrary constant naming Lintel's migration lock.

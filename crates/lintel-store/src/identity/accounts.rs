@@ -9,7 +9,7 @@ use super::members::get_member;
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
-use crate::schema::{Memberships as M, Organisations as O, Sessions as S, Users as Us};
+use crate::identity::schema::{Memberships as M, Organisations as O, Sessions as S, Users as Us};
 
 /// A person's account. The password hash never leaves the store except to be verified.
 #[derive(Debug, Clone)]

@@ -8,8 +8,8 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::identity::schema::ApiKeys as K;
 use crate::locks;
-use crate::schema::ApiKeys as K;
 
 /// A key to be stored: the secret is already hashed.
 #[derive(Debug, Clone)]

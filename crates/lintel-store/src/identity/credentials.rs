@@ -7,8 +7,8 @@ use super::accounts::{Account, AccountRow};
 use super::KeyCache;
 use crate::db::Db;
 use crate::error::{parse_col, Result};
+use crate::identity::schema::{ApiKeys as K, Memberships as M, Organisations as O, Sessions as S};
 use crate::prepared::{slot, Prepared};
-use crate::schema::{ApiKeys as K, Memberships as M, Organisations as O, Sessions as S};
 
 /// How often a credential's last-use time is written, at most.
 pub const TOUCH_EVERY_MS: i64 = 60_000;

@@ -11,8 +11,10 @@ use super::members::{get_member, insert_membership, insert_user, member_count, N
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::identity::schema::{
+    Invitations as I, Memberships as M, Organisations as O, Users as Us,
+};
 use crate::locks;
-use crate::schema::{Invitations as I, Memberships as M, Organisations as O, Users as Us};
 
 /// An invitation to be stored: the token is already hashed.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
 use crate::locks;
-use crate::schema::{Memberships as M, Sessions, Users as Us};
 
 /// A new account to be stored: the password is already hashed.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ mod invitations;
 mod key_cache;
 mod members;
 mod orgs;
+pub(crate) mod schema;
 mod sessions;
 
 pub use accounts::{Account, Accounts, MembershipRecord};

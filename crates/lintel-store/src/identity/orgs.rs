@@ -7,8 +7,8 @@ use super::KeyCache;
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::identity::schema::Organisations as O;
 use crate::locks;
-use crate::schema::Organisations as O;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrgRow {

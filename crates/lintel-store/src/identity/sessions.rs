@@ -4,7 +4,7 @@ use sea_query::{Expr, Order, Query};
 
 use crate::db::Db;
 use crate::error::{parse_col, Result, StoreError};
-use crate::schema::Sessions as S;
+use crate::identity::schema::Sessions as S;
 
 /// A session to be stored: only hashes of its secrets are kept.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use lintel_app::AppError;
 use lintel_domain::identity::{NewMemberInput, Organisation, RegisterInput};
 use lintel_domain::portfolio::{Availability, PropertySort};
 use lintel_domain::{Actor, Limit, PageRequest, Plan, Role, UserId};
-use lintel_store::properties::PropertyFilter;
+use lintel_store::portfolio::properties::PropertyFilter;
 use lintel_store::{Store, StoreError};
 use rand::Rng;
 

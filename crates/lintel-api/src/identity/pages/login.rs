@@ -14,11 +14,11 @@ use axum::Router;
 use lintel_domain::identity::LoginInput;
 use serde::Deserialize;
 
-use super::auth::redirect;
 use super::html::{banners, escape, page, Banner};
-use super::sign_in::{sign_in, ClientMeta, INVALID_CREDENTIALS};
 use crate::error::ApiError;
 use crate::extract::RawBody;
+use crate::identity::auth::redirect;
+use crate::identity::sign_in::{sign_in, ClientMeta, INVALID_CREDENTIALS};
 use crate::ratelimit::{RateSlot, Scope};
 use crate::AppState;
 
@@ -92,7 +92,7 @@ fn see_other(to: &'static str) -> Response {
 fn too_many(retry_after_secs: u64) -> Response {
     let banners = [Banner::Error(error_text("rate_limited"))];
     let mut res = render(StatusCode::TOO_MANY_REQUESTS, &banners, None);
-    if let Result::Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     res
@@ -129,7 +129,7 @@ async fn submit(
     if let Some(d) = d.filter(|d| !d.allowed) {
         return too_many(d.retry_after_secs);
     }
-    let Result::Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
+    let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return see_other("/login?error=invalid_request");
     };
     let input = LoginInput {
@@ -137,11 +137,11 @@ async fn submit(
         password: form.password,
         organisation_id: None,
     };
-    let Result::Ok(login) = input.validate() else {
+    let Ok(login) = input.validate() else {
         return see_other("/login?error=invalid_request");
     };
     match sign_in(&state, login, meta, &slot).await {
-        Result::Ok(s) => redirect(StatusCode::SEE_OTHER, AFTER_SIGN_IN, &s.cookies),
+        Ok(s) => redirect(StatusCode::SEE_OTHER, AFTER_SIGN_IN, &s.cookies),
         Err(ApiError::InvalidCredentials) => see_other("/login?error=invalid_credentials"),
         Err(ApiError::RateLimited { retry_after_secs }) => too_many(retry_after_secs),
         Err(ApiError::NotApplicable(_) | ApiError::Forbidden(_)) => {

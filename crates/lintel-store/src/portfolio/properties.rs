@@ -1,5 +1,5 @@
 //! Properties: one organisation's portfolio entries, with unit counts computed on read. Writes
-//! (create, update, archive, restore) live in [`crate::property_writes`].
+//! (create, update, archive, restore) live in [`crate::portfolio::property_writes`].
 
 use lintel_domain::portfolio::{
     average_minor, vacancy_rate, Address, Availability, Property, PropertyComparison, PropertySort,
@@ -10,9 +10,9 @@ use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::portfolio::schema::{Properties as P, Units as U};
+use crate::portfolio::unit_counts;
 use crate::prepared::{key, slot, Prepared};
-use crate::schema::{Properties as P, Units as U};
-use crate::unit_counts;
 
 #[derive(sqlx::FromRow)]
 struct PropertyRow {

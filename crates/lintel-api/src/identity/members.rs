@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::query::PageQuery;
@@ -40,12 +40,12 @@ async fn list(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Ok<Page<User>>> {
+) -> ApiResult<Success<Page<User>>> {
     let mut check = QueryCheck::new();
     let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
     let page = check.finish(page)?;
     let users = state.store.org(auth.org).members().list(page).await;
-    Result::Ok(Ok(users.map_err(store_err(&auth, &state))?))
+    Ok(Success(users.map_err(store_err(&auth, &state))?))
 }
 
 /// Retrieves one member. Requires property_manager or higher.
@@ -58,9 +58,9 @@ async fn get(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(id): PathId<UserKind>,
-) -> ApiResult<Ok<User>> {
+) -> ApiResult<Success<User>> {
     let user = state.store.org(auth.org).members().get(id).await;
-    Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
+    Ok(Success(user.map_err(store_err(&auth, &state))?))
 }
 
 /// Creates an account for someone new and adds them with a role and an initial password. Admin
@@ -89,7 +89,7 @@ async fn add(
         lintel_app::AppError::Store(e) => store_err(&auth, &state)(e),
         e => ApiError::from(e),
     });
-    Result::Ok(Created(user?))
+    Ok(Created(user?))
 }
 
 /// Changes a member's role; takes effect on their next request, for their sessions and for the
@@ -106,7 +106,7 @@ async fn update(
     State(state): State<AppState>,
     PathId(id): PathId<UserKind>,
     ApiJson(input): ApiJson<MemberPatchInput>,
-) -> ApiResult<Ok<User>> {
+) -> ApiResult<Success<User>> {
     let role = input.validate().map_err(ApiError::Validation)?;
     let user = state
         .store
@@ -114,7 +114,7 @@ async fn update(
         .members()
         .set_role(&auth.actor(), id, role)
         .await;
-    Result::Ok(Ok(user.map_err(store_err(&auth, &state))?))
+    Ok(Success(user.map_err(store_err(&auth, &state))?))
 }
 
 /// Removes a member (204): ends their sessions in this organisation and revokes the API keys
@@ -138,7 +138,7 @@ async fn remove(
         .remove(&auth.actor(), id)
         .await;
     done.map_err(store_err(&auth, &state))?;
-    Result::Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -4,15 +4,15 @@
 use lintel_domain::OrgId;
 
 use crate::audit::AuditTrail;
-use crate::buildings::BuildingRepo;
 use crate::db::{ConnectOptions, Db};
 use crate::error::Result;
 use crate::identity::{
     Accounts, ApiKeyRepo, Credentials, InvitationRepo, Invites, KeyCache, MemberRepo, Orgs,
     SessionRepo,
 };
-use crate::properties::PropertyRepo;
-use crate::units::UnitRepo;
+use crate::portfolio::buildings::BuildingRepo;
+use crate::portfolio::properties::PropertyRepo;
+use crate::portfolio::units::UnitRepo;
 
 /// The data layer.
 #[derive(Clone)]

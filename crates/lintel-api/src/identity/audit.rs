@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{AdminOnly, Auth};
-use crate::envelope::{Envelope, Ok};
+use crate::envelope::{Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, QueryCheck};
 use crate::responses::ReadErrors;
@@ -56,7 +56,7 @@ async fn list(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> ApiResult<Ok<Page<AuditEntry>>> {
+) -> ApiResult<Success<Page<AuditEntry>>> {
     let mut check = QueryCheck::new();
     let entity_type = check.text("entityType", q.entity_type.as_deref(), FILTER_MAX);
     let entity_id = check.text("entityId", q.entity_id.as_deref(), FILTER_MAX);
@@ -67,8 +67,8 @@ async fn list(
         entity_id,
     };
     let entries = state.store.org(auth.org).audit().list(&filter, page).await;
-    Result::Ok(Ok(
-        entries.map_err(|e| ApiError::from_store("Audit entry", e))?
+    Ok(Success(
+        entries.map_err(|e| ApiError::from_store("Audit entry", e))?,
     ))
 }
 

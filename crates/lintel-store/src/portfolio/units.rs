@@ -1,4 +1,4 @@
-//! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::units_bulk`].
+//! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::portfolio::units_bulk`].
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
@@ -8,10 +8,10 @@ use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::locks;
+use crate::portfolio::schema::Units as U;
+use crate::portfolio::unit_counts;
+use crate::portfolio::unit_keys;
 use crate::prepared::{key, slot, Prepared};
-use crate::schema::Units as U;
-use crate::unit_counts;
-use crate::unit_keys;
 
 pub(crate) const COLUMNS: [U; 20] = [
     U::Id,
@@ -242,11 +242,15 @@ impl UnitRepo<'_> {
                 let mut values: Vec<(U, SimpleExpr)> = Vec::new();
                 if renamed {
                     let key = [(after.name.clone(), after.suite.clone())];
-                    let taken =
-                        crate::units_bulk::taken(&mut tx, before.property_id, Some(id), &key)
-                            .await?;
+                    let taken = crate::portfolio::units_bulk::taken(
+                        &mut tx,
+                        before.property_id,
+                        Some(id),
+                        &key,
+                    )
+                    .await?;
                     if !taken.is_empty() {
-                        return Err(crate::units_bulk::name_taken("name"));
+                        return Err(crate::portfolio::units_bulk::name_taken("name"));
                     }
                     // Only a new name or suite gets new keys: an older unit whose key was made
                     // unique by migration 0003 keeps it through unrelated changes.
@@ -288,7 +292,7 @@ impl UnitRepo<'_> {
                     .await;
                 if let Err(StoreError::Conflict(_)) = updated {
                     // Another request took the name since the check: the check's answer.
-                    return Err(crate::units_bulk::name_taken("name"));
+                    return Err(crate::portfolio::units_bulk::name_taken("name"));
                 }
                 updated?;
                 let (after, _) = get_in(&mut tx, self.org, id).await?;

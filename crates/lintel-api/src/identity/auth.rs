@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 
 use super::sign_in::{clear_cookies, sign_in, start_session, ClientMeta, SignedIn};
 use crate::auth::{secrets, Auth, SESSION_COOKIE};
-use crate::envelope::{Envelope, Ok};
+use crate::envelope::{Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, PathId};
 use crate::ratelimit::RateSlot;
@@ -89,7 +89,7 @@ async fn register(
         e => ApiError::from(e),
     })?;
     let started = start_session(&state, user.id, org.id, meta).await?;
-    Result::Ok(started.into_response(StatusCode::CREATED))
+    Ok(started.into_response(StatusCode::CREATED))
 }
 
 /// Signs in with email and password: sets the session cookie and returns the CSRF token. The
@@ -119,7 +119,7 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let login = input.validate().map_err(ApiError::Validation)?;
     let started = sign_in(&state, login, meta, &slot).await?;
-    Result::Ok(started.into_response(StatusCode::OK))
+    Ok(started.into_response(StatusCode::OK))
 }
 
 /// The current caller. Session callers get their user and session; API-key callers get their
@@ -129,7 +129,7 @@ async fn login(
     extensions(("x-required-role" = json!("tenant"))),
     security(("sessionCookie" = []), ("bearerAuth" = [])),
     responses((status = 200, body = Envelope<CurrentSession>), ReadErrors))]
-async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<CurrentSession>> {
+async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Success<CurrentSession>> {
     let organisation = state
         .store
         .orgs()
@@ -144,7 +144,7 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Ok<Curr
         .transpose()
         .map_err(|e| ApiError::from_store("User", e))?;
     let (session_id, role) = (auth.session_id(), auth.role);
-    Result::Ok(Ok(CurrentSession {
+    Ok(Success(CurrentSession {
         user,
         organisation,
         session_id,
@@ -182,13 +182,13 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 async fn list_sessions(
     auth: Auth,
     State(state): State<AppState>,
-) -> Result<Ok<Vec<SessionInfo>>, ApiError> {
+) -> Result<Success<Vec<SessionInfo>>, ApiError> {
     let user = auth
         .user
         .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
     let sessions = repo.list_for(user, auth.session_id()).await;
-    Result::Ok(Ok(sessions.map_err(ApiError::from)?))
+    Ok(Success(sessions.map_err(ApiError::from)?))
 }
 
 /// Ends one of the user's own sessions (204). Another user's session is 404. Ending the
@@ -209,9 +209,9 @@ async fn revoke_session(
     let done = repo.revoke(user, id).await;
     done.map_err(|e| ApiError::from_store("Session", e))?;
     if auth.session_id() == Some(id) {
-        return Result::Ok(redirect(StatusCode::NO_CONTENT, "", &clear_cookies(&state)));
+        return Ok(redirect(StatusCode::NO_CONTENT, "", &clear_cookies(&state)));
     }
-    Result::Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Query of `GET /api/auth/callback`.
@@ -233,8 +233,8 @@ async fn callback(RawQuery(raw): RawQuery) -> Response {
     // A query that does not parse still redirects (never a failure response).
     let q = serde_urlencoded::from_str::<CallbackQuery>(raw.as_deref().unwrap_or_default());
     let to: &str = match q.map(|q| q.code) {
-        Result::Ok(None) => "/login?error=missing_code",
-        Result::Ok(Some(c)) if c.trim().is_empty() => "/login?error=missing_code",
+        Ok(None) => "/login?error=missing_code",
+        Ok(Some(c)) if c.trim().is_empty() => "/login?error=missing_code",
         _ => "/login?error=invalid_code",
     };
     redirect(StatusCode::FOUND, to, &[])

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::envelope::Ok;
+use crate::envelope::Success;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -19,8 +19,8 @@ pub struct Health {
 #[utoipa::path(get, path = "/api/health", tag = "System",
     extensions(("x-public" = json!(true))),
     responses((status = 200, description = "The server is running", body = crate::envelope::Envelope<Health>)))]
-async fn health() -> Ok<Health> {
-    Ok(Health { status: "ok" })
+async fn health() -> Success<Health> {
+    Success(Health { status: "ok" })
 }
 
 /// Readiness: 200 only when the database answers, else 503. No authentication.
@@ -30,10 +30,10 @@ async fn health() -> Ok<Health> {
         (status = 200, description = "Ready to serve", body = crate::envelope::Envelope<Health>),
         (status = 503, description = "The database does not answer", body = crate::error::ErrorBody),
     ))]
-async fn ready(State(state): State<AppState>) -> ApiResult<Ok<Health>> {
+async fn ready(State(state): State<AppState>) -> ApiResult<Success<Health>> {
     match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
-        Result::Ok(Result::Ok(())) => Result::Ok(Ok(Health { status: "ok" })),
-        Result::Ok(Err(e)) => {
+        Ok(Ok(())) => Ok(Success(Health { status: "ok" })),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
             Err(ApiError::Unavailable("Database unavailable.".into()))
         }

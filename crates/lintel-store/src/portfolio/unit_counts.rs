@@ -11,7 +11,7 @@ use sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr, SubQueryStatem
 
 use crate::db::{Count, Db, Tx};
 use crate::error::Result;
-use crate::schema::{OrgUnitCounts as O, Properties as P, UnitCounts as C};
+use crate::portfolio::schema::{OrgUnitCounts as O, Properties as P, UnitCounts as C};
 
 /// `CAST(COALESCE(SUM(n), 0) AS BIGINT)`: PostgreSQL's `SUM(bigint)` is `numeric`.
 fn sum_n(col: SimpleExpr) -> SimpleExpr {

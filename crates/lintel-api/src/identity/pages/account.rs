@@ -11,10 +11,10 @@ use axum::routing::get;
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
 
-use super::auth::redirect;
 use super::html::{escape, page};
 use crate::auth::{authenticate, CSRF_COOKIE};
 use crate::error::ApiError;
+use crate::identity::auth::redirect;
 use crate::AppState;
 
 async fn account(State(state): State<AppState>, parts: Parts) -> Response {

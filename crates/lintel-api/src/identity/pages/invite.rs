@@ -12,14 +12,14 @@ use axum::Router;
 use lintel_domain::identity::{AcceptInvitationInput, InvitationStatus};
 use serde::Deserialize;
 
-use super::auth::redirect;
 use super::html::{banners, escape, page, Banner};
-use super::invitations::accept_invitation;
-use super::login_page::AFTER_SIGN_IN;
-use super::sign_in::ClientMeta;
+use super::login::AFTER_SIGN_IN;
 use crate::auth::secrets;
 use crate::error::ApiError;
 use crate::extract::RawBody;
+use crate::identity::auth::redirect;
+use crate::identity::invitations::accept_invitation;
+use crate::identity::sign_in::ClientMeta;
 use crate::ratelimit::{ip_key, RateSlot, Scope};
 use crate::AppState;
 

@@ -6,14 +6,14 @@ use lintel_domain::portfolio::{
     BulkUnitsInput, Unit, UnitInput, UnitPatchInput, UnitStatus, UnitStatusInput,
 };
 use lintel_domain::{Limit, Page, PropertyId, PropertyKind, UnitId, UnitKind};
-use lintel_store::units::UnitFilter;
+use lintel_store::portfolio::units::UnitFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors};
@@ -62,7 +62,7 @@ async fn list(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Ok<Page<Unit>>> {
+) -> ApiResult<Success<Page<Unit>>> {
     let mut check = QueryCheck::new();
     let property_id = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
     let status = check.choice("status", q.status.as_deref());
@@ -73,7 +73,7 @@ async fn list(
         status,
     };
     let page = state.store.org(auth.org).units().list(&filter, page).await;
-    Result::Ok(Ok(page.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(page.map_err(store_err(&auth, &state, "Unit"))?))
 }
 
 /// Retrieves one unit. Requires property_manager or higher.
@@ -86,9 +86,9 @@ async fn get(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(id): PathId<UnitKind>,
-) -> ApiResult<Ok<Unit>> {
+) -> ApiResult<Success<Unit>> {
     let u = state.store.org(auth.org).units().get(id).await;
-    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
 }
 
 /// Creates a unit in a property. Requires landlord or higher; counts against the plan's unit
@@ -110,7 +110,7 @@ async fn create(
     let u = repo
         .create(&auth.actor(), property, new, auth.cap(Limit::Units))
         .await;
-    Result::Ok(Created(u.map_err(store_err(&auth, &state, "Property"))?))
+    Ok(Created(u.map_err(store_err(&auth, &state, "Property"))?))
 }
 
 /// Creates 1–500 units in a property at once, all or nothing: every failing row is listed as
@@ -133,7 +133,7 @@ async fn create_bulk(
     let out = repo
         .create_many(&auth.actor(), property, rows, auth.cap(Limit::Units))
         .await;
-    Result::Ok(Created(out.map_err(store_err(&auth, &state, "Property"))?))
+    Ok(Created(out.map_err(store_err(&auth, &state, "Property"))?))
 }
 
 /// Changes a unit: only the fields sent change; `null` clears an optional field, and
@@ -149,11 +149,11 @@ async fn update(
     State(state): State<AppState>,
     PathId(id): PathId<UnitKind>,
     ApiJson(input): ApiJson<UnitPatchInput>,
-) -> ApiResult<Ok<Unit>> {
+) -> ApiResult<Success<Unit>> {
     let patch = input.validate().map_err(ApiError::Validation)?;
     let repo = state.store.org(auth.org).units();
     let u = repo.update(&auth.actor(), id, patch).await;
-    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
 }
 
 /// Sets a unit's status (`vacant`, `occupied`, `maintenance`, `unavailable`). Requires landlord
@@ -169,11 +169,11 @@ async fn set_status(
     State(state): State<AppState>,
     PathId(id): PathId<UnitKind>,
     ApiJson(input): ApiJson<UnitStatusInput>,
-) -> ApiResult<Ok<Unit>> {
+) -> ApiResult<Success<Unit>> {
     let status = input.validate().map_err(ApiError::Validation)?;
     let repo = state.store.org(auth.org).units();
     let u = repo.set_status(&auth.actor(), id, status).await;
-    Result::Ok(Ok(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

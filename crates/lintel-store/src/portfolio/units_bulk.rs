@@ -11,10 +11,10 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
 use crate::locks;
-use crate::schema::Units as U;
-use crate::unit_counts;
-use crate::unit_keys;
-use crate::units::{columns, UnitRepo, UnitRow, COLUMNS};
+use crate::portfolio::schema::Units as U;
+use crate::portfolio::unit_counts;
+use crate::portfolio::unit_keys;
+use crate::portfolio::units::{columns, UnitRepo, UnitRow, COLUMNS};
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
 const CHUNK: usize = 100;

@@ -9,8 +9,8 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
 use crate::locks;
-use crate::properties::{get_in, PropertyRepo};
-use crate::schema::{Buildings, Properties as P};
+use crate::portfolio::properties::{get_in, PropertyRepo};
+use crate::portfolio::schema::{Buildings, Properties as P};
 
 /// Checks that a building reference names a building of the organisation.
 async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {

@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 
 use super::sign_in::{check_credentials, start_session, ClientMeta, SignedIn};
 use crate::auth::{secrets, AdminOnly, Auth};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::query::PageQuery;
@@ -82,7 +82,7 @@ async fn create(
             e => ApiError::from_store(ENTITY, e),
         })?;
     let url = invite_url(&state, &token);
-    Result::Ok(Created(CreatedInvitation {
+    Ok(Created(CreatedInvitation {
         invitation,
         token,
         url,
@@ -99,12 +99,12 @@ async fn list(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Ok<Page<Invitation>>> {
+) -> ApiResult<Success<Page<Invitation>>> {
     let mut check = QueryCheck::new();
     let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
     let page = check.finish(page)?;
     let found = state.store.org(auth.org).invitations().list(page).await;
-    Result::Ok(Ok(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
 
 /// One invitation. Admin only.
@@ -117,9 +117,9 @@ async fn get(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     PathId(id): PathId<InvitationKind>,
-) -> ApiResult<Ok<Invitation>> {
+) -> ApiResult<Success<Invitation>> {
     let found = state.store.org(auth.org).invitations().get(id).await;
-    Result::Ok(Ok(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
 
 /// Withdraws an invitation: its link stops working. Answers the revoked invitation; revoking
@@ -134,7 +134,7 @@ async fn revoke(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     PathId(id): PathId<InvitationKind>,
-) -> ApiResult<Ok<Invitation>> {
+) -> ApiResult<Success<Invitation>> {
     let repo = state.store.org(auth.org).invitations();
     let done = repo.revoke(&auth.actor(), id).await.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::Conflict(
@@ -142,7 +142,7 @@ async fn revoke(
         ),
         e => ApiError::from_store(ENTITY, e),
     })?;
-    Result::Ok(Ok(done))
+    Ok(Success(done))
 }
 
 /// Accepts an invitation and signs in to its organisation (the same cookies and body as
@@ -174,7 +174,7 @@ async fn accept(
 ) -> ApiResult<Response> {
     let a = input.validate().map_err(ApiError::Validation)?;
     let started = accept_invitation(&state, a, meta, &slot).await?;
-    Result::Ok(started.into_response(StatusCode::OK))
+    Ok(started.into_response(StatusCode::OK))
 }
 
 /// The acceptance shared by the API and the invitation page.
@@ -207,7 +207,7 @@ pub(super) async fn accept_invitation(
     let org = inv.organisation_id;
     let member =
         match state.store.invites().accept(&token_hash, joiner).await {
-            Result::Ok(m) => m,
+            Ok(m) => m,
             Err(StoreError::LimitReached { limit }) => {
                 let plan = state.store.orgs().get(org).await?.plan;
                 return Err(ApiError::PlanLimitExceeded {

@@ -8,9 +8,9 @@ use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::locks;
+use crate::portfolio::properties::like_contains;
+use crate::portfolio::schema::{Buildings as B, Properties as P};
 use crate::prepared::{key, slot, Prepared};
-use crate::properties::like_contains;
-use crate::schema::{Buildings as B, Properties as P};
 
 #[derive(sqlx::FromRow)]
 struct BuildingRow {

@@ -4,14 +4,14 @@ use axum::extract::State;
 use lintel_domain::pagination::BUILDINGS_PAGE;
 use lintel_domain::portfolio::{Building, BuildingInput, BuildingPatchInput};
 use lintel_domain::{BuildingId, BuildingKind, Page};
-use lintel_store::buildings::BuildingFilter;
+use lintel_store::portfolio::buildings::BuildingFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors};
@@ -57,7 +57,7 @@ async fn list(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Ok<Page<Building>>> {
+) -> ApiResult<Success<Page<Building>>> {
     let mut check = QueryCheck::new();
     let search = check.text("q", q.q.as_deref(), super::properties::SEARCH_MAX);
     let page = check.page(BUILDINGS_PAGE, q.page.as_deref(), q.page_size.as_deref());
@@ -69,7 +69,7 @@ async fn list(
         .buildings()
         .list(&filter, page)
         .await;
-    Result::Ok(Ok(page.map_err(store_err)?))
+    Ok(Success(page.map_err(store_err)?))
 }
 
 /// Retrieves one building. Requires property_manager or higher.
@@ -82,9 +82,9 @@ async fn get(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(id): PathId<BuildingKind>,
-) -> ApiResult<Ok<Building>> {
+) -> ApiResult<Success<Building>> {
     let b = state.store.org(auth.org).buildings().get(id).await;
-    Result::Ok(Ok(b.map_err(store_err)?))
+    Ok(Success(b.map_err(store_err)?))
 }
 
 /// Creates a building; names are unique within the organisation (409 otherwise).
@@ -105,7 +105,7 @@ async fn create(
         .buildings()
         .create(&auth.actor(), new)
         .await;
-    Result::Ok(Created(b.map_err(store_err)?))
+    Ok(Created(b.map_err(store_err)?))
 }
 
 /// Changes a building: only the fields sent change; `null` clears an optional field and
@@ -121,7 +121,7 @@ async fn update(
     State(state): State<AppState>,
     PathId(id): PathId<BuildingKind>,
     ApiJson(input): ApiJson<BuildingPatchInput>,
-) -> ApiResult<Ok<Building>> {
+) -> ApiResult<Success<Building>> {
     let patch = input.validate().map_err(ApiError::Validation)?;
     let b = state
         .store
@@ -129,7 +129,7 @@ async fn update(
         .buildings()
         .update(&auth.actor(), id, patch)
         .await;
-    Result::Ok(Ok(b.map_err(store_err)?))
+    Ok(Success(b.map_err(store_err)?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -9,7 +9,7 @@ use sea_query::{Expr, Order, Query};
 
 use crate::db::Tx;
 use crate::error::Result;
-use crate::schema::Units as U;
+use crate::portfolio::schema::Units as U;
 
 /// The keys a unit with this name and suite is stored and compared under.
 pub(crate) fn keys(name: &str, suite: Option<&str>) -> (String, Option<String>) {

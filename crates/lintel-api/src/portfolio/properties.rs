@@ -6,14 +6,14 @@ use lintel_domain::portfolio::{
     Availability, Property, PropertyComparison, PropertyInput, PropertyPatchInput, PropertySort,
 };
 use lintel_domain::{FieldError, Limit, Page, PropertyId, PropertyKind};
-use lintel_store::properties::PropertyFilter;
+use lintel_store::portfolio::properties::PropertyFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
@@ -70,7 +70,7 @@ async fn list(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Ok<Page<Property>>> {
+) -> ApiResult<Success<Page<Property>>> {
     let mut check = QueryCheck::new();
     let availability = check.choice("availability", q.availability.as_deref());
     let status = check.choice("status", q.status.as_deref());
@@ -92,7 +92,7 @@ async fn list(
         .list(&filter, page)
         .await
         .map_err(store_err(&auth, &state))?;
-    Result::Ok(Ok(page))
+    Ok(Success(page))
 }
 
 /// Retrieves one property. Requires property_manager or higher.
@@ -105,9 +105,9 @@ async fn get(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(id): PathId<PropertyKind>,
-) -> ApiResult<Ok<Property>> {
+) -> ApiResult<Success<Property>> {
     let p = state.store.org(auth.org).properties().get(id).await;
-    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(store_err(&auth, &state))?))
 }
 
 /// Creates a property. Requires landlord or higher; counts against the plan's property limit.
@@ -125,7 +125,7 @@ async fn create(
     let p = repo
         .create(&auth.actor(), new, auth.cap(Limit::Properties))
         .await;
-    Result::Ok(Created(p.map_err(store_err(&auth, &state))?))
+    Ok(Created(p.map_err(store_err(&auth, &state))?))
 }
 
 /// Changes a property: only the fields sent change; `null` clears an optional field.
@@ -141,7 +141,7 @@ async fn update(
     State(state): State<AppState>,
     PathId(id): PathId<PropertyKind>,
     ApiJson(input): ApiJson<PropertyPatchInput>,
-) -> ApiResult<Ok<Property>> {
+) -> ApiResult<Success<Property>> {
     let patch = input.validate().map_err(ApiError::Validation)?;
     let p = state
         .store
@@ -149,7 +149,7 @@ async fn update(
         .properties()
         .update(&auth.actor(), id, patch)
         .await;
-    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(store_err(&auth, &state))?))
 }
 
 /// Archives a property: it leaves the default list and becomes read-only. Idempotent. Requires
@@ -163,10 +163,10 @@ async fn archive(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
     PathId(id): PathId<PropertyKind>,
-) -> ApiResult<Ok<Property>> {
+) -> ApiResult<Success<Property>> {
     let repo = state.store.org(auth.org).properties();
     let p = repo.set_archived(&auth.actor(), id, true, None).await;
-    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(store_err(&auth, &state))?))
 }
 
 /// Restores an archived property; counts against the plan's property limit. Idempotent.
@@ -180,12 +180,12 @@ async fn restore(
     auth: Auth<LandlordUp>,
     State(state): State<AppState>,
     PathId(id): PathId<PropertyKind>,
-) -> ApiResult<Ok<Property>> {
+) -> ApiResult<Success<Property>> {
     let repo = state.store.org(auth.org).properties();
     let p = repo
         .set_archived(&auth.actor(), id, false, auth.cap(Limit::Properties))
         .await;
-    Result::Ok(Ok(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(store_err(&auth, &state))?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -209,7 +209,7 @@ async fn compare(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<CompareQuery>,
-) -> ApiResult<Ok<Vec<PropertyComparison>>> {
+) -> ApiResult<Success<Vec<PropertyComparison>>> {
     let invalid = |m: &str| ApiError::Validation(vec![FieldError::new("ids", m)]);
     // Taken exactly as documented: no trimming, and an empty entry is not a property ID.
     let raw = q.ids.unwrap_or_default();
@@ -230,7 +230,7 @@ async fn compare(
         ids.push(id);
     }
     let out = state.store.org(auth.org).properties().compare(&ids).await;
-    Result::Ok(Ok(out.map_err(store_err(&auth, &state))?))
+    Ok(Success(out.map_err(store_err(&auth, &state))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{issue_api_key, AdminOnly, Auth};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::query::PageQuery;
@@ -44,7 +44,7 @@ async fn create(
     let (name, role) = input.validate().map_err(ApiError::Validation)?;
     let (api_key, secret) =
         issue_api_key(&state.store, &auth.actor(), auth.org, name, role).await?;
-    Result::Ok(Created(CreatedApiKey { api_key, secret }))
+    Ok(Created(CreatedApiKey { api_key, secret }))
 }
 
 /// Lists the organisation's API keys (revoked ones included), newest first. Never shows a
@@ -57,13 +57,13 @@ async fn list(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Ok<Page<ApiKey>>> {
+) -> ApiResult<Success<Page<ApiKey>>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
     let mut check = QueryCheck::new();
     let page = check.page(API_KEYS_PAGE, q.page.as_deref(), q.page_size.as_deref());
     let page = check.finish(page)?;
     let keys = state.store.org(auth.org).api_keys().list(page).await;
-    Result::Ok(Ok(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
 
 /// Revokes an API key: it answers 401 from then on. Answers 200 with the revoked key;
@@ -77,7 +77,7 @@ async fn revoke(
     auth: Auth<AdminOnly>,
     State(state): State<AppState>,
     PathId(id): PathId<ApiKeyKind>,
-) -> ApiResult<Ok<ApiKey>> {
+) -> ApiResult<Success<ApiKey>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
     let key = state
         .store
@@ -85,7 +85,7 @@ async fn revoke(
         .api_keys()
         .revoke(&auth.actor(), id)
         .await;
-    Result::Ok(Ok(key.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(key.map_err(|e| ApiError::from_store(ENTITY, e))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

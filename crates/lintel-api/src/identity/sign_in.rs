@@ -49,7 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
             .and_then(|v| v.to_str().ok());
         let user_agent = ua.map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
         let peer = parts.extensions.get::<ClientIp>().and_then(|c| c.0);
-        Result::Ok(ClientMeta { user_agent, peer })
+        Ok(ClientMeta { user_agent, peer })
     }
 }
 
@@ -72,7 +72,7 @@ pub struct SignedIn {
 async fn verify(state: &AppState, password: String, hash: Option<String>) -> ApiResult<bool> {
     let metrics = state.metrics.clone();
     let checked = move || metrics.password_checked();
-    Result::Ok(passwords::verify(password, hash, checked).await?)
+    Ok(passwords::verify(password, hash, checked).await?)
 }
 
 /// 429 when `email` has used up its failed sign-ins for the window (whether or not an account
@@ -89,7 +89,7 @@ pub(super) async fn guard_account(state: &AppState, slot: &RateSlot, email: &str
                 retry_after_secs: d.retry_after_secs,
             })
         }
-        _ => Result::Ok(()),
+        _ => Ok(()),
     }
 }
 
@@ -113,7 +113,7 @@ pub(super) async fn check_credentials(
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     if verify(state, password, hash).await? {
         if let Some(account) = account {
-            return Result::Ok(account);
+            return Ok(account);
         }
     }
     count_failure(state, email).await;
@@ -135,9 +135,9 @@ pub(super) async fn sign_in(
         .landing_org(&account, login.organisation)
         .await;
     let org = match org {
-        Result::Ok(Some(org)) => org,
+        Ok(Some(org)) => org,
         // An account that belongs to no organisation cannot work anywhere.
-        Result::Ok(None) => return Err(ApiError::InvalidCredentials),
+        Ok(None) => return Err(ApiError::InvalidCredentials),
         Err(StoreError::NotFound) => {
             return Err(ApiError::Forbidden(
                 "You are not a member of that organisation.".into(),
@@ -224,5 +224,5 @@ pub(super) async fn start_session(
         csrf_token: csrf,
         session_id,
     };
-    Result::Ok(Started { body, cookies })
+    Ok(Started { body, cookies })
 }

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::sign_in::check_credentials;
 use crate::auth::{Auth, Principal};
-use crate::envelope::{Created, Envelope, Ok};
+use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ratelimit::RateSlot;
@@ -52,12 +52,12 @@ async fn change_password(
     State(state): State<AppState>,
     slot: RateSlot,
     ApiJson(input): ApiJson<PasswordChangeInput>,
-) -> ApiResult<Ok<PasswordChanged>> {
+) -> ApiResult<Success<PasswordChanged>> {
     let user = person(&auth)?;
     let change = input.validate().map_err(ApiError::Validation)?;
     let account = state.store.accounts().get(user).await?;
     match check_credentials(&state, &slot, &account.email, change.current).await {
-        Result::Ok(_) => {}
+        Ok(_) => {}
         Err(ApiError::InvalidCredentials) => {
             return Err(ApiError::Validation(vec![lintel_domain::FieldError::new(
                 "currentPassword",
@@ -75,7 +75,7 @@ async fn change_password(
         auth.session_id(),
     )
     .await?;
-    Result::Ok(Ok(PasswordChanged {
+    Ok(Success(PasswordChanged {
         other_sessions_ended: ended,
     }))
 }
@@ -90,11 +90,11 @@ async fn change_password(
 async fn organisations(
     auth: Auth,
     State(state): State<AppState>,
-) -> ApiResult<Ok<Vec<Membership>>> {
+) -> ApiResult<Success<Vec<Membership>>> {
     let Some(user) = auth.user else {
         let organisation = state.store.orgs().get(auth.org).await?;
         let joined_at = organisation.created_at;
-        return Result::Ok(Ok(vec![Membership {
+        return Ok(Success(vec![Membership {
             organisation,
             role: auth.role,
             current: true,
@@ -111,7 +111,7 @@ async fn organisations(
             joined_at: m.joined_at,
         })
         .collect();
-    Result::Ok(Ok(list))
+    Ok(Success(list))
 }
 
 /// Where a switched session now works.
@@ -135,7 +135,7 @@ async fn switch_organisation(
     auth: Auth,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SwitchOrganisationInput>,
-) -> ApiResult<Ok<Switched>> {
+) -> ApiResult<Success<Switched>> {
     let user = person(&auth)?;
     let session = auth
         .session_id()
@@ -145,7 +145,7 @@ async fn switch_organisation(
     let member = accounts.switch_session(session, user, org).await;
     let user = member.map_err(|e| ApiError::from_store("Organisation", e))?;
     let organisation = state.store.orgs().get(org).await?;
-    Result::Ok(Ok(Switched { user, organisation }))
+    Ok(Success(Switched { user, organisation }))
 }
 
 /// Starts another organisation, on the FREE plan, with the signed-in person as its admin. The
@@ -167,7 +167,7 @@ async fn create_organisation(
         .create_for(&auth.actor(), user, &name, Plan::Free)
         .await?;
     let joined_at = member.created_at;
-    Result::Ok(Created(Membership {
+    Ok(Created(Membership {
         organisation,
         role: member.role,
         current: false,
