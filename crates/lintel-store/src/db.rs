@@ -23,12 +23,7 @@ use crate::prepared::Statement;
 use crate::retry::WRITE_RETRIES;
 use crate::timing;
 
-/// Which database engine a store runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use crate::backend::Backend;
 
 /// A row type that decodes from both backends (derive `sqlx::FromRow` with portable field types:
 /// `String`, `i64`, `f64`, `bool` and their `Option`s).

@@ -6,6 +6,7 @@
 //! in the same transaction ([`audit`]).
 
 pub mod audit;
+mod backend;
 pub mod db;
 pub mod error;
 pub mod identity;

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 
-use crate::db::Backend;
+use crate::backend::Backend;
 
 const SLOT_TAG: &str = "\u{0}lintel-slot:";
 const MAX_SLOTS: usize = 16;

@@ -96,6 +96,15 @@ impl Principal {
         }
     }
 
+    /// The caller's own rate-limit bucket: the API key, else the user (else the session).
+    pub fn rate_key(&self) -> String {
+        match (self.via, self.user) {
+            (Via::ApiKey(k), _) => format!("key:{k}"),
+            (Via::Session(_), Some(u)) => format!("user:{u}"),
+            (Via::Session(s), None) => format!("session:{s}"),
+        }
+    }
+
     pub fn session_id(&self) -> Option<SessionId> {
         match self.via {
             Via::Session(s) => Some(s),
@@ -249,7 +258,8 @@ impl<R: MinRole> FromRequestParts<AppState> for Auth<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = authenticate(parts, state).await?;
-        crate::ratelimit::charge_principal(parts, state, &principal).await?;
+        let key = principal.rate_key();
+        crate::ratelimit::charge_caller(parts, state, principal.role, &key).await?;
         principal.require(R::ROLE)?;
         Ok(Auth(principal, PhantomData))
     }

@@ -23,7 +23,6 @@ use axum::response::{IntoResponse, Response};
 use lintel_domain::Role;
 use redis::aio::ConnectionManager;
 
-use crate::auth::{Principal, Via};
 use crate::client_ip::ClientIp;
 use crate::config::RateLimits;
 use crate::error::ApiError;
@@ -401,22 +400,19 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     res
 }
 
-/// Charges an authenticated caller's bucket (once per request); 429 when over the limit.
-pub async fn charge_principal(
+/// Charges an authenticated caller's bucket — `key` in the scope of their `role` — once per
+/// request; 429 when over the limit.
+pub async fn charge_caller(
     parts: &Parts,
     state: &AppState,
-    p: &Principal,
+    role: Role,
+    key: &str,
 ) -> Result<(), ApiError> {
     let slot = parts.extensions.get::<Slot>();
     let decision = match slot.map(Slot::get) {
         Some(Charge::Done(d)) => d,
         _ => {
-            let key = match (p.via, p.user) {
-                (Via::ApiKey(k), _) => format!("key:{k}"),
-                (Via::Session(_), Some(u)) => format!("user:{u}"),
-                (Via::Session(s), None) => format!("session:{s}"),
-            };
-            let d = state.limiter.check(Scope::for_role(p.role), &key).await;
+            let d = state.limiter.check(Scope::for_role(role), key).await;
             if let Some(slot) = slot {
                 slot.set(Charge::Done(d));
             }

@@ -81,16 +81,8 @@ fn hdr<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 async fn tenant(State(st): State<AppState>, parts: Parts) -> Result<(), ApiError> {
-    let p = Principal {
-        org: lintel_domain::OrgId::new(),
-        role: Role::Tenant,
-        plan: lintel_domain::Plan::Business,
-        user: Some(lintel_domain::UserId::new()),
-        via: Via::Session(lintel_domain::SessionId::new()),
-        request_id: None,
-        correlation_id: None,
-    };
-    charge_principal(&parts, &st, &p).await
+    let key = format!("user:{}", lintel_domain::UserId::new());
+    charge_caller(&parts, &st, Role::Tenant, &key).await
 }
 
 /// An application state on an in-memory database (unmigrated: for routes that don't use it).

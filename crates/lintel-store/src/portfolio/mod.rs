@@ -3,9 +3,7 @@
 
 pub mod buildings;
 pub mod properties;
-mod property_writes;
 pub(crate) mod schema;
 mod unit_counts;
 pub(crate) mod unit_keys;
 pub mod units;
-mod units_bulk;

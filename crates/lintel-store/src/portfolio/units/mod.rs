@@ -1,4 +1,6 @@
-//! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::portfolio::units_bulk`].
+//! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::portfolio::units::bulk`].
+
+mod bulk;
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
@@ -242,7 +244,7 @@ impl UnitRepo<'_> {
                 let mut values: Vec<(U, SimpleExpr)> = Vec::new();
                 if renamed {
                     let key = [(after.name.clone(), after.suite.clone())];
-                    let taken = crate::portfolio::units_bulk::taken(
+                    let taken = crate::portfolio::units::bulk::taken(
                         &mut tx,
                         before.property_id,
                         Some(id),
@@ -250,7 +252,7 @@ impl UnitRepo<'_> {
                     )
                     .await?;
                     if !taken.is_empty() {
-                        return Err(crate::portfolio::units_bulk::name_taken("name"));
+                        return Err(crate::portfolio::units::bulk::name_taken("name"));
                     }
                     // Only a new name or suite gets new keys: an older unit whose key was made
                     // unique by migration 0003 keeps it through unrelated changes.
@@ -292,7 +294,7 @@ impl UnitRepo<'_> {
                     .await;
                 if let Err(StoreError::Conflict(_)) = updated {
                     // Another request took the name since the check: the check's answer.
-                    return Err(crate::portfolio::units_bulk::name_taken("name"));
+                    return Err(crate::portfolio::units::bulk::name_taken("name"));
                 }
                 updated?;
                 let (after, _) = get_in(&mut tx, self.org, id).await?;

@@ -1,5 +1,7 @@
 //! Properties: one organisation's portfolio entries, with unit counts computed on read. Writes
-//! (create, update, archive, restore) live in [`crate::portfolio::property_writes`].
+//! (create, update, archive, restore) live in [`crate::portfolio::properties::writes`].
+
+mod writes;
 
 use lintel_domain::portfolio::{
     average_minor, vacancy_rate, Address, Availability, Property, PropertyComparison, PropertySort,
