@@ -106,3 +106,12 @@ pub fn openapi_json() -> String {
     s.push('\n');
     s
 }
+
+// Contexts still to come (empty until their issues).
+mod brokerage;
+mod comms;
+mod documents;
+mod insight;
+mod leasing;
+mod ledger;
+mod maintenance;

@@ -65,7 +65,7 @@ fn document_is_openapi_3_1_with_security_and_errors() {
 // documented rule is checked against the domain validator it describes, so a schema-valid body
 // is accepted and a schema-violating one rejected.
 
-use lintel_domain::access::NewApiKeyInput;
+use lintel_domain::identity::access::NewApiKeyInput;
 use lintel_domain::identity::{
     AcceptInvitationInput, LoginInput, MemberPatchInput, NewInvitationInput, NewMemberInput,
     NewOrganisationInput, PasswordChangeInput, RegisterInput, SwitchOrganisationInput,

@@ -10,3 +10,12 @@ pub mod error;
 pub mod identity;
 
 pub use error::{AppError, AppResult};
+
+// Contexts still to come (empty until their issues).
+pub mod brokerage;
+pub mod comms;
+pub mod documents;
+pub mod insight;
+pub mod leasing;
+pub mod ledger;
+pub mod maintenance;

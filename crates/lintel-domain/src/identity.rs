@@ -9,6 +9,7 @@ use crate::text;
 use crate::time::Timestamp;
 use crate::validation::{FieldError, Validator};
 
+pub mod access;
 mod invitations;
 mod organisations;
 mod password;

@@ -3,7 +3,6 @@
 //! Nothing here performs I/O or knows about HTTP or SQL. The API turns requests into the input
 //! types defined here (collecting every field error at once); the store persists them.
 
-pub mod access;
 pub mod audit;
 pub mod enums;
 pub mod id;
@@ -25,3 +24,12 @@ pub use plan::{Feature, Limit, Plan};
 pub use role::Role;
 pub use time::Timestamp;
 pub use validation::{FieldError, Validator};
+
+// Contexts still to come (empty until their issues).
+pub mod brokerage;
+pub mod comms;
+pub mod documents;
+pub mod insight;
+pub mod leasing;
+pub mod ledger;
+pub mod maintenance;

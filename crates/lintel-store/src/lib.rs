@@ -22,3 +22,12 @@ pub use db::{Backend, ConnectOptions, Db};
 pub use error::{Result, StoreError};
 pub use lintel_domain::Timestamp;
 pub use store::{OrgScope, Store};
+
+// Contexts still to come (empty until their issues).
+pub mod brokerage;
+pub mod comms;
+pub mod documents;
+pub mod insight;
+pub mod leasing;
+pub mod ledger;
+pub mod maintenance;

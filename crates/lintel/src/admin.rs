@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context};
 use lintel_app::identity::{create_organisation, Origin};
 use lintel_app::AppError;
-use lintel_domain::access::NewApiKeyInput;
+use lintel_domain::identity::access::NewApiKeyInput;
 use lintel_domain::identity::RegisterInput;
 use lintel_domain::{Actor, Feature, FieldError, OrgId, Role};
 use lintel_store::{Store, StoreError};
@@ -118,7 +118,7 @@ pub async fn issue_key(
     org: OrgId,
     name: String,
     role: Role,
-) -> anyhow::Result<(lintel_domain::access::ApiKey, String)> {
+) -> anyhow::Result<(lintel_domain::identity::access::ApiKey, String)> {
     lintel_app::identity::issue_api_key(store, &Actor::system(), org, name, role)
         .await
         .context("creating the API key")

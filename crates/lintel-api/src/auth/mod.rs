@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
-use lintel_domain::access::effective_key_role;
+use lintel_domain::identity::access::effective_key_role;
 use lintel_domain::{
     Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
 };

@@ -2,7 +2,7 @@
 //! only. A key is sent as `Authorization: Bearer lk_…` and acts with the role it was given.
 
 use axum::extract::State;
-use lintel_domain::access::{ApiKey, NewApiKeyInput};
+use lintel_domain::identity::access::{ApiKey, NewApiKeyInput};
 use lintel_domain::pagination::API_KEYS_PAGE;
 use lintel_domain::{ApiKeyKind, Feature, Page};
 use serde::Serialize;

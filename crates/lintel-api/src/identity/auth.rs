@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lintel_app::AppError;
-use lintel_domain::access::SessionInfo;
+use lintel_domain::identity::access::SessionInfo;
 use lintel_domain::identity::{LoginInput, Organisation, RegisterInput, User};
 use lintel_domain::{Role, SessionId, SessionKind};
 use lintel_store::StoreError;

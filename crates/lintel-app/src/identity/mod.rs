@@ -3,7 +3,7 @@
 pub mod passwords;
 pub mod secrets;
 
-use lintel_domain::access::ApiKey;
+use lintel_domain::identity::access::ApiKey;
 use lintel_domain::identity::{NewMember, Organisation, Registration, User};
 use lintel_domain::{Actor, ApiKeyId, OrgId, Plan, Role, SessionId, UserId};
 use lintel_store::identity::{NewApiKey, NewUserRecord};

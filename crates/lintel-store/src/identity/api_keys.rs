@@ -1,4 +1,4 @@
-use lintel_domain::access::ApiKey;
+use lintel_domain::identity::access::ApiKey;
 use lintel_domain::{
     Actor, ActorKind, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp, UserId,
 };

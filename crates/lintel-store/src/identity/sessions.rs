@@ -1,4 +1,4 @@
-use lintel_domain::access::SessionInfo;
+use lintel_domain::identity::access::SessionInfo;
 use lintel_domain::{OrgId, SessionId, Timestamp, UserId};
 use sea_query::{Expr, Order, Query};
 
