@@ -20,7 +20,7 @@ pub use audit::{Actor, ActorKind, AuditEntry};
 pub use id::*;
 pub use money::{Currency, Money};
 pub use pagination::{Page, PageRequest, PageRule};
-pub use plan::{Feature, Limit, Plan};
+pub use plan::{Cap, Feature, Limit, Plan};
 pub use role::Role;
 pub use time::Timestamp;
 pub use validation::{FieldError, Validator};

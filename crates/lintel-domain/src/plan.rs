@@ -38,6 +38,28 @@ crate::string_enum! {
     }
 }
 
+/// A plan's cap on a countable resource. Whatever adds such a resource takes one, so "no cap"
+/// is always said ([`Cap::Unlimited`]), never implied by a missing value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    Unlimited,
+    AtMost(u64),
+}
+
+impl Cap {
+    /// Whether `existing` records plus `adding` more stay within the cap; the cap when not.
+    pub fn exceeded_by(self, existing: u64, adding: u64) -> Option<u64> {
+        match self {
+            Cap::AtMost(max) if existing.saturating_add(adding) > max => Some(max),
+            _ => None,
+        }
+    }
+
+    pub fn is_limited(self) -> bool {
+        matches!(self, Cap::AtMost(_))
+    }
+}
+
 /// The one table of what each plan allows. Everything that gates on a plan reads it here.
 struct PlanRow {
     plan: Plan,
@@ -101,6 +123,11 @@ impl Plan {
             Limit::Units => row.units,
             Limit::Members => row.members,
         }
+    }
+
+    /// The plan's cap on `limit`.
+    pub fn cap(self, limit: Limit) -> Cap {
+        self.limit(limit).map_or(Cap::Unlimited, Cap::AtMost)
     }
 }
 

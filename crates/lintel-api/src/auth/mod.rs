@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use lintel_domain::identity::access::effective_key_role;
 use lintel_domain::{
-    Actor, ApiKeyId, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
+    Actor, ApiKeyId, Cap, Feature, Limit, OrgId, Plan, Role, SessionId, Timestamp, UserId,
 };
 use lintel_store::identity::Credentials;
 
@@ -82,8 +82,8 @@ impl Principal {
     }
 
     /// The plan's cap on `limit` (`None` is unlimited).
-    pub fn cap(&self, limit: Limit) -> Option<u64> {
-        self.plan.limit(limit)
+    pub fn cap(&self, limit: Limit) -> Cap {
+        self.plan.cap(limit)
     }
 
     /// The 403 PLAN_LIMIT_EXCEEDED answer for `limit`.

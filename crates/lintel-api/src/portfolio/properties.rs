@@ -5,7 +5,7 @@ use lintel_domain::pagination::PROPERTIES_PAGE;
 use lintel_domain::portfolio::{
     Availability, Property, PropertyComparison, PropertyInput, PropertyPatchInput, PropertySort,
 };
-use lintel_domain::{FieldError, Limit, Page, PropertyId, PropertyKind};
+use lintel_domain::{Cap, FieldError, Limit, Page, PropertyId, PropertyKind};
 use lintel_store::portfolio::properties::PropertyFilter;
 use lintel_store::StoreError;
 use serde::Deserialize;
@@ -165,7 +165,9 @@ async fn archive(
     PathId(id): PathId<PropertyKind>,
 ) -> ApiResult<Success<Property>> {
     let repo = state.store.org(auth.org).properties();
-    let p = repo.set_archived(&auth.actor(), id, true, None).await;
+    let p = repo
+        .set_archived(&auth.actor(), id, true, Cap::Unlimited)
+        .await;
     Ok(Success(p.map_err(store_err(&auth, &state))?))
 }
 

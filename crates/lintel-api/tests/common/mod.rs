@@ -320,7 +320,7 @@ impl TestApp {
             .store()
             .org(org.id)
             .members()
-            .add(&Actor::system(), rec, role, None)
+            .add(&Actor::system(), rec, role, lintel_domain::Cap::Unlimited)
             .await
             .unwrap();
         self.session_for(org.id, user.id).await

@@ -30,7 +30,7 @@ pub async fn user(app: &TestApp, org: OrgId, role: Role, tag: &str) -> (UserId, 
     };
     let members = app.store().org(org).members();
     let u = members
-        .add(&Actor::system(), rec, role, None)
+        .add(&Actor::system(), rec, role, lintel_domain::Cap::Unlimited)
         .await
         .unwrap();
     (u.id, email)

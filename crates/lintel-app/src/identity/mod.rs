@@ -5,7 +5,7 @@ pub mod secrets;
 
 use lintel_domain::identity::access::ApiKey;
 use lintel_domain::identity::{NewMember, Organisation, Registration, User};
-use lintel_domain::{Actor, ApiKeyId, OrgId, Plan, Role, SessionId, UserId};
+use lintel_domain::{Actor, ApiKeyId, Cap, OrgId, Plan, Role, SessionId, UserId};
 use lintel_store::identity::{NewApiKey, NewUserRecord};
 use lintel_store::Store;
 
@@ -48,13 +48,13 @@ pub async fn register(store: &Store, reg: Registration) -> AppResult<(Organisati
 }
 
 /// Creates an account for someone new and makes them a member of `org` with an initial
-/// password; `limit` is the plan's member cap.
+/// password; `cap` is the plan's member cap.
 pub async fn add_member(
     store: &Store,
     actor: &Actor,
     org: OrgId,
     new: NewMember,
-    limit: Option<u64>,
+    cap: Cap,
 ) -> AppResult<User> {
     let rec = NewUserRecord {
         email: new.email.as_str().to_string(),
@@ -62,7 +62,7 @@ pub async fn add_member(
         password_hash: passwords::hash(new.password).await?,
     };
     let members = store.org(org).members();
-    Ok(members.add(actor, rec, new.role, limit).await?)
+    Ok(members.add(actor, rec, new.role, cap).await?)
 }
 
 /// Creates an API key for `org`; answers its record and the secret, which is never shown again.

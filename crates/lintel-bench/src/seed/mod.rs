@@ -198,7 +198,7 @@ async fn property(
     let plan = Plan::Business;
     let created = scope
         .properties()
-        .create(&actor, new, plan.limit(Limit::Properties))
+        .create(&actor, new, plan.cap(Limit::Properties))
         .await
         .with_context(|| format!("creating property {i}"))?;
     let mut from = 0;
@@ -211,7 +211,7 @@ async fn property(
         .map_err(|e| invalid(format!("units of property {i}"), e))?;
         scope
             .units()
-            .create_many(&actor, created.id, rows, plan.limit(Limit::Units))
+            .create_many(&actor, created.id, rows, plan.cap(Limit::Units))
             .await
             .with_context(|| format!("creating the units of property {i}"))?;
         progress.add((to - from) as u64).await?;

@@ -3,7 +3,7 @@
 
 use lintel_domain::identity::{Invitation, User, INVITATION_TTL_MS};
 use lintel_domain::{
-    Actor, InvitationId, Limit, OrgId, Page, PageRequest, Plan, Role, Timestamp, UserId,
+    Actor, Cap, InvitationId, Limit, OrgId, Page, PageRequest, Plan, Role, Timestamp, UserId,
 };
 use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
 
@@ -126,12 +126,7 @@ impl InvitationRepo<'_> {
     /// is revoked (the newest link is the one that works). Someone who is already a member is
     /// `Conflict("member")`; `limit` (the plan's member cap) counts members and pending
     /// invitations together.
-    pub async fn create(
-        &self,
-        actor: &Actor,
-        new: NewInvitation,
-        limit: Option<u64>,
-    ) -> Result<Invitation> {
+    pub async fn create(&self, actor: &Actor, new: NewInvitation, cap: Cap) -> Result<Invitation> {
         let new = &new;
         self.db
             .write(move |mut tx| async move {
@@ -165,7 +160,7 @@ impl InvitationRepo<'_> {
                 for row in earlier {
                     revoke_in(&mut tx, actor, row.into_invitation()?).await?;
                 }
-                if let Some(max) = limit {
+                if cap.is_limited() {
                     let waiting: Count = tx
                         .one(
                             &Query::select()
@@ -177,7 +172,7 @@ impl InvitationRepo<'_> {
                         )
                         .await?;
                     let taken = member_count(&mut tx, self.org).await? + waiting.n.max(0) as u64;
-                    if taken >= max {
+                    if let Some(max) = cap.exceeded_by(taken, 1) {
                         return Err(StoreError::LimitReached { limit: max });
                     }
                 }
@@ -361,8 +356,10 @@ impl Invites<'_> {
                     Err(StoreError::NotFound) => {
                         let row: OrgNameRow = tx.one(&org_query(org)).await?;
                         let plan: Plan = parse_col("organisations.plan", &row.plan)?;
-                        if let Some(max) = plan.limit(Limit::Members) {
-                            if member_count(&mut tx, org).await? >= max {
+                        let cap = plan.cap(Limit::Members);
+                        if cap.is_limited() {
+                            let members = member_count(&mut tx, org).await?;
+                            if let Some(max) = cap.exceeded_by(members, 1) {
                                 return Err(StoreError::LimitReached { limit: max });
                             }
                         }

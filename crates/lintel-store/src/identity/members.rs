@@ -2,7 +2,7 @@
 //! (`memberships`). One account can be a member of several organisations.
 
 use lintel_domain::identity::User;
-use lintel_domain::{Actor, OrgId, Page, PageRequest, Role, Timestamp, UserId};
+use lintel_domain::{Actor, Cap, OrgId, Page, PageRequest, Role, Timestamp, UserId};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::KeyCache;
@@ -197,12 +197,12 @@ impl MemberRepo<'_> {
         actor: &Actor,
         new: NewUserRecord,
         role: Role,
-        limit: Option<u64>,
+        cap: Cap,
     ) -> Result<User> {
         let new = &new;
         self.db
             .write(move |mut tx| async move {
-                self.check_cap(&mut tx, limit).await?;
+                self.check_cap(&mut tx, cap).await?;
                 let id = UserId::new();
                 insert_user(&mut tx, id, new).await?;
                 let user = insert_membership(&mut tx, actor, self.org, id, role).await?;
@@ -214,16 +214,10 @@ impl MemberRepo<'_> {
 
     /// Makes an existing account a member (the command line's demo set-up); `Conflict("member")`
     /// when it already is one.
-    pub async fn join(
-        &self,
-        actor: &Actor,
-        user: UserId,
-        role: Role,
-        limit: Option<u64>,
-    ) -> Result<User> {
+    pub async fn join(&self, actor: &Actor, user: UserId, role: Role, cap: Cap) -> Result<User> {
         self.db
             .write(move |mut tx| async move {
-                self.check_cap(&mut tx, limit).await?;
+                self.check_cap(&mut tx, cap).await?;
                 let user = insert_membership(&mut tx, actor, self.org, user, role).await?;
                 tx.commit().await?;
                 Ok(user)
@@ -231,10 +225,10 @@ impl MemberRepo<'_> {
             .await
     }
 
-    async fn check_cap(&self, tx: &mut Tx, limit: Option<u64>) -> Result<()> {
-        if let Some(max) = limit {
+    async fn check_cap(&self, tx: &mut Tx, cap: Cap) -> Result<()> {
+        if cap.is_limited() {
             locks::org(tx, self.org).await?;
-            if member_count(tx, self.org).await? >= max {
+            if let Some(max) = cap.exceeded_by(member_count(tx, self.org).await?, 1) {
                 return Err(StoreError::LimitReached { limit: max });
             }
         }

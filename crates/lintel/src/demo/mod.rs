@@ -254,7 +254,7 @@ async fn add_missing_members(
         .into_iter()
         .map(|u| u.email)
         .collect::<Vec<_>>();
-    let limit = org.plan.limit(Limit::Members);
+    let limit = org.plan.cap(Limit::Members);
     let mut added = 0;
     for (role, name, email) in MEMBERS {
         if existing.iter().any(|e| e == email) {

@@ -108,7 +108,7 @@ pub async fn seed(store: &Store, org: OrgId, plan: Plan) -> anyhow::Result<Seede
         )?;
         let property = scope
             .properties()
-            .create(&actor, new, plan.limit(Limit::Properties))
+            .create(&actor, new, plan.cap(Limit::Properties))
             .await?;
         seeded.properties += 1;
 
@@ -119,7 +119,7 @@ pub async fn seed(store: &Store, org: OrgId, plan: Plan) -> anyhow::Result<Seede
         let units = ensure_valid(&format!("the units of {}", p.name), rows)?;
         let created = scope
             .units()
-            .create_many(&actor, property.id, units, plan.limit(Limit::Units))
+            .create_many(&actor, property.id, units, plan.cap(Limit::Units))
             .await?;
         seeded.units += created.len();
     }

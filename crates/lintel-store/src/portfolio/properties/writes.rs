@@ -2,7 +2,7 @@
 //! [`Db::write`](crate::db::Db::write) that takes its locks in the order of [`crate::locks`].
 
 use lintel_domain::portfolio::{property_search_text, NewProperty, Property, PropertyPatch};
-use lintel_domain::{Actor, BuildingId, FieldError, OrgId, PropertyId, Timestamp};
+use lintel_domain::{Actor, BuildingId, Cap, FieldError, OrgId, PropertyId, Timestamp};
 use sea_query::{Alias, Expr, Query};
 
 use crate::audit::{self, Change};
@@ -51,36 +51,32 @@ async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
 
 /// Refuses when the organisation already has `limit` active properties. The caller holds the
 /// organisation's lock ([`locks::org`]), so the count sees every committed competitor.
-async fn check_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> {
-    match limit {
-        Some(max) if active_count(tx, org).await? >= max => {
-            Err(StoreError::LimitReached { limit: max })
-        }
-        _ => Ok(()),
+async fn check_limit(tx: &mut Tx, org: OrgId, cap: Cap) -> Result<()> {
+    if !cap.is_limited() {
+        return Ok(());
+    }
+    match cap.exceeded_by(active_count(tx, org).await?, 1) {
+        Some(max) => Err(StoreError::LimitReached { limit: max }),
+        None => Ok(()),
     }
 }
 
 /// Tier 1 of the lock order, for writes that check the plan's cap on active properties.
-async fn lock_for_limit(tx: &mut Tx, org: OrgId, limit: Option<u64>) -> Result<()> {
-    match limit {
-        Some(_) => locks::org(tx, org).await,
-        None => Ok(()),
+async fn lock_for_limit(tx: &mut Tx, org: OrgId, cap: Cap) -> Result<()> {
+    match cap {
+        Cap::AtMost(_) => locks::org(tx, org).await,
+        Cap::Unlimited => Ok(()),
     }
 }
 
 impl PropertyRepo<'_> {
     /// Creates a property; `limit` is the plan's cap on active properties.
-    pub async fn create(
-        &self,
-        actor: &Actor,
-        new: NewProperty,
-        limit: Option<u64>,
-    ) -> Result<Property> {
+    pub async fn create(&self, actor: &Actor, new: NewProperty, cap: Cap) -> Result<Property> {
         let new = &new;
         self.db
             .write(move |mut tx| async move {
-                lock_for_limit(&mut tx, self.org, limit).await?;
-                check_limit(&mut tx, self.org, limit).await?;
+                lock_for_limit(&mut tx, self.org, cap).await?;
+                check_limit(&mut tx, self.org, cap).await?;
                 if let Some(b) = new.building_id {
                     check_building(&mut tx, self.org, b).await?;
                 }
@@ -202,20 +198,20 @@ impl PropertyRepo<'_> {
         actor: &Actor,
         id: PropertyId,
         archive: bool,
-        limit: Option<u64>,
+        cap: Cap,
     ) -> Result<Property> {
         // Only a restore counts against the plan.
-        let limit = if archive { None } else { limit };
+        let cap = if archive { Cap::Unlimited } else { cap };
         self.db
             .write(move |mut tx| async move {
-                lock_for_limit(&mut tx, self.org, limit).await?;
+                lock_for_limit(&mut tx, self.org, cap).await?;
                 locks::property(&mut tx, self.org, id).await?;
                 let before = get_in(&mut tx, self.org, id).await?;
                 if before.archived_at.is_some() == archive {
                     tx.commit().await?;
                     return Ok(before);
                 }
-                check_limit(&mut tx, self.org, limit).await?;
+                check_limit(&mut tx, self.org, cap).await?;
                 let now = Timestamp::now().0;
                 tx.exec(
                     &Query::update()

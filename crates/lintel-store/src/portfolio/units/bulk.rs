@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use lintel_domain::portfolio::{NewUnit, Unit};
-use lintel_domain::{Actor, FieldError, OrgId, PropertyId, Timestamp, UnitId};
+use lintel_domain::{Actor, Cap, FieldError, OrgId, PropertyId, Timestamp, UnitId};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
 use crate::audit::{self, Change};
@@ -182,10 +182,10 @@ impl UnitRepo<'_> {
         actor: &Actor,
         property: PropertyId,
         new: NewUnit,
-        limit: Option<u64>,
+        cap: Cap,
     ) -> Result<Unit> {
         let mut out = self
-            .insert(actor, property, vec![new], limit, |_| "name".to_string())
+            .insert(actor, property, vec![new], cap, |_| "name".to_string())
             .await?;
         out.pop().ok_or(StoreError::NotFound)
     }
@@ -198,9 +198,9 @@ impl UnitRepo<'_> {
         actor: &Actor,
         property: PropertyId,
         rows: Vec<NewUnit>,
-        limit: Option<u64>,
+        cap: Cap,
     ) -> Result<Vec<Unit>> {
-        self.insert(actor, property, rows, limit, |i| format!("units[{i}].name"))
+        self.insert(actor, property, rows, cap, |i| format!("units[{i}].name"))
             .await
     }
 
@@ -209,7 +209,7 @@ impl UnitRepo<'_> {
         actor: &Actor,
         property: PropertyId,
         rows: Vec<NewUnit>,
-        limit: Option<u64>,
+        cap: Cap,
         field: impl Fn(usize) -> String,
     ) -> Result<Vec<Unit>> {
         if rows.is_empty() {
@@ -220,10 +220,11 @@ impl UnitRepo<'_> {
             .write(move |mut tx| async move {
                 // The lock order of crate::locks: the organisation (for the cap), then the
                 // property. An unknown or archived property still answers before the cap does.
-                if let Some(max) = limit {
+                if cap.is_limited() {
                     locks::precheck_property(&mut tx, self.org, property).await?;
                     locks::org(&mut tx, self.org).await?;
-                    if org_units(&mut tx, self.org).await? + rows.len() as u64 > max {
+                    let existing = org_units(&mut tx, self.org).await?;
+                    if let Some(max) = cap.exceeded_by(existing, rows.len() as u64) {
                         return Err(StoreError::LimitReached { limit: max });
                     }
                 }
