@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::scope;
 
 /// The audit log's table and columns.
 #[derive(Iden, Clone, Copy)]
@@ -24,6 +25,8 @@ pub enum AuditLog {
     CorrelationId,
     CreatedAt,
 }
+
+crate::scope::org_tables!(AuditLog);
 
 /// What changed, ready to be written next to the change itself.
 pub struct Change<'a, B: Serialize, A: Serialize> {
@@ -151,9 +154,7 @@ pub struct AuditTrail<'a> {
 
 impl AuditTrail<'_> {
     pub async fn list(&self, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditEntry>> {
-        let mut base = Query::select();
-        base.from(AuditLog::Table)
-            .and_where(Expr::col(AuditLog::OrgId).eq(self.org.to_string()));
+        let mut base = scope::select::<AuditLog>(self.org);
         if let Some(t) = &f.entity_type {
             base.and_where(Expr::col(AuditLog::EntityType).eq(t.as_str()));
         }

@@ -15,6 +15,7 @@ mod migrate;
 pub mod portfolio;
 pub mod prepared;
 mod retry;
+mod scope;
 mod store;
 pub mod timing;
 

@@ -24,8 +24,11 @@ pub(crate) fn slot(n: usize) -> String {
     format!("{SLOT_TAG}{n}")
 }
 
-/// The arguments `[organisation, id]` of a by-id lookup.
-pub(crate) fn key(org: impl ToString, id: impl ToString) -> [Value; 2] {
+/// The arguments `[organisation, id]` of a by-id lookup, from the typed IDs.
+pub(crate) fn key<K: lintel_domain::id::IdKind>(
+    org: lintel_domain::OrgId,
+    id: lintel_domain::id::Id<K>,
+) -> [Value; 2] {
     [org.to_string().into(), id.to_string().into()]
 }
 

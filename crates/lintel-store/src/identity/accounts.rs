@@ -89,6 +89,7 @@ impl Accounts<'_> {
         let rows: Vec<MembershipRow> = self
             .db
             .all(
+                // across organisations: a person's memberships in every organisation.
                 &Query::select()
                     .columns([
                         (O::Table, O::Id),
@@ -161,6 +162,7 @@ impl Accounts<'_> {
             .write(move |mut tx| async move {
                 let member = get_member(&mut tx, org, user).await?;
                 tx.exec(
+                    // across organisations: a person's session moves from one of their organisations to another.
                     &Query::update()
                         .table(S::Table)
                         .value(S::OrgId, org.to_string())
@@ -204,6 +206,7 @@ impl Accounts<'_> {
                 if n == 0 {
                     return Err(StoreError::NotFound);
                 }
+                // across organisations: a new password ends the person's sessions in every organisation.
                 let mut end = Query::delete();
                 end.from_table(S::Table)
                     .and_where(Expr::col(S::UserId).eq(user.to_string()));

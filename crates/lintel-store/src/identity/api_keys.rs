@@ -10,6 +10,7 @@ use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::identity::schema::ApiKeys as K;
 use crate::locks;
+use crate::scope;
 
 /// A key to be stored: the secret is already hashed.
 #[derive(Debug, Clone)]
@@ -54,7 +55,7 @@ impl KeyRow {
 }
 
 fn select(org: OrgId) -> SelectStatement {
-    Query::select()
+    scope::select::<K>(org)
         .columns([
             K::Id,
             K::Name,
@@ -66,8 +67,6 @@ fn select(org: OrgId) -> SelectStatement {
             K::LastUsedAt,
             K::RevokedAt,
         ])
-        .from(K::Table)
-        .and_where(Expr::col(K::OrgId).eq(org.to_string()))
         .to_owned()
 }
 
@@ -137,10 +136,8 @@ impl ApiKeyRepo<'_> {
     }
 
     pub async fn list(&self, page: PageRequest) -> Result<Page<ApiKey>> {
-        let count = Query::select()
+        let count = scope::select::<K>(self.org)
             .expr_as(Expr::col(K::Id).count(), Alias::new("n"))
-            .from(K::Table)
-            .and_where(Expr::col(K::OrgId).eq(self.org.to_string()))
             .to_owned();
         let rows = select(self.org).order_by(K::Id, Order::Desc).to_owned();
         self.db.page(&count, rows, page, KeyRow::into_key).await
@@ -173,10 +170,8 @@ async fn owner_for(tx: &mut Tx, org: OrgId, actor: &Actor) -> Result<Option<User
         ActorKind::ApiKey => {
             let row: Option<Owner> = tx
                 .opt(
-                    &Query::select()
+                    &scope::select::<K>(org)
                         .column(K::OwnerUserId)
-                        .from(K::Table)
-                        .and_where(Expr::col(K::OrgId).eq(org.to_string()))
                         .and_where(Expr::col(K::Id).eq(id))
                         .to_owned(),
                 )
@@ -200,10 +195,8 @@ async fn revoke_in(tx: &mut Tx, actor: &Actor, org: OrgId, id: ApiKeyId) -> Resu
         return Ok(before);
     }
     tx.exec(
-        &Query::update()
-            .table(K::Table)
+        &scope::update::<K>(org)
             .value(K::RevokedAt, Timestamp::now().0)
-            .and_where(Expr::col(K::OrgId).eq(org.to_string()))
             .and_where(Expr::col(K::Id).eq(id.to_string()))
             .to_owned(),
     )

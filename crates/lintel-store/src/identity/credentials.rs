@@ -70,6 +70,7 @@ struct KeyAuthRow {
 /// organisation finds nothing.
 static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
     Query::select()
+        // across organisations: a session is found by its token, before its organisation is known.
         .columns([
             (S::Table, S::Id),
             (S::Table, S::UserId),
@@ -100,6 +101,7 @@ static SESSION: Prepared<SelectStatement, 1> = Prepared::new(|| {
 /// The API key whose secret hashes to slot 0, with its owner's current role (if it has an
 /// owner) and its organisation's plan.
 static API_KEY: Prepared<SelectStatement, 1> = Prepared::new(|| {
+    // across organisations: an API key is found by its secret, before its organisation is known.
     Query::select()
         .columns([
             (K::Table, K::Id),
@@ -167,6 +169,7 @@ impl Credentials<'_> {
     pub async fn end_session(&self, token_hash: &str) -> Result<()> {
         self.db
             .exec(
+                // across organisations: sign-out ends the session its token names.
                 &Query::delete()
                     .from_table(S::Table)
                     .and_where(Expr::col(S::TokenHash).eq(token_hash))
@@ -209,6 +212,7 @@ impl Credentials<'_> {
         let now = Timestamp::now().0;
         self.db
             .exec(
+                // across organisations: the key was found by its secret; key IDs are unique across organisations.
                 &Query::update()
                     .table(K::Table)
                     .value(K::LastUsedAt, now)
@@ -230,6 +234,7 @@ impl Credentials<'_> {
         let now = Timestamp::now().0;
         self.db
             .exec(
+                // across organisations: the session was found by its token; session IDs are unique.
                 &Query::update()
                     .table(S::Table)
                     .value(S::LastSeenAt, now)

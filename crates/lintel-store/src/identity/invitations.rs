@@ -15,6 +15,7 @@ use crate::identity::schema::{
     Invitations as I, Memberships as M, Organisations as O, Users as Us,
 };
 use crate::locks;
+use crate::scope;
 
 /// An invitation to be stored: the token is already hashed.
 #[derive(Debug, Clone)]
@@ -59,27 +60,30 @@ impl InvitationRow {
     }
 }
 
-fn select() -> SelectStatement {
+const COLUMNS: [I; 9] = [
+    I::Id,
+    I::OrgId,
+    I::Email,
+    I::Role,
+    I::InvitedBy,
+    I::CreatedAt,
+    I::ExpiresAt,
+    I::AcceptedAt,
+    I::RevokedAt,
+];
+
+/// The invitation whose token hashes to `token_hash`, in whichever organisation it is.
+fn by_token(token_hash: &str) -> SelectStatement {
+    // across organisations: an invitation is found by its token, before its organisation is known.
     Query::select()
-        .columns([
-            I::Id,
-            I::OrgId,
-            I::Email,
-            I::Role,
-            I::InvitedBy,
-            I::CreatedAt,
-            I::ExpiresAt,
-            I::AcceptedAt,
-            I::RevokedAt,
-        ])
+        .columns(COLUMNS)
         .from(I::Table)
+        .and_where(Expr::col(I::TokenHash).eq(token_hash))
         .to_owned()
 }
 
 fn in_org(org: OrgId) -> SelectStatement {
-    select()
-        .and_where(Expr::col(I::OrgId).eq(org.to_string()))
-        .to_owned()
+    scope::select::<I>(org).columns(COLUMNS).to_owned()
 }
 
 /// Neither accepted, revoked nor expired at `now`.
@@ -93,10 +97,8 @@ fn pending(now: i64) -> Cond {
 async fn revoke_in(tx: &mut Tx, actor: &Actor, before: Invitation) -> Result<Invitation> {
     let now = Timestamp::now();
     tx.exec(
-        &Query::update()
-            .table(I::Table)
+        &scope::update::<I>(before.organisation_id)
             .value(I::RevokedAt, now.0)
-            .and_where(Expr::col(I::OrgId).eq(before.organisation_id.to_string()))
             .and_where(Expr::col(I::Id).eq(before.id.to_string()))
             .to_owned(),
     )
@@ -133,14 +135,12 @@ impl InvitationRepo<'_> {
                 locks::org(&mut tx, self.org).await?;
                 let member: Count = tx
                     .one(
-                        &Query::select()
+                        &scope::select::<M>(self.org)
                             .expr_as(Expr::col((M::Table, M::UserId)).count(), Alias::new("n"))
-                            .from(M::Table)
                             .inner_join(
                                 Us::Table,
                                 Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
                             )
-                            .and_where(Expr::col((M::Table, M::OrgId)).eq(self.org.to_string()))
                             .and_where(Expr::col((Us::Table, Us::Email)).eq(new.email.as_str()))
                             .to_owned(),
                     )
@@ -163,10 +163,8 @@ impl InvitationRepo<'_> {
                 if cap.is_limited() {
                     let waiting: Count = tx
                         .one(
-                            &Query::select()
+                            &scope::select::<I>(self.org)
                                 .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
-                                .from(I::Table)
-                                .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
                                 .cond_where(pending(now))
                                 .to_owned(),
                         )
@@ -227,10 +225,8 @@ impl InvitationRepo<'_> {
 
     /// The organisation's invitations, newest first.
     pub async fn list(&self, page: PageRequest) -> Result<Page<Invitation>> {
-        let count = Query::select()
+        let count = scope::select::<I>(self.org)
             .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
-            .from(I::Table)
-            .and_where(Expr::col(I::OrgId).eq(self.org.to_string()))
             .to_owned();
         let rows = in_org(self.org).order_by(I::Id, Order::Desc).to_owned();
         self.db
@@ -302,9 +298,7 @@ fn org_query(org: OrgId) -> SelectStatement {
 
 impl Invites<'_> {
     pub async fn by_token(&self, token_hash: &str) -> Result<Option<FoundInvitation>> {
-        let q = select()
-            .and_where(Expr::col(I::TokenHash).eq(token_hash))
-            .to_owned();
+        let q = by_token(token_hash);
         let Some(row) = self.db.opt::<InvitationRow>(&q).await? else {
             return Ok(None);
         };
@@ -324,9 +318,7 @@ impl Invites<'_> {
         let joiner = &joiner;
         self.db
             .write(move |mut tx| async move {
-                let q = select()
-                    .and_where(Expr::col(I::TokenHash).eq(token_hash))
-                    .to_owned();
+                let q = by_token(token_hash);
                 let found = tx.one::<InvitationRow>(&q).await?.into_invitation()?;
                 let org = found.organisation_id;
                 locks::org(&mut tx, org).await?;
@@ -369,13 +361,11 @@ impl Invites<'_> {
                 };
                 let now = Timestamp::now();
                 tx.exec(
-                    &Query::update()
-                        .table(I::Table)
+                    &scope::update_one::<I, _>(org, inv.id)
                         .values([
                             (I::AcceptedAt, now.0.into()),
                             (I::AcceptedBy, user.to_string().into()),
                         ])
-                        .and_where(Expr::col(I::Id).eq(inv.id.to_string()))
                         .to_owned(),
                 )
                 .await?;

@@ -11,6 +11,7 @@ use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
 use crate::locks;
+use crate::scope;
 
 /// A new account to be stored: the password is already hashed.
 #[derive(Debug, Clone)]
@@ -47,7 +48,7 @@ impl MemberRow {
 
 /// The members of `org`: each account joined with its membership there.
 pub(crate) fn select_members(org: OrgId) -> SelectStatement {
-    Query::select()
+    scope::select::<M>(org)
         .column((Us::Table, Us::Id))
         .column((M::Table, M::OrgId))
         .columns([(Us::Table, Us::Email), (Us::Table, Us::Name)])
@@ -56,12 +57,10 @@ pub(crate) fn select_members(org: OrgId) -> SelectStatement {
             (M::Table, M::CreatedAt),
             (M::Table, M::UpdatedAt),
         ])
-        .from(M::Table)
         .inner_join(
             Us::Table,
             Expr::col((Us::Table, Us::Id)).equals((M::Table, M::UserId)),
         )
-        .and_where(Expr::col((M::Table, M::OrgId)).eq(org.to_string()))
         .to_owned()
 }
 
@@ -153,10 +152,8 @@ pub(crate) async fn insert_membership(
 pub(crate) async fn member_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let c: Count = tx
         .one(
-            &Query::select()
+            &scope::select::<M>(org)
                 .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
-                .from(M::Table)
-                .and_where(Expr::col(M::OrgId).eq(org.to_string()))
                 .to_owned(),
         )
         .await?;
@@ -179,10 +176,8 @@ impl MemberRepo<'_> {
     }
 
     pub async fn list(&self, page: PageRequest) -> Result<Page<User>> {
-        let count = Query::select()
+        let count = scope::select::<M>(self.org)
             .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
-            .from(M::Table)
-            .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
             .to_owned();
         let rows = select_members(self.org)
             .order_by((M::Table, M::UserId), Order::Asc)
@@ -246,13 +241,11 @@ impl MemberRepo<'_> {
                     self.ensure_other_admin(&mut tx, id).await?;
                 }
                 tx.exec(
-                    &Query::update()
-                        .table(M::Table)
+                    &scope::update::<M>(self.org)
                         .values([
                             (M::Role, role.as_str().into()),
                             (M::UpdatedAt, Timestamp::now().0.into()),
                         ])
-                        .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(M::UserId).eq(id.to_string()))
                         .to_owned(),
                 )
@@ -285,18 +278,14 @@ impl MemberRepo<'_> {
                     self.ensure_other_admin(&mut tx, id).await?;
                 }
                 tx.exec(
-                    &Query::delete()
-                        .from_table(Sessions::Table)
-                        .and_where(Expr::col(Sessions::OrgId).eq(self.org.to_string()))
+                    &scope::delete::<Sessions>(self.org)
                         .and_where(Expr::col(Sessions::UserId).eq(id.to_string()))
                         .to_owned(),
                 )
                 .await?;
                 super::api_keys::revoke_owned_by(&mut tx, actor, self.org, id).await?;
                 tx.exec(
-                    &Query::delete()
-                        .from_table(M::Table)
-                        .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
+                    &scope::delete::<M>(self.org)
                         .and_where(Expr::col(M::UserId).eq(id.to_string()))
                         .to_owned(),
                 )
@@ -321,10 +310,8 @@ impl MemberRepo<'_> {
     async fn ensure_other_admin(&self, tx: &mut Tx, except: UserId) -> Result<()> {
         let c: Count = tx
             .one(
-                &Query::select()
+                &scope::select::<M>(self.org)
                     .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
-                    .from(M::Table)
-                    .and_where(Expr::col(M::OrgId).eq(self.org.to_string()))
                     .and_where(Expr::col(M::Role).eq(Role::Admin.as_str()))
                     .and_where(Expr::col(M::UserId).ne(except.to_string()))
                     .to_owned(),
@@ -344,6 +331,7 @@ impl MemberRepo<'_> {
 async fn delete_if_orphaned(tx: &mut Tx, id: UserId) -> Result<()> {
     let left: Count = tx
         .one(
+            // across organisations: a person's memberships in every organisation.
             &Query::select()
                 .expr_as(Expr::col(M::OrgId).count(), Alias::new("n"))
                 .from(M::Table)
@@ -353,6 +341,7 @@ async fn delete_if_orphaned(tx: &mut Tx, id: UserId) -> Result<()> {
         .await?;
     if left.n == 0 {
         tx.exec(
+            // across organisations: the sessions of an account that is being deleted.
             &Query::delete()
                 .from_table(Sessions::Table)
                 .and_where(Expr::col(Sessions::UserId).eq(id.to_string()))

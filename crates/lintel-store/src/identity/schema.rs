@@ -81,3 +81,12 @@ pub enum ApiKeys {
     LastUsedAt,
     RevokedAt,
 }
+
+crate::scope::org_tables!(Sessions, ApiKeys, Invitations);
+
+/// A membership is keyed by its user within the organisation.
+impl crate::scope::OrgTable for Memberships {
+    const TABLE: Self = Memberships::Table;
+    const ORG: Self = Memberships::OrgId;
+    const ID: Self = Memberships::UserId;
+}

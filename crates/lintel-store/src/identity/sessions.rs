@@ -91,6 +91,7 @@ impl SessionRepo<'_> {
         let rows: Vec<SessionRow> = self
             .db
             .all(
+                // across organisations: a person's sessions, whichever organisation each works in.
                 &Query::select()
                     .columns([
                         S::Id,
@@ -129,6 +130,7 @@ impl SessionRepo<'_> {
         let n = self
             .db
             .exec(
+                // across organisations: a person's sessions, whichever organisation each works in.
                 &Query::delete()
                     .from_table(S::Table)
                     .and_where(Expr::col(S::UserId).eq(user.to_string()))

@@ -11,6 +11,7 @@ use crate::locks;
 use crate::portfolio::properties::like_contains;
 use crate::portfolio::schema::{Buildings as B, Properties as P};
 use crate::prepared::{key, slot, Prepared};
+use crate::scope::{self, OrgRef};
 
 #[derive(sqlx::FromRow)]
 struct BuildingRow {
@@ -64,17 +65,16 @@ impl BuildingRow {
 
 /// `(SELECT COUNT(*) FROM properties WHERE properties.building_id = buildings.id)`.
 fn properties_count() -> SimpleExpr {
-    let q = Query::select()
+    let q = scope::select_with::<P, B>()
         .expr(Expr::col((P::Table, P::Id)).count())
-        .from(P::Table)
         .and_where(Expr::col((P::Table, P::BuildingId)).equals((B::Table, B::Id)))
         .to_owned();
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
 }
 
 /// The organisation's buildings, with every column a [`Building`] needs.
-fn select(org: impl ToString) -> SelectStatement {
-    Query::select()
+fn select(org: impl Into<OrgRef>) -> SelectStatement {
+    scope::select::<B>(org)
         .columns(
             [
                 B::Id,
@@ -95,8 +95,6 @@ fn select(org: impl ToString) -> SelectStatement {
             .map(|c| (B::Table, c)),
         )
         .expr_as(properties_count(), Alias::new("properties_count"))
-        .from(B::Table)
-        .and_where(Expr::col((B::Table, B::OrgId)).eq(org.to_string()))
         .to_owned()
 }
 
@@ -131,7 +129,7 @@ pub struct BuildingRepo<'a> {
 
 /// One record by id: `[organisation, id]`.
 static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
-    let mut q = select(slot(0));
+    let mut q = select(OrgRef::Slot);
     q.and_where(Expr::col((B::Table, B::Id)).eq(slot(1)));
     q
 });
@@ -162,7 +160,7 @@ impl BuildingRepo<'_> {
 
     /// Buildings by name, then ID.
     pub async fn list(&self, f: &BuildingFilter, page: PageRequest) -> Result<Page<Building>> {
-        let mut cond = Cond::all().add(Expr::col((B::Table, B::OrgId)).eq(self.org.to_string()));
+        let mut cond = Cond::all();
         if let Some(q) = f.q.as_deref() {
             // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
             cond = cond.add(Expr::col((B::Table, B::SearchName)).like(like_contains(q)));
@@ -170,9 +168,7 @@ impl BuildingRepo<'_> {
         let total: Count = self
             .db
             .one(
-                &Query::select()
-                    .expr_as(Expr::col((B::Table, B::Id)).count(), Alias::new("n"))
-                    .from(B::Table)
+                &scope::count::<B>(self.org)
                     .cond_where(cond.clone())
                     .to_owned(),
             )
@@ -276,10 +272,8 @@ impl BuildingRepo<'_> {
                     (B::UpdatedAt, Timestamp::now().0.into()),
                 ]);
                 tx.exec(
-                    &Query::update()
-                        .table(B::Table)
+                    &scope::update::<B>(self.org)
                         .values(values)
-                        .and_where(Expr::col(B::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(B::Id).eq(id.to_string()))
                         .to_owned(),
                 )

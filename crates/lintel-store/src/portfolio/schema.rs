@@ -89,3 +89,19 @@ pub enum OrgUnitCounts {
     Status,
     N,
 }
+
+crate::scope::org_tables!(Buildings, Properties, Units);
+
+/// A property's counter row is keyed by property (and status).
+impl crate::scope::OrgTable for UnitCounts {
+    const TABLE: Self = UnitCounts::Table;
+    const ORG: Self = UnitCounts::OrgId;
+    const ID: Self = UnitCounts::PropertyId;
+}
+
+/// An organisation's counter row is keyed by status.
+impl crate::scope::OrgTable for OrgUnitCounts {
+    const TABLE: Self = OrgUnitCounts::Table;
+    const ORG: Self = OrgUnitCounts::OrgId;
+    const ID: Self = OrgUnitCounts::Status;
+}

@@ -12,6 +12,7 @@ use sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr, SubQueryStatem
 use crate::db::{Count, Db, Tx};
 use crate::error::Result;
 use crate::portfolio::schema::{OrgUnitCounts as O, Properties as P, UnitCounts as C};
+use crate::scope;
 
 /// `CAST(COALESCE(SUM(n), 0) AS BIGINT)`: PostgreSQL's `SUM(bigint)` is `numeric`.
 fn sum_n(col: SimpleExpr) -> SimpleExpr {
@@ -90,35 +91,33 @@ pub(crate) async fn total(
     property: Option<PropertyId>,
     status: Option<UnitStatus>,
 ) -> Result<u64> {
-    let mut q = Query::select();
-    match property {
+    let q = match property {
         Some(p) => {
+            let mut q = scope::select::<C>(org);
             q.expr_as(sum_n(Expr::col(C::N).into()), Alias::new("n"))
-                .from(C::Table)
-                .and_where(Expr::col(C::OrgId).eq(org.to_string()))
                 .and_where(Expr::col(C::PropertyId).eq(p.to_string()));
             if let Some(s) = status {
                 q.and_where(Expr::col(C::Status).eq(s.as_str()));
             }
+            q
         }
         None => {
-            q.expr_as(sum_n(Expr::col(O::N).into()), Alias::new("n"))
-                .from(O::Table)
-                .and_where(Expr::col(O::OrgId).eq(org.to_string()));
+            let mut q = scope::select::<O>(org);
+            q.expr_as(sum_n(Expr::col(O::N).into()), Alias::new("n"));
             if let Some(s) = status {
                 q.and_where(Expr::col(O::Status).eq(s.as_str()));
             }
+            q
         }
-    }
+    };
     let c: Count = db.one(&q).await?;
     Ok(c.n.max(0) as u64)
 }
 
 /// A subquery counting the units of the `properties` row in scope, optionally of one status.
 pub(crate) fn of_property(status: Option<UnitStatus>) -> SimpleExpr {
-    let mut q = Query::select();
+    let mut q = scope::select_with::<C, P>();
     q.expr(sum_n(Expr::col((C::Table, C::N)).into()))
-        .from(C::Table)
         .and_where(Expr::col((C::Table, C::PropertyId)).equals((P::Table, P::Id)));
     if let Some(s) = status {
         q.and_where(Expr::col((C::Table, C::Status)).eq(s.as_str()));

@@ -38,6 +38,7 @@ pub(crate) async fn rekey(tx: &mut Tx) -> Result<()> {
         OR LENGTH(COALESCE(suite, '')) <> OCTET_LENGTH(COALESCE(suite, ''))";
     let properties: Vec<PropertyRow> = tx
         .all(
+            // across organisations: a migration step rekeys every organisation's units.
             &Query::select()
                 .distinct()
                 .column(U::PropertyId)
@@ -57,6 +58,7 @@ pub(crate) async fn rekey(tx: &mut Tx) -> Result<()> {
 async fn rekey_property(tx: &mut Tx, property: &str) -> Result<()> {
     let rows: Vec<KeyedRow> = tx
         .all(
+            // across organisations: a migration step rekeys every organisation's units.
             &Query::select()
                 .columns([U::Id, U::Name, U::Suite, U::NameKey, U::SuiteKey])
                 .from(U::Table)
@@ -89,6 +91,7 @@ async fn rekey_property(tx: &mut Tx, property: &str) -> Result<()> {
 
 async fn set_keys(tx: &mut Tx, id: &str, name: String, suite: Option<String>) -> Result<()> {
     tx.exec(
+        // across organisations: a migration step rekeys every organisation's units.
         &Query::update()
             .table(U::Table)
             .values([(U::NameKey, name.into()), (U::SuiteKey, suite.into())])
@@ -158,6 +161,7 @@ mod tests {
         let db = &Db::connect(url, &ConnectOptions::default()).await.unwrap();
         let rows: Vec<Keys> = db
             .all(
+                // across organisations: the test reads what the migration wrote for every organisation.
                 &Query::select()
                     .columns([U::Id, U::NameKey, U::SuiteKey])
                     .from(U::Table)

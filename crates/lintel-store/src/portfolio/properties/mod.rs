@@ -8,13 +8,14 @@ use lintel_domain::portfolio::{
     PropertyStatus, PropertyType, RentSummary, UnitStatus,
 };
 use lintel_domain::{OrgId, Page, PageRequest, PropertyId, Timestamp};
-use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, SelectStatement};
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::portfolio::schema::{Properties as P, Units as U};
 use crate::portfolio::unit_counts;
 use crate::prepared::{key, slot, Prepared};
+use crate::scope::{self, OrgRef};
 
 #[derive(sqlx::FromRow)]
 struct PropertyRow {
@@ -69,8 +70,8 @@ impl PropertyRow {
 }
 
 /// The organisation's properties, with every column a [`Property`] needs.
-fn select(org: impl ToString) -> SelectStatement {
-    Query::select()
+fn select(org: impl Into<OrgRef>) -> SelectStatement {
+    scope::select::<P>(org)
         .columns(
             [
                 P::Id,
@@ -97,8 +98,6 @@ fn select(org: impl ToString) -> SelectStatement {
             unit_counts::of_property(Some(UnitStatus::Occupied)),
             Alias::new("occupied_units"),
         )
-        .from(P::Table)
-        .and_where(Expr::col((P::Table, P::OrgId)).eq(org.to_string()))
         .to_owned()
 }
 
@@ -134,7 +133,7 @@ pub struct PropertyRepo<'a> {
 
 /// One record by id: `[organisation, id]`.
 static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
-    let mut q = select(slot(0));
+    let mut q = select(OrgRef::Slot);
     q.and_where(Expr::col((P::Table, P::Id)).eq(slot(1)));
     q
 });
@@ -151,7 +150,7 @@ impl PropertyRepo<'_> {
     }
 
     pub async fn list(&self, f: &PropertyFilter, page: PageRequest) -> Result<Page<Property>> {
-        let mut cond = Cond::all().add(Expr::col((P::Table, P::OrgId)).eq(self.org.to_string()));
+        let mut cond = Cond::all();
         cond = match f.availability {
             Availability::Active => cond.add(Expr::col((P::Table, P::ArchivedAt)).is_null()),
             Availability::Archived => cond.add(Expr::col((P::Table, P::ArchivedAt)).is_not_null()),
@@ -168,9 +167,7 @@ impl PropertyRepo<'_> {
         let total: Count = self
             .db
             .one(
-                &Query::select()
-                    .expr_as(Expr::col((P::Table, P::Id)).count(), Alias::new("n"))
-                    .from(P::Table)
+                &scope::count::<P>(self.org)
                     .cond_where(cond.clone())
                     .to_owned(),
             )
@@ -205,15 +202,13 @@ impl PropertyRepo<'_> {
             let rents: Vec<RentRow> = self
                 .db
                 .all(
-                    &Query::select()
+                    &scope::select::<U>(self.org)
                         .column(U::RentCurrency)
                         .expr_as(Expr::col(U::Id).count(), Alias::new("units"))
                         .expr_as(
                             Func::cast_as(Func::sum(Expr::col(U::RentMinor)), Alias::new("BIGINT")),
                             Alias::new("total"),
                         )
-                        .from(U::Table)
-                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(U::PropertyId).eq(id.to_string()))
                         .and_where(Expr::col(U::RentCurrency).is_not_null())
                         .group_by_col(U::RentCurrency)
@@ -224,7 +219,7 @@ impl PropertyRepo<'_> {
             let area: AreaRow = self
                 .db
                 .one(
-                    &Query::select()
+                    &scope::select::<U>(self.org)
                         .expr_as(
                             Func::cast_as(
                                 Func::coalesce([
@@ -235,8 +230,6 @@ impl PropertyRepo<'_> {
                             ),
                             Alias::new("area"),
                         )
-                        .from(U::Table)
-                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(U::PropertyId).eq(id.to_string()))
                         .to_owned(),
                 )

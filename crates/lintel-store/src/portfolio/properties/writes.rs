@@ -11,15 +11,14 @@ use crate::error::{Result, StoreError};
 use crate::locks;
 use crate::portfolio::properties::{get_in, PropertyRepo};
 use crate::portfolio::schema::{Buildings, Properties as P};
+use crate::scope;
 
 /// Checks that a building reference names a building of the organisation.
 async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {
     let found: Option<Count> = tx
         .opt(
-            &Query::select()
+            &scope::select::<Buildings>(org)
                 .expr_as(Expr::col(Buildings::Id).count(), Alias::new("n"))
-                .from(Buildings::Table)
-                .and_where(Expr::col(Buildings::OrgId).eq(org.to_string()))
                 .and_where(Expr::col(Buildings::Id).eq(id.to_string()))
                 .to_owned(),
         )
@@ -38,10 +37,8 @@ async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {
 async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let c: Count = tx
         .one(
-            &Query::select()
+            &scope::select::<P>(org)
                 .expr_as(Expr::col(P::Id).count(), Alias::new("n"))
-                .from(P::Table)
-                .and_where(Expr::col(P::OrgId).eq(org.to_string()))
                 .and_where(Expr::col(P::ArchivedAt).is_null())
                 .to_owned(),
         )
@@ -159,8 +156,7 @@ impl PropertyRepo<'_> {
                 patch.clone().apply(&mut after);
                 let a = &after.address;
                 tx.exec(
-                    &Query::update()
-                        .table(P::Table)
+                    &scope::update::<P>(self.org)
                         .values([
                             (
                                 P::BuildingId,
@@ -179,7 +175,6 @@ impl PropertyRepo<'_> {
                             (P::SearchText, property_search_text(&after.name, a).into()),
                             (P::UpdatedAt, Timestamp::now().0.into()),
                         ])
-                        .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(P::Id).eq(id.to_string()))
                         .to_owned(),
                 )
@@ -214,13 +209,11 @@ impl PropertyRepo<'_> {
                 check_limit(&mut tx, self.org, cap).await?;
                 let now = Timestamp::now().0;
                 tx.exec(
-                    &Query::update()
-                        .table(P::Table)
+                    &scope::update::<P>(self.org)
                         .values([
                             (P::ArchivedAt, archive.then_some(now).into()),
                             (P::UpdatedAt, now.into()),
                         ])
-                        .and_where(Expr::col(P::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(P::Id).eq(id.to_string()))
                         .to_owned(),
                 )

@@ -14,7 +14,8 @@ use crate::locks;
 use crate::portfolio::schema::Units as U;
 use crate::portfolio::unit_counts;
 use crate::portfolio::unit_keys;
-use crate::portfolio::units::{columns, UnitRepo, UnitRow, COLUMNS};
+use crate::portfolio::units::{select, UnitRepo, UnitRow, COLUMNS};
+use crate::scope;
 
 /// Rows per multi-row `INSERT` (20 unit columns: 2,000 bound values per statement).
 const CHUNK: usize = 100;
@@ -38,6 +39,7 @@ struct KeyRow {
 /// composition do not matter), a missing suite the same as an empty one.
 pub(crate) async fn taken(
     tx: &mut Tx,
+    org: OrgId,
     property: PropertyId,
     except: Option<UnitId>,
     names: &[(String, Option<String>)],
@@ -54,9 +56,8 @@ pub(crate) async fn taken(
     name_keys.dedup();
     let mut existing: HashSet<(String, String)> = HashSet::new();
     for chunk in name_keys.chunks(500) {
-        let mut q = Query::select();
+        let mut q = scope::select::<U>(org);
         q.columns([U::NameKey, U::SuiteKey])
-            .from(U::Table)
             .and_where(Expr::col(U::PropertyId).eq(property.to_string()))
             .and_where(Expr::col(U::NameKey).is_in(chunk.iter().copied()));
         if let Some(id) = except {
@@ -80,10 +81,8 @@ pub(crate) async fn taken(
 async fn org_units(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let c: Count = tx
         .one(
-            &Query::select()
+            &scope::select::<U>(org)
                 .expr_as(Expr::col(U::Id).count(), Alias::new("n"))
-                .from(U::Table)
-                .and_where(Expr::col(U::OrgId).eq(org.to_string()))
                 .to_owned(),
         )
         .await?;
@@ -168,7 +167,7 @@ impl UnitRepo<'_> {
             Ok(tx) => tx,
             Err(e) => return e,
         };
-        match taken(&mut tx, property, None, keys).await {
+        match taken(&mut tx, self.org, property, None, keys).await {
             Ok(clashes) if clashes.is_empty() => names_taken(vec![0], field),
             Ok(clashes) => names_taken(clashes, field),
             Err(e) => e,
@@ -233,7 +232,7 @@ impl UnitRepo<'_> {
                     .iter()
                     .map(|u| (u.name.clone(), u.suite.clone()))
                     .collect();
-                let clashes = taken(&mut tx, property, None, &keys).await?;
+                let clashes = taken(&mut tx, self.org, property, None, &keys).await?;
                 if !clashes.is_empty() {
                     return Err(names_taken(clashes, field));
                 }
@@ -254,9 +253,9 @@ impl UnitRepo<'_> {
                 }
                 let mut created = Vec::with_capacity(ids.len());
                 for chunk_ids in ids.chunks(CHUNK) {
-                    // By primary key alone: these IDs were generated in this transaction, and an
-                    // `org_id` condition lets a planner with stale statistics scan the organisation.
-                    let mut q = columns();
+                    // By primary key (these IDs were generated in this transaction), scoped like
+                    // every statement on units.
+                    let mut q = select(self.org);
                     q.and_where(
                         Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
                     )

@@ -4,7 +4,7 @@ mod bulk;
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
-use sea_query::{Cond, Expr, LockType, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Cond, Expr, LockType, Order, SelectStatement, SimpleExpr};
 
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
@@ -14,6 +14,7 @@ use crate::portfolio::schema::Units as U;
 use crate::portfolio::unit_counts;
 use crate::portfolio::unit_keys;
 use crate::prepared::{key, slot, Prepared};
+use crate::scope::{self, OrgRef};
 
 pub(crate) const COLUMNS: [U; 20] = [
     U::Id,
@@ -97,18 +98,9 @@ impl UnitRow {
 }
 
 /// The organisation's units, with every column a [`Unit`] needs.
-pub(crate) fn select(org: impl ToString) -> SelectStatement {
-    let mut q = columns();
-    q.and_where(Expr::col((U::Table, U::OrgId)).eq(org.to_string()));
-    q
-}
-
-/// Every column a [`Unit`] needs, of any organisation: only for rows this transaction has just
-/// created (read back by primary key).
-pub(crate) fn columns() -> SelectStatement {
-    Query::select()
+pub(crate) fn select(org: impl Into<OrgRef>) -> SelectStatement {
+    scope::select::<U>(org)
         .columns(COLUMNS.map(|c| (U::Table, c)))
-        .from(U::Table)
         .to_owned()
 }
 
@@ -116,7 +108,7 @@ pub(crate) fn columns() -> SelectStatement {
 static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(by_id);
 
 fn by_id() -> SelectStatement {
-    let mut q = select(slot(0));
+    let mut q = select(OrgRef::Slot);
     q.and_where(Expr::col((U::Table, U::Id)).eq(slot(1)));
     q
 }
@@ -149,10 +141,8 @@ struct PropertyOf {
 async fn lock_unit(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
     let row: PropertyOf = tx
         .one(
-            &Query::select()
+            &scope::select::<U>(org)
                 .column(U::PropertyId)
-                .from(U::Table)
-                .and_where(Expr::col(U::OrgId).eq(org.to_string()))
                 .and_where(Expr::col(U::Id).eq(id.to_string()))
                 .to_owned(),
         )
@@ -195,7 +185,7 @@ impl UnitRepo<'_> {
 
     /// Units in ID (creation) order. Another organisation's property simply matches nothing.
     pub async fn list(&self, f: &UnitFilter, page: PageRequest) -> Result<Page<Unit>> {
-        let mut cond = Cond::all().add(Expr::col((U::Table, U::OrgId)).eq(self.org.to_string()));
+        let mut cond = Cond::all();
         if let Some(p) = f.property_id {
             cond = cond.add(Expr::col((U::Table, U::PropertyId)).eq(p.to_string()));
         }
@@ -208,9 +198,8 @@ impl UnitRepo<'_> {
         if page.offset() > 0 {
             // Deep pages: find the page's first ID on the (org, id) index alone, then read only
             // the page's rows, instead of reading and skipping every row before it.
-            let first = Query::select()
+            let first = scope::select::<U>(self.org)
                 .column((U::Table, U::Id))
-                .from(U::Table)
                 .cond_where(cond)
                 .order_by((U::Table, U::Id), Order::Asc)
                 .limit(1)
@@ -246,6 +235,7 @@ impl UnitRepo<'_> {
                     let key = [(after.name.clone(), after.suite.clone())];
                     let taken = crate::portfolio::units::bulk::taken(
                         &mut tx,
+                        self.org,
                         before.property_id,
                         Some(id),
                         &key,
@@ -284,10 +274,8 @@ impl UnitRepo<'_> {
                 ]);
                 let updated = tx
                     .exec(
-                        &Query::update()
-                            .table(U::Table)
+                        &scope::update::<U>(self.org)
                             .values(values)
-                            .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
                             .and_where(Expr::col(U::Id).eq(id.to_string()))
                             .to_owned(),
                     )
@@ -316,13 +304,11 @@ impl UnitRepo<'_> {
                     return Ok(before);
                 }
                 tx.exec(
-                    &Query::update()
-                        .table(U::Table)
+                    &scope::update::<U>(self.org)
                         .values([
                             (U::Status, status.as_str().into()),
                             (U::UpdatedAt, Timestamp::now().0.into()),
                         ])
-                        .and_where(Expr::col(U::OrgId).eq(self.org.to_string()))
                         .and_where(Expr::col(U::Id).eq(id.to_string()))
                         .to_owned(),
                 )
