@@ -1,0 +1,5 @@
+//! The store on its own, on SQLite and (when `LINTEL_TEST_POSTGRES_URL` is set) PostgreSQL:
+//! every test gets a fresh database.
+
+mod isolation;
+mod support;
