@@ -200,6 +200,7 @@ id_kind!(
     "InvitationId",
     "Invitation"
 );
+id_kind!(OutboxEventKind, EventId, "evt", "EventId", "Event");
 
 #[cfg(test)]
 mod tests {

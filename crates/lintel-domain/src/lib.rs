@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod enums;
+pub mod events;
 pub mod id;
 pub mod identity;
 pub mod money;
@@ -17,6 +18,7 @@ pub mod time;
 pub mod validation;
 
 pub use audit::{Actor, ActorKind, AuditEntry};
+pub use events::{EntityKind, EventKind};
 pub use id::*;
 pub use money::{Currency, Money};
 pub use pagination::{Page, PageRequest, PageRule};

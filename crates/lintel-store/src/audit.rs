@@ -1,11 +1,12 @@
-//! The audit trail: every write records who did what, before and after, in its transaction.
+//! The audit trail: who did what, before and after — written from each write's events in its
+//! transaction ([`crate::events`]), and listed per organisation.
 
 use lintel_domain::{Actor, AuditEntry, AuditId, OrgId, Page, PageRequest, Timestamp};
 use sea_query::{Expr, Iden, Order, Query};
-use serde::Serialize;
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::Emitted;
 use crate::scope;
 
 /// The audit log's table and columns.
@@ -28,43 +29,19 @@ pub enum AuditLog {
 
 crate::scope::org_tables!(AuditLog);
 
-/// What changed, ready to be written next to the change itself.
-pub struct Change<'a, B: Serialize, A: Serialize> {
-    pub action: &'a str,
-    pub entity_type: &'a str,
-    pub entity_id: &'a str,
-    pub before: Option<&'a B>,
-    pub after: Option<&'a A>,
-}
-
-fn to_json<T: Serialize>(v: Option<&T>) -> Result<Option<String>> {
-    v.map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("audit payload: {e}")))
-}
-
-/// Writes one audit entry inside `tx`.
-pub async fn record<B: Serialize, A: Serialize>(
-    tx: &mut Tx,
-    org: OrgId,
-    actor: &Actor,
-    change: Change<'_, B, A>,
-) -> Result<()> {
-    record_many(tx, org, actor, std::slice::from_ref(&change)).await
-}
-
 /// Rows per multi-row audit `INSERT` (12 columns).
 const CHUNK: usize = 100;
 
-/// Writes several audit entries inside `tx`, in multi-row statements (bulk writes).
-pub async fn record_many<B: Serialize, A: Serialize>(
+/// Writes the audit entries of `events` inside their transaction: the log shows every event, by
+/// whom and from which request, with the record before and after.
+pub(crate) async fn project(
     tx: &mut Tx,
     org: OrgId,
     actor: &Actor,
-    changes: &[Change<'_, B, A>],
+    events: &[Emitted],
+    at: i64,
 ) -> Result<()> {
-    let now = Timestamp::now().0;
-    for chunk in changes.chunks(CHUNK) {
+    for chunk in events.chunks(CHUNK) {
         let mut stmt = Query::insert();
         stmt.into_table(AuditLog::Table).columns([
             AuditLog::Id,
@@ -80,20 +57,20 @@ pub async fn record_many<B: Serialize, A: Serialize>(
             AuditLog::CorrelationId,
             AuditLog::CreatedAt,
         ]);
-        for change in chunk {
+        for e in chunk {
             stmt.values_panic([
                 AuditId::new().to_string().into(),
                 org.to_string().into(),
                 actor.kind.as_str().into(),
                 actor.id.clone().into(),
-                change.action.into(),
-                change.entity_type.into(),
-                change.entity_id.into(),
-                to_json(change.before)?.into(),
-                to_json(change.after)?.into(),
+                e.kind.as_str().into(),
+                e.kind.entity().as_str().into(),
+                e.entity_id.clone().into(),
+                e.before.clone().into(),
+                e.after.clone().into(),
                 actor.request_id.clone().into(),
                 actor.correlation_id.clone().into(),
-                now.into(),
+                at.into(),
             ]);
         }
         tx.exec(&stmt).await?;

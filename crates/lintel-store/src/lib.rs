@@ -9,6 +9,7 @@ pub mod audit;
 mod backend;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod identity;
 mod locks;
 mod migrate;

@@ -79,6 +79,11 @@ impl Store {
         Invites { db: &self.db }
     }
 
+    /// The outbox's events not yet delivered, for the consumers that work after the commit.
+    pub fn outbox(&self) -> crate::events::OutboxReader<'_> {
+        crate::events::OutboxReader { db: &self.db }
+    }
+
     /// Everything owned by one organisation.
     pub fn org(&self, org: OrgId) -> OrgScope<'_> {
         OrgScope {

@@ -2,13 +2,14 @@
 //! lands, switching a session between organisations, and their password.
 
 use lintel_domain::identity::{Organisation, User};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, OrgId, Role, SessionId, Timestamp, UserId};
 use sea_query::{Expr, Order, Query, SelectStatement};
 
 use super::members::get_member;
-use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
 use crate::identity::schema::{Memberships as M, Organisations as O, Sessions as S, Users as Us};
 
 /// A person's account. The password hash never leaves the store except to be verified.
@@ -215,13 +216,12 @@ impl Accounts<'_> {
                 }
                 let ended = tx.exec(&end).await?;
                 let change = Change::<(), ()> {
-                    action: "user.password",
-                    entity_type: "user",
+                    kind: EventKind::PasswordChanged,
                     entity_id: &user.to_string(),
                     before: None,
                     after: None,
                 };
-                audit::record(&mut tx, org, actor, change).await?;
+                events::emit(&mut tx, org, actor, change).await?;
                 tx.commit().await?;
                 Ok(ended)
             })

@@ -1,13 +1,14 @@
 use lintel_domain::identity::access::ApiKey;
+use lintel_domain::EventKind;
 use lintel_domain::{
     Actor, ActorKind, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp, UserId,
 };
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::KeyCache;
-use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::events::{self, Change};
 use crate::identity::schema::ApiKeys as K;
 use crate::locks;
 use crate::scope;
@@ -122,13 +123,12 @@ impl ApiKeyRepo<'_> {
                     .await?
                     .into_key()?;
                 let change = Change::<(), _> {
-                    action: "api_key.create",
-                    entity_type: "api_key",
+                    kind: EventKind::ApiKeyCreated,
                     entity_id: &key.id.to_string(),
                     before: None,
                     after: Some(&key),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 Ok(key)
             })
@@ -203,13 +203,12 @@ async fn revoke_in(tx: &mut Tx, actor: &Actor, org: OrgId, id: ApiKeyId) -> Resu
     .await?;
     let after = tx.one::<KeyRow>(&by_id).await?.into_key()?;
     let change = Change {
-        action: "api_key.revoke",
-        entity_type: "api_key",
+        kind: EventKind::ApiKeyRevoked,
         entity_id: &id.to_string(),
         before: Some(&before),
         after: Some(&after),
     };
-    audit::record(tx, org, actor, change).await?;
+    events::emit(tx, org, actor, change).await?;
     Ok(after)
 }
 

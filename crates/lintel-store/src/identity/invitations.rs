@@ -2,15 +2,16 @@
 //! token (the link's only secret, stored as a SHA-256 digest).
 
 use lintel_domain::identity::{Invitation, User, INVITATION_TTL_MS};
+use lintel_domain::EventKind;
 use lintel_domain::{
     Actor, Cap, InvitationId, Limit, OrgId, Page, PageRequest, Plan, Role, Timestamp, UserId,
 };
 use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
 
 use super::members::{get_member, insert_membership, insert_user, member_count, NewUserRecord};
-use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
 use crate::identity::schema::{
     Invitations as I, Memberships as M, Organisations as O, Users as Us,
 };
@@ -107,13 +108,12 @@ async fn revoke_in(tx: &mut Tx, actor: &Actor, before: Invitation) -> Result<Inv
     after.revoked_at = Some(now);
     after.status = lintel_domain::identity::InvitationStatus::Revoked;
     let change = Change {
-        action: "invitation.revoke",
-        entity_type: "invitation",
+        kind: EventKind::InvitationRevoked,
         entity_id: &before.id.to_string(),
         before: Some(&before),
         after: Some(&after),
     };
-    audit::record(tx, before.organisation_id, actor, change).await?;
+    events::emit(tx, before.organisation_id, actor, change).await?;
     Ok(after)
 }
 
@@ -203,13 +203,12 @@ impl InvitationRepo<'_> {
                 .await?;
                 let created = get_in(&mut tx, self.org, id).await?;
                 let change = Change::<(), _> {
-                    action: "invitation.create",
-                    entity_type: "invitation",
+                    kind: EventKind::InvitationCreated,
                     entity_id: &id.to_string(),
                     before: None,
                     after: Some(&created),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 Ok(created)
             })
@@ -373,13 +372,12 @@ impl Invites<'_> {
                 after.accepted_at = Some(now);
                 after.status = lintel_domain::identity::InvitationStatus::Accepted;
                 let change = Change {
-                    action: "invitation.accept",
-                    entity_type: "invitation",
+                    kind: EventKind::InvitationAccepted,
                     entity_id: &inv.id.to_string(),
                     before: Some(&inv),
                     after: Some(&after),
                 };
-                audit::record(&mut tx, org, &actor, change).await?;
+                events::emit(&mut tx, org, &actor, change).await?;
                 tx.commit().await?;
                 Ok(member)
             })

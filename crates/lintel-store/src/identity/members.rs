@@ -2,13 +2,14 @@
 //! (`memberships`). One account can be a member of several organisations.
 
 use lintel_domain::identity::User;
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, Cap, OrgId, Page, PageRequest, Role, Timestamp, UserId};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::KeyCache;
-use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
 use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
 use crate::locks;
 use crate::scope;
@@ -138,13 +139,12 @@ pub(crate) async fn insert_membership(
     })?;
     let member = get_member(tx, org, user).await?;
     let change = Change::<(), _> {
-        action: "member.create",
-        entity_type: "user",
+        kind: EventKind::MemberAdded,
         entity_id: &user.to_string(),
         before: None,
         after: Some(&member),
     };
-    audit::record(tx, org, actor, change).await?;
+    events::emit(tx, org, actor, change).await?;
     Ok(member)
 }
 
@@ -252,13 +252,12 @@ impl MemberRepo<'_> {
                 .await?;
                 let after = get_member(&mut tx, self.org, id).await?;
                 let change = Change {
-                    action: "member.role",
-                    entity_type: "user",
+                    kind: EventKind::MemberRoleChanged,
                     entity_id: &id.to_string(),
                     before: Some(&before),
                     after: Some(&after),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 self.keys.clear();
                 Ok(after)
@@ -291,13 +290,12 @@ impl MemberRepo<'_> {
                 )
                 .await?;
                 let change = Change::<_, ()> {
-                    action: "member.remove",
-                    entity_type: "user",
+                    kind: EventKind::MemberRemoved,
                     entity_id: &id.to_string(),
                     before: Some(&before),
                     after: None,
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 delete_if_orphaned(&mut tx, id).await?;
                 tx.commit().await?;
                 self.keys.clear();

@@ -1,12 +1,13 @@
 use lintel_domain::identity::{Organisation, User};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
 use sea_query::{Expr, Query};
 
 use super::members::{insert_membership, insert_user, NewUserRecord};
 use super::KeyCache;
-use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::events::{self, Change};
 use crate::identity::schema::Organisations as O;
 use crate::locks;
 
@@ -135,13 +136,12 @@ impl Orgs<'_> {
                 .await?;
                 let after = tx.one::<OrgRow>(&select).await?.into_org()?;
                 let change = Change {
-                    action: "organisation.plan",
-                    entity_type: "organisation",
+                    kind: EventKind::OrganisationPlanChanged,
                     entity_id: &id.to_string(),
                     before: Some(&before),
                     after: Some(&after),
                 };
-                audit::record(&mut tx, id, actor, change).await?;
+                events::emit(&mut tx, id, actor, change).await?;
                 tx.commit().await?;
                 self.keys.clear();
                 Ok(after)
@@ -193,12 +193,11 @@ async fn insert_org(
         .await?;
     let organisation = row.into_org()?;
     let change = Change::<(), _> {
-        action: "organisation.create",
-        entity_type: "organisation",
+        kind: EventKind::OrganisationCreated,
         entity_id: &org.to_string(),
         before: None,
         after: Some(&organisation),
     };
-    audit::record(tx, org, actor, change).await?;
+    events::emit(tx, org, actor, change).await?;
     Ok(organisation)
 }

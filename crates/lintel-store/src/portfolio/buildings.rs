@@ -1,12 +1,13 @@
 //! Buildings: named structures properties link to, with amenities and a count of their properties.
 
 use lintel_domain::portfolio::{Address, Amenity, Building, BuildingPatch, NewBuilding};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, BuildingId, OrgId, Page, PageRequest, Timestamp};
 use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement};
 
-use crate::audit::{self, Change};
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
 use crate::locks;
 use crate::portfolio::properties::like_contains;
 use crate::portfolio::schema::{Buildings as B, Properties as P};
@@ -229,13 +230,12 @@ impl BuildingRepo<'_> {
                 .await?;
                 let created = get_in(&mut tx, self.org, id).await?;
                 let change = Change::<(), _> {
-                    action: "building.create",
-                    entity_type: "building",
+                    kind: EventKind::BuildingCreated,
                     entity_id: &created.id.to_string(),
                     before: None,
                     after: Some(&created),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 Ok(created)
             })
@@ -280,13 +280,12 @@ impl BuildingRepo<'_> {
                 .await?;
                 let after = get_in(&mut tx, self.org, id).await?;
                 let change = Change {
-                    action: "building.update",
-                    entity_type: "building",
+                    kind: EventKind::BuildingUpdated,
                     entity_id: &after.id.to_string(),
                     before: Some(&before),
                     after: Some(&after),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 Ok(after)
             })

@@ -2,4 +2,5 @@
 //! every test gets a fresh database.
 
 mod isolation;
+mod outbox;
 mod support;

@@ -2,12 +2,13 @@
 //! [`Db::write`](crate::db::Db::write) that takes its locks in the order of [`crate::locks`].
 
 use lintel_domain::portfolio::{property_search_text, NewProperty, Property, PropertyPatch};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, BuildingId, Cap, FieldError, OrgId, PropertyId, Timestamp};
 use sea_query::{Alias, Expr, Query};
 
-use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
+use crate::events::{self, Change};
 use crate::locks;
 use crate::portfolio::properties::{get_in, PropertyRepo};
 use crate::portfolio::schema::{Buildings, Properties as P};
@@ -124,13 +125,12 @@ impl PropertyRepo<'_> {
                 )
                 .await?;
                 let change = Change::<(), _> {
-                    action: "property.create",
-                    entity_type: "property",
+                    kind: EventKind::PropertyCreated,
                     entity_id: &created.id.to_string(),
                     before: None,
                     after: Some(&created),
                 };
-                audit::record(&mut tx, self.org, actor, change).await?;
+                events::emit(&mut tx, self.org, actor, change).await?;
                 tx.commit().await?;
                 Ok(created)
             })
@@ -180,7 +180,7 @@ impl PropertyRepo<'_> {
                 )
                 .await?;
                 let after = get_in(&mut tx, self.org, id).await?;
-                self.finish(tx, actor, "property.update", &before, &after)
+                self.finish(tx, actor, EventKind::PropertyUpdated, &before, &after)
                     .await?;
                 Ok(after)
             })
@@ -220,9 +220,9 @@ impl PropertyRepo<'_> {
                 .await?;
                 let after = get_in(&mut tx, self.org, id).await?;
                 let action = if archive {
-                    "property.archive"
+                    EventKind::PropertyArchived
                 } else {
-                    "property.restore"
+                    EventKind::PropertyRestored
                 };
                 self.finish(tx, actor, action, &before, &after).await?;
                 Ok(after)
@@ -234,18 +234,17 @@ impl PropertyRepo<'_> {
         &self,
         mut tx: Tx,
         actor: &Actor,
-        action: &str,
+        kind: EventKind,
         before: &Property,
         after: &Property,
     ) -> Result<()> {
         let change = Change {
-            action,
-            entity_type: "property",
+            kind,
             entity_id: &after.id.to_string(),
             before: Some(before),
             after: Some(after),
         };
-        audit::record(&mut tx, self.org, actor, change).await?;
+        events::emit(&mut tx, self.org, actor, change).await?;
         tx.commit().await
     }
 }

@@ -4,12 +4,13 @@
 use std::collections::HashSet;
 
 use lintel_domain::portfolio::{NewUnit, Unit};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, Cap, FieldError, OrgId, PropertyId, Timestamp, UnitId};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
-use crate::audit::{self, Change};
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
+use crate::events::{self, Change};
 use crate::locks;
 use crate::portfolio::schema::Units as U;
 use crate::portfolio::unit_counts;
@@ -130,14 +131,13 @@ async fn audit_created(tx: &mut Tx, org: OrgId, actor: &Actor, units: &[Unit]) -
         .iter()
         .zip(&ids)
         .map(|(u, id)| Change {
-            action: "unit.create",
-            entity_type: "unit",
+            kind: EventKind::UnitCreated,
             entity_id: id,
             before: None,
             after: Some(u),
         })
         .collect();
-    audit::record_many(tx, org, actor, &changes).await
+    events::emit_many(tx, org, actor, &changes).await
 }
 
 /// The 422 for the rows at `clashes`, each on its own field.

@@ -3,12 +3,13 @@
 mod bulk;
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
+use lintel_domain::EventKind;
 use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
 use sea_query::{Cond, Expr, LockType, Order, SelectStatement, SimpleExpr};
 
-use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
 use crate::locks;
 use crate::portfolio::schema::Units as U;
 use crate::portfolio::unit_counts;
@@ -287,7 +288,7 @@ impl UnitRepo<'_> {
                 updated?;
                 let (after, _) = get_in(&mut tx, self.org, id).await?;
                 recount(&mut tx, self.org, &before, &after).await?;
-                self.finish(tx, actor, "unit.update", &before, &after)
+                self.finish(tx, actor, EventKind::UnitUpdated, &before, &after)
                     .await?;
                 Ok(after)
             })
@@ -315,7 +316,7 @@ impl UnitRepo<'_> {
                 .await?;
                 let (after, _) = get_in(&mut tx, self.org, id).await?;
                 recount(&mut tx, self.org, &before, &after).await?;
-                self.finish(tx, actor, "unit.status", &before, &after)
+                self.finish(tx, actor, EventKind::UnitStatusChanged, &before, &after)
                     .await?;
                 Ok(after)
             })
@@ -326,18 +327,17 @@ impl UnitRepo<'_> {
         &self,
         mut tx: Tx,
         actor: &Actor,
-        action: &str,
+        kind: EventKind,
         before: &Unit,
         after: &Unit,
     ) -> Result<()> {
         let change = Change {
-            action,
-            entity_type: "unit",
+            kind,
             entity_id: &after.id.to_string(),
             before: Some(before),
             after: Some(after),
         };
-        audit::record(&mut tx, self.org, actor, change).await?;
+        events::emit(&mut tx, self.org, actor, change).await?;
         tx.commit().await
     }
 }

@@ -1,0 +1,81 @@
+//! Domain events: what a write did, named by a closed, typed list. Every write emits its events
+//! in the same transaction as the change; the audit log shows them (its `action` is the event's
+//! name), and later consumers (notifications, webhooks) read them from the store's outbox.
+
+crate::string_enum! {
+    /// The kind of record an event is about.
+    EntityKind {
+        Organisation => "organisation",
+        User => "user",
+        ApiKey => "api_key",
+        Invitation => "invitation",
+        Building => "building",
+        Property => "property",
+        Unit => "unit",
+    }
+}
+
+crate::string_enum! {
+    /// What happened. The wire form (`property.create`) is the audit log's `action`.
+    EventKind {
+        OrganisationCreated => "organisation.create",
+        OrganisationPlanChanged => "organisation.plan",
+        MemberAdded => "member.create",
+        MemberRoleChanged => "member.role",
+        MemberRemoved => "member.remove",
+        PasswordChanged => "user.password",
+        ApiKeyCreated => "api_key.create",
+        ApiKeyRevoked => "api_key.revoke",
+        InvitationCreated => "invitation.create",
+        InvitationRevoked => "invitation.revoke",
+        InvitationAccepted => "invitation.accept",
+        BuildingCreated => "building.create",
+        BuildingUpdated => "building.update",
+        PropertyCreated => "property.create",
+        PropertyUpdated => "property.update",
+        PropertyArchived => "property.archive",
+        PropertyRestored => "property.restore",
+        UnitCreated => "unit.create",
+        UnitUpdated => "unit.update",
+        UnitStatusChanged => "unit.status",
+    }
+}
+
+impl EventKind {
+    /// The kind of record the event is about.
+    pub fn entity(self) -> EntityKind {
+        use EventKind::*;
+        match self {
+            OrganisationCreated | OrganisationPlanChanged => EntityKind::Organisation,
+            MemberAdded | MemberRoleChanged | MemberRemoved | PasswordChanged => EntityKind::User,
+            ApiKeyCreated | ApiKeyRevoked => EntityKind::ApiKey,
+            InvitationCreated | InvitationRevoked | InvitationAccepted => EntityKind::Invitation,
+            BuildingCreated | BuildingUpdated => EntityKind::Building,
+            PropertyCreated | PropertyUpdated | PropertyArchived | PropertyRestored => {
+                EntityKind::Property
+            }
+            UnitCreated | UnitUpdated | UnitStatusChanged => EntityKind::Unit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_start_with_their_entity() {
+        for kind in EventKind::ALL {
+            let entity = kind.entity().as_str();
+            let prefix = if entity == "user" && *kind != EventKind::PasswordChanged {
+                "member"
+            } else {
+                entity
+            };
+            assert!(
+                kind.as_str().starts_with(&format!("{prefix}.")),
+                "{kind} names {entity}"
+            );
+        }
+    }
+}
