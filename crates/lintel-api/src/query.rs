@@ -2,7 +2,7 @@
 
 use lintel_domain::id::{Id, IdKind};
 use lintel_domain::text::{self, Layout};
-use lintel_domain::{FieldError, PageRequest, PageRule};
+use lintel_domain::{FieldError, ListRequest, PageRequest, PageRule};
 
 use crate::error::ApiError;
 
@@ -17,6 +17,10 @@ pub struct PageQuery {
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
+    /// The `nextCursor` of the previous page, instead of `page` (same page size): the page then
+    /// costs what the first does, however deep.
+    #[param(value_type = Option<String>, max_length = 512)]
+    pub cursor: Option<String>,
 }
 
 /// Checks query parameters one by one, collecting every bad one, then answers a single 422
@@ -88,6 +92,25 @@ impl QueryCheck {
     ) -> Option<PageRequest> {
         let (page, size) = (self.int("page", page), self.int("pageSize", size));
         PageRequest::parse(rule, page, size)
+            .map_err(|mut e| self.errors.append(&mut e))
+            .ok()
+    }
+
+    /// `page`, `pageSize` and `cursor` against the resource's rule: a page number, or a cursor
+    /// from a previous page (not both).
+    pub fn list(
+        &mut self,
+        rule: PageRule,
+        page: Option<&str>,
+        size: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Option<ListRequest> {
+        let (page, size) = (self.int("page", page), self.int("pageSize", size));
+        if cursor.is_some_and(|c| c.len() > 512) {
+            self.fail("cursor", "must be at most 512 characters");
+            return None;
+        }
+        ListRequest::parse(rule, page, size, cursor)
             .map_err(|mut e| self.errors.append(&mut e))
             .ok()
     }

@@ -21,7 +21,7 @@ pub use audit::{Actor, ActorKind, AuditEntry};
 pub use events::{EntityKind, EventKind};
 pub use id::*;
 pub use money::{Currency, Money};
-pub use pagination::{Page, PageRequest, PageRule};
+pub use pagination::{Cursor, KeyPart, ListRequest, Page, PageRequest, PageRule};
 pub use plan::{Cap, Feature, Limit, Plan};
 pub use role::Role;
 pub use time::Timestamp;

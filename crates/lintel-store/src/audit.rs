@@ -1,12 +1,13 @@
 //! The audit trail: who did what, before and after — written from each write's events in its
 //! transaction ([`crate::events`]), and listed per organisation.
 
-use lintel_domain::{Actor, AuditEntry, AuditId, OrgId, Page, PageRequest, Timestamp};
-use sea_query::{Expr, Iden, Order, Query};
+use lintel_domain::{Actor, AuditEntry, AuditId, KeyPart, ListRequest, OrgId, Page, Timestamp};
+use sea_query::{Expr, Iden, Query};
 
-use crate::db::{Count, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::Emitted;
+use crate::list;
 use crate::scope;
 
 /// The audit log's table and columns.
@@ -130,7 +131,11 @@ pub struct AuditTrail<'a> {
 }
 
 impl AuditTrail<'_> {
-    pub async fn list(&self, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditEntry>> {
+    pub async fn list(
+        &self,
+        f: &AuditFilter,
+        req: impl Into<ListRequest>,
+    ) -> Result<Page<AuditEntry>> {
         let mut base = scope::select::<AuditLog>(self.org);
         if let Some(t) = &f.entity_type {
             base.and_where(Expr::col(AuditLog::EntityType).eq(t.as_str()));
@@ -138,42 +143,37 @@ impl AuditTrail<'_> {
         if let Some(id) = &f.entity_id {
             base.and_where(Expr::col(AuditLog::EntityId).eq(id.as_str()));
         }
-        let total: Count = self
-            .db
-            .one(
-                &base
-                    .clone()
-                    .expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n"))
-                    .to_owned(),
-            )
-            .await?;
-        let rows: Vec<AuditRow> = self
-            .db
-            .all(
-                &base
-                    .columns([
-                        AuditLog::Id,
-                        AuditLog::ActorType,
-                        AuditLog::ActorId,
-                        AuditLog::Action,
-                        AuditLog::EntityType,
-                        AuditLog::EntityId,
-                        AuditLog::BeforeJson,
-                        AuditLog::AfterJson,
-                        AuditLog::RequestId,
-                        AuditLog::CorrelationId,
-                        AuditLog::CreatedAt,
-                    ])
-                    .order_by(AuditLog::Id, Order::Desc)
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .to_owned(),
-            )
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(AuditRow::into_entry)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let count = base
+            .clone()
+            .expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n"))
+            .to_owned();
+        let rows = base
+            .columns([
+                AuditLog::Id,
+                AuditLog::ActorType,
+                AuditLog::ActorId,
+                AuditLog::Action,
+                AuditLog::EntityType,
+                AuditLog::EntityId,
+                AuditLog::BeforeJson,
+                AuditLog::AfterJson,
+                AuditLog::RequestId,
+                AuditLog::CorrelationId,
+                AuditLog::CreatedAt,
+            ])
+            .to_owned();
+        let order = list::Order::by_key("-id", AuditLog::Table, AuditLog::Id, true);
+        let key = |r: &AuditRow| vec![KeyPart::Text(r.id.clone())];
+        let req = req.into();
+        list::counted(
+            self.db,
+            &count,
+            rows,
+            &order,
+            &req,
+            key,
+            AuditRow::into_entry,
+        )
+        .await
     }
 }

@@ -369,22 +369,6 @@ macro_rules! query_methods {
 
 impl Db {
     query_methods!(&Self, on_pool);
-
-    /// A list endpoint's page: `rows` (filtered and ordered) limited to `page`, mapped by `map`,
-    /// with the total that `count` (a `SELECT COUNT(…) AS n` over the same filter) finds.
-    pub(crate) async fn page<R: DbRow, T>(
-        &self,
-        count: &sea_query::SelectStatement,
-        mut rows: sea_query::SelectStatement,
-        page: lintel_domain::PageRequest,
-        map: impl Fn(R) -> Result<T>,
-    ) -> Result<lintel_domain::Page<T>> {
-        let total: Count = self.one(count).await?;
-        rows.limit(page.limit()).offset(page.offset());
-        let found: Vec<R> = self.all(&rows).await?;
-        let items = found.into_iter().map(map).collect::<Result<_>>()?;
-        Ok(lintel_domain::Page::new(items, page, total.n.max(0) as u64))
-    }
 }
 
 impl Tx {

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod identity;
+mod list;
 mod locks;
 mod migrate;
 pub mod portfolio;

@@ -60,7 +60,12 @@ async fn list(
 ) -> ApiResult<Success<Page<ApiKey>>> {
     auth.require_feature(Feature::ApiAccess, &state)?;
     let mut check = QueryCheck::new();
-    let page = check.page(API_KEYS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        API_KEYS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let keys = state.store.org(auth.org).api_keys().list(page).await;
     Ok(Success(keys.map_err(|e| ApiError::from_store(ENTITY, e))?))

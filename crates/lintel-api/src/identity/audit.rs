@@ -30,6 +30,10 @@ pub struct AuditQuery {
     /// Not documented: the page size is fixed at 25, and any `pageSize` is a 422.
     #[param(ignore)]
     page_size: Option<String>,
+    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
+    /// the page then costs what the first does, however deep.
+    #[param(value_type = Option<String>, max_length = 512)]
+    cursor: Option<String>,
     /// Only entries about this kind of entity, e.g. `property`, `user`, `api_key`: at most 100
     /// characters, no control characters.
     #[param(
@@ -60,7 +64,12 @@ async fn list(
     let mut check = QueryCheck::new();
     let entity_type = check.text("entityType", q.entity_type.as_deref(), FILTER_MAX);
     let entity_id = check.text("entityId", q.entity_id.as_deref(), FILTER_MAX);
-    let page = check.page(AUDIT_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        AUDIT_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let filter = AuditFilter {
         entity_type,

@@ -101,7 +101,12 @@ async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Success<Page<Invitation>>> {
     let mut check = QueryCheck::new();
-    let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        MEMBERS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let found = state.store.org(auth.org).invitations().list(page).await;
     Ok(Success(found.map_err(|e| ApiError::from_store(ENTITY, e))?))

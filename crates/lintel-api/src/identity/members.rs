@@ -42,7 +42,12 @@ async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Success<Page<User>>> {
     let mut check = QueryCheck::new();
-    let page = check.page(MEMBERS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        MEMBERS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let users = state.store.org(auth.org).members().list(page).await;
     Ok(Success(users.map_err(store_err(&auth, &state))?))

@@ -39,6 +39,10 @@ pub struct ListQuery {
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     page_size: Option<String>,
+    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
+    /// the page then costs what the first does, however deep.
+    #[param(value_type = Option<String>, max_length = 512)]
+    cursor: Option<String>,
     /// Case-insensitive search in the name: at most 200 characters, no control characters;
     /// blank means no search.
     #[param(
@@ -60,7 +64,12 @@ async fn list(
 ) -> ApiResult<Success<Page<Building>>> {
     let mut check = QueryCheck::new();
     let search = check.text("q", q.q.as_deref(), super::properties::SEARCH_MAX);
-    let page = check.page(BUILDINGS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        BUILDINGS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let filter = BuildingFilter { q: search };
     let page = state

@@ -41,6 +41,10 @@ pub struct ListQuery {
     /// Page size, 1–100 (default 12).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     page_size: Option<String>,
+    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
+    /// the page then costs what the first does, however deep.
+    #[param(value_type = Option<String>, max_length = 512)]
+    cursor: Option<String>,
     /// `active` (default) or `archived`.
     #[param(value_type = Option<Availability>)]
     availability: Option<String>,
@@ -77,7 +81,12 @@ async fn list(
     let kind = check.choice("type", q.kind.as_deref());
     let sort = check.choice("sort", q.sort.as_deref());
     let search = check.text("q", q.q.as_deref(), SEARCH_MAX);
-    let page = check.page(PROPERTIES_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        PROPERTIES_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let filter = PropertyFilter {
         availability: availability.unwrap_or(Availability::Active),

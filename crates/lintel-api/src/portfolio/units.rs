@@ -46,6 +46,10 @@ pub struct ListQuery {
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     page_size: Option<String>,
+    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
+    /// the page then costs what the first does, however deep.
+    #[param(value_type = Option<String>, max_length = 512)]
+    cursor: Option<String>,
     /// Only the units of this property.
     #[param(value_type = Option<PropertyId>)]
     property_id: Option<String>,
@@ -66,7 +70,12 @@ async fn list(
     let mut check = QueryCheck::new();
     let property_id = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
     let status = check.choice("status", q.status.as_deref());
-    let page = check.page(UNITS_PAGE, q.page.as_deref(), q.page_size.as_deref());
+    let page = check.list(
+        UNITS_PAGE,
+        q.page.as_deref(),
+        q.page_size.as_deref(),
+        q.cursor.as_deref(),
+    );
     let page = check.finish(page)?;
     let filter = UnitFilter {
         property_id,

@@ -1,15 +1,16 @@
 use lintel_domain::identity::access::ApiKey;
 use lintel_domain::EventKind;
 use lintel_domain::{
-    Actor, ActorKind, ApiKeyId, OrgId, Page, PageRequest, Role, Timestamp, UserId,
+    Actor, ActorKind, ApiKeyId, KeyPart, ListRequest, OrgId, Page, Role, Timestamp, UserId,
 };
-use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use sea_query::{Expr, Query, SelectStatement};
 
 use super::KeyCache;
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::events::{self, Change};
 use crate::identity::schema::ApiKeys as K;
+use crate::list;
 use crate::locks;
 use crate::scope;
 
@@ -135,12 +136,22 @@ impl ApiKeyRepo<'_> {
             .await
     }
 
-    pub async fn list(&self, page: PageRequest) -> Result<Page<ApiKey>> {
-        let count = scope::select::<K>(self.org)
-            .expr_as(Expr::col(K::Id).count(), Alias::new("n"))
-            .to_owned();
-        let rows = select(self.org).order_by(K::Id, Order::Desc).to_owned();
-        self.db.page(&count, rows, page, KeyRow::into_key).await
+    /// The keys, newest first.
+    pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<ApiKey>> {
+        let count = scope::count::<K>(self.org);
+        let order = list::Order::by_key("-id", K::Table, K::Id, true);
+        let key = |r: &KeyRow| vec![KeyPart::Text(r.id.clone())];
+        let rows = select(self.org);
+        list::counted(
+            self.db,
+            &count,
+            rows,
+            &order,
+            &req.into(),
+            key,
+            KeyRow::into_key,
+        )
+        .await
     }
 
     /// Revokes a key; revoking twice keeps the first revocation time.

@@ -4,9 +4,10 @@
 use lintel_domain::identity::{Invitation, User, INVITATION_TTL_MS};
 use lintel_domain::EventKind;
 use lintel_domain::{
-    Actor, Cap, InvitationId, Limit, OrgId, Page, PageRequest, Plan, Role, Timestamp, UserId,
+    Actor, Cap, InvitationId, KeyPart, Limit, ListRequest, OrgId, Page, Plan, Role, Timestamp,
+    UserId,
 };
-use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement};
+use sea_query::{Alias, Cond, Expr, Query, SelectStatement};
 
 use super::members::{get_member, insert_membership, insert_user, member_count, NewUserRecord};
 use crate::db::{Count, Db, Tx};
@@ -15,6 +16,7 @@ use crate::events::{self, Change};
 use crate::identity::schema::{
     Invitations as I, Memberships as M, Organisations as O, Users as Us,
 };
+use crate::list;
 use crate::locks;
 use crate::scope;
 
@@ -223,14 +225,13 @@ impl InvitationRepo<'_> {
     }
 
     /// The organisation's invitations, newest first.
-    pub async fn list(&self, page: PageRequest) -> Result<Page<Invitation>> {
-        let count = scope::select::<I>(self.org)
-            .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
-            .to_owned();
-        let rows = in_org(self.org).order_by(I::Id, Order::Desc).to_owned();
-        self.db
-            .page(&count, rows, page, InvitationRow::into_invitation)
-            .await
+    pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<Invitation>> {
+        let count = scope::count::<I>(self.org);
+        let order = list::Order::by_key("-id", I::Table, I::Id, true);
+        let key = |r: &InvitationRow| vec![KeyPart::Text(r.id.clone())];
+        let rows = in_org(self.org);
+        let map = InvitationRow::into_invitation;
+        list::counted(self.db, &count, rows, &order, &req.into(), key, map).await
     }
 
     /// Withdraws an invitation so its link stops working. An accepted one is

@@ -3,14 +3,15 @@
 
 use lintel_domain::identity::User;
 use lintel_domain::EventKind;
-use lintel_domain::{Actor, Cap, OrgId, Page, PageRequest, Role, Timestamp, UserId};
-use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use lintel_domain::{Actor, Cap, KeyPart, ListRequest, OrgId, Page, Role, Timestamp, UserId};
+use sea_query::{Alias, Expr, Query, SelectStatement};
 
 use super::KeyCache;
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
+use crate::list;
 use crate::locks;
 use crate::scope;
 
@@ -175,14 +176,22 @@ impl MemberRepo<'_> {
             .into_user()
     }
 
-    pub async fn list(&self, page: PageRequest) -> Result<Page<User>> {
-        let count = scope::select::<M>(self.org)
-            .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
-            .to_owned();
-        let rows = select_members(self.org)
-            .order_by((M::Table, M::UserId), Order::Asc)
-            .to_owned();
-        self.db.page(&count, rows, page, MemberRow::into_user).await
+    /// The members, oldest account first.
+    pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<User>> {
+        let count = scope::count::<M>(self.org);
+        let order = list::Order::by_key("id", M::Table, M::UserId, false);
+        let key = |r: &MemberRow| vec![KeyPart::Text(r.id.clone())];
+        let rows = select_members(self.org);
+        list::counted(
+            self.db,
+            &count,
+            rows,
+            &order,
+            &req.into(),
+            key,
+            MemberRow::into_user,
+        )
+        .await
     }
 
     /// Creates an account and makes it a member; `limit` is the plan's cap on members. An

@@ -2,12 +2,13 @@
 
 use lintel_domain::portfolio::{Address, Amenity, Building, BuildingPatch, NewBuilding};
 use lintel_domain::EventKind;
-use lintel_domain::{Actor, BuildingId, OrgId, Page, PageRequest, Timestamp};
-use sea_query::{Alias, Cond, Expr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement};
+use lintel_domain::{Actor, BuildingId, KeyPart, ListRequest, OrgId, Page, Timestamp};
+use sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr, SubQueryStatement};
 
-use crate::db::{Count, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
+use crate::list;
 use crate::locks;
 use crate::portfolio::properties::like_contains;
 use crate::portfolio::schema::{Buildings as B, Properties as P};
@@ -160,32 +161,24 @@ impl BuildingRepo<'_> {
     }
 
     /// Buildings by name, then ID.
-    pub async fn list(&self, f: &BuildingFilter, page: PageRequest) -> Result<Page<Building>> {
-        let mut cond = Cond::all();
-        if let Some(q) = f.q.as_deref() {
-            // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
-            cond = cond.add(Expr::col((B::Table, B::SearchName)).like(like_contains(q)));
-        }
-        let total: Count = self
-            .db
-            .one(
-                &scope::count::<B>(self.org)
-                    .cond_where(cond.clone())
-                    .to_owned(),
-            )
-            .await?;
+    pub async fn list(
+        &self,
+        f: &BuildingFilter,
+        req: impl Into<ListRequest>,
+    ) -> Result<Page<Building>> {
         let mut q = select(self.org);
-        q.cond_where(cond)
-            .order_by((B::Table, B::Name), Order::Asc)
-            .order_by((B::Table, B::Id), Order::Asc)
-            .limit(page.limit())
-            .offset(page.offset());
-        let rows: Vec<BuildingRow> = self.db.all(&q).await?;
-        let items = rows
-            .into_iter()
-            .map(BuildingRow::into_building)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let mut count = scope::count::<B>(self.org);
+        if let Some(text) = f.q.as_deref() {
+            // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
+            let like = Expr::col((B::Table, B::SearchName)).like(like_contains(text));
+            q.and_where(like.clone());
+            count.and_where(like);
+        }
+        let order = list::Order::by_column("name", B::Table, B::Name, B::Id, false);
+        let key =
+            |r: &BuildingRow| vec![KeyPart::Text(r.name.clone()), KeyPart::Text(r.id.clone())];
+        let map = BuildingRow::into_building;
+        list::counted(self.db, &count, q, &order, &req.into(), key, map).await
     }
 
     /// Creates a building. A name already used in the organisation is a [`StoreError::Conflict`].

@@ -3,4 +3,5 @@
 
 mod isolation;
 mod outbox;
+mod pages;
 mod support;

@@ -7,11 +7,12 @@ use lintel_domain::portfolio::{
     average_minor, vacancy_rate, Address, Availability, Property, PropertyComparison, PropertySort,
     PropertyStatus, PropertyType, RentSummary, UnitStatus,
 };
-use lintel_domain::{OrgId, Page, PageRequest, PropertyId, Timestamp};
+use lintel_domain::{KeyPart, ListRequest, OrgId, Page, PropertyId, Timestamp};
 use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, SelectStatement};
 
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result};
+use crate::list;
 use crate::portfolio::schema::{Properties as P, Units as U};
 use crate::portfolio::unit_counts;
 use crate::prepared::{key, slot, Prepared};
@@ -149,7 +150,11 @@ impl PropertyRepo<'_> {
         row.into_property()
     }
 
-    pub async fn list(&self, f: &PropertyFilter, page: PageRequest) -> Result<Page<Property>> {
+    pub async fn list(
+        &self,
+        f: &PropertyFilter,
+        req: impl Into<ListRequest>,
+    ) -> Result<Page<Property>> {
         let mut cond = Cond::all();
         cond = match f.availability {
             Availability::Active => cond.add(Expr::col((P::Table, P::ArchivedAt)).is_null()),
@@ -164,34 +169,32 @@ impl PropertyRepo<'_> {
         if let Some(q) = f.q.as_deref() {
             cond = cond.add(Expr::col((P::Table, P::SearchText)).like(like_contains(q)));
         }
-        let total: Count = self
-            .db
-            .one(
-                &scope::count::<P>(self.org)
-                    .cond_where(cond.clone())
-                    .to_owned(),
-            )
-            .await?;
+        let count = scope::count::<P>(self.org)
+            .cond_where(cond.clone())
+            .to_owned();
+        let total: Count = self.db.one(&count).await?;
         let mut q = select(self.org);
         q.cond_where(cond);
-        let (col, order) = match f.sort {
-            PropertySort::Name => (P::Name, Order::Asc),
-            PropertySort::NameDesc => (P::Name, Order::Desc),
-            PropertySort::CreatedAt => (P::CreatedAt, Order::Asc),
-            PropertySort::CreatedAtDesc => (P::CreatedAt, Order::Desc),
-            PropertySort::UpdatedAt => (P::UpdatedAt, Order::Asc),
-            PropertySort::UpdatedAtDesc => (P::UpdatedAt, Order::Desc),
+        let (col, desc) = match f.sort {
+            PropertySort::Name => (P::Name, false),
+            PropertySort::NameDesc => (P::Name, true),
+            PropertySort::CreatedAt => (P::CreatedAt, false),
+            PropertySort::CreatedAtDesc => (P::CreatedAt, true),
+            PropertySort::UpdatedAt => (P::UpdatedAt, false),
+            PropertySort::UpdatedAtDesc => (P::UpdatedAt, true),
         };
-        q.order_by((P::Table, col), order.clone())
-            .order_by((P::Table, P::Id), order)
-            .limit(page.limit())
-            .offset(page.offset());
-        let rows: Vec<PropertyRow> = self.db.all(&q).await?;
-        let items = rows
-            .into_iter()
-            .map(PropertyRow::into_property)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total.n as u64))
+        let order = list::Order::by_column(f.sort.as_str(), P::Table, col, P::Id, desc);
+        let key = |r: &PropertyRow| {
+            let by = match col {
+                P::Name => KeyPart::Text(r.name.clone()),
+                P::CreatedAt => KeyPart::Int(r.created_at),
+                _ => KeyPart::Int(r.updated_at),
+            };
+            vec![by, KeyPart::Text(r.id.clone())]
+        };
+        let req = req.into();
+        let n = total.n.max(0) as u64;
+        list::page(self.db, q, &order, &req, n, key, PropertyRow::into_property).await
     }
 
     /// Side-by-side figures for 2–5 properties, in the order asked. Any unknown ID is NotFound.

@@ -4,12 +4,13 @@ mod bulk;
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::EventKind;
-use lintel_domain::{Actor, OrgId, Page, PageRequest, PropertyId, Timestamp, UnitId};
-use sea_query::{Cond, Expr, LockType, Order, SelectStatement, SimpleExpr};
+use lintel_domain::{Actor, KeyPart, ListRequest, OrgId, Page, PropertyId, Timestamp, UnitId};
+use sea_query::{Expr, LockType, SelectStatement, SimpleExpr};
 
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
+use crate::list;
 use crate::locks;
 use crate::portfolio::schema::Units as U;
 use crate::portfolio::unit_counts;
@@ -185,40 +186,19 @@ impl UnitRepo<'_> {
     }
 
     /// Units in ID (creation) order. Another organisation's property simply matches nothing.
-    pub async fn list(&self, f: &UnitFilter, page: PageRequest) -> Result<Page<Unit>> {
-        let mut cond = Cond::all();
+    pub async fn list(&self, f: &UnitFilter, req: impl Into<ListRequest>) -> Result<Page<Unit>> {
+        let mut q = select(self.org);
         if let Some(p) = f.property_id {
-            cond = cond.add(Expr::col((U::Table, U::PropertyId)).eq(p.to_string()));
+            q.and_where(Expr::col((U::Table, U::PropertyId)).eq(p.to_string()));
         }
         if let Some(s) = f.status {
-            cond = cond.add(Expr::col((U::Table, U::Status)).eq(s.as_str()));
+            q.and_where(Expr::col((U::Table, U::Status)).eq(s.as_str()));
         }
         let total = unit_counts::total(self.db, self.org, f.property_id, f.status).await?;
-        let mut q = select(self.org);
-        q.cond_where(cond.clone());
-        if page.offset() > 0 {
-            // Deep pages: find the page's first ID on the (org, id) index alone, then read only
-            // the page's rows, instead of reading and skipping every row before it.
-            let first = scope::select::<U>(self.org)
-                .column((U::Table, U::Id))
-                .cond_where(cond)
-                .order_by((U::Table, U::Id), Order::Asc)
-                .limit(1)
-                .offset(page.offset())
-                .to_owned();
-            q.and_where(Expr::col((U::Table, U::Id)).gte(SimpleExpr::SubQuery(
-                None,
-                Box::new(first.into_sub_query_statement()),
-            )));
-        }
-        q.order_by((U::Table, U::Id), Order::Asc)
-            .limit(page.limit());
-        let rows: Vec<UnitRow> = self.db.all(&q).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| r.into_unit().map(|(u, _)| u))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, total))
+        let order = list::Order::by_key("id", U::Table, U::Id, false);
+        let key = |r: &UnitRow| vec![KeyPart::Text(r.id.clone())];
+        let unit = |r: UnitRow| r.into_unit().map(|(u, _)| u);
+        list::page(self.db, q, &order, &req.into(), total, key, unit).await
     }
 
     /// Applies a patch. The property must be writable; a name + suite already used by another
