@@ -29,7 +29,13 @@ fn help_builds_and_installs_nothing() {
         dir.path().display(),
         std::env::var("PATH").unwrap()
     );
-    for script in ["fuzz-api", "overload", "crash-test", "bench", "login-timing"] {
+    for script in [
+        "fuzz-api",
+        "overload",
+        "crash-test",
+        "bench",
+        "login-timing",
+    ] {
         for flag in ["--help", "-h"] {
             let out = Command::new("bash")
                 .arg(repo().join("scripts").join(script))

@@ -1,6 +1,4 @@
 //! Running the binary, a served instance, and a minimal HTTP/1.1 client over `TcpStream`.
-// Shared by several test binaries, each using a part of it.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

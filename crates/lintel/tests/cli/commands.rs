@@ -1,9 +1,7 @@
 //! The `lintel` binary end to end: each test runs it in its own temporary directory, with no
 //! `LINTEL_*` variables inherited, so the default `./lintel-data/lintel.db` is used.
 
-mod support;
-
-use support::{get, lintel, ok, post_json, stdout_line, Server};
+use crate::support::{get, lintel, ok, post_json, stdout_line, Server};
 use tempfile::TempDir;
 
 #[test]

@@ -1,12 +1,10 @@
 //! `lintel serve` out of file descriptors: clients beyond the limit wait, the accept loop logs
 //! the error and keeps going, and once connections close the server answers again.
 
-mod support;
-
 use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{get, lintel_with_fd_limit, Server};
+use crate::support::{get, lintel_with_fd_limit, Server};
 use tempfile::TempDir;
 
 /// Descriptors the process may open: a few dozen go to the database, the listener and logs.
