@@ -242,6 +242,11 @@ async fn no_secret_in_the_logs_of(app: &TestApp, logs: &Logs) {
                 "the {format} log misses {planted}"
             );
         }
+        // The statements the database driver logs, on SQLite from its connection threads.
+        assert!(
+            log.contains("sqlx::query"),
+            "the {format} log misses the database statements"
+        );
         for id in &seen.request_ids {
             assert!(
                 log.contains(id.as_str()),
