@@ -13,6 +13,11 @@
 //! - `support`: the harness all of them share (`TestApp`, clients, `backend_test!`, raw wire).
 //!
 //! Run one context or one test by name: `cargo test -p lintel-api --test api portfolio::units`.
+//!
+//! All tests share this process and run side by side, so none may change process-wide state
+//! in passing: no environment variables, no global `tracing` subscriber (`support::logs`
+//! captures one test's logs), no file another test reads unless it is replaced whole (as the
+//! OpenAPI update renames its file into place).
 
 #[macro_use]
 mod support;
