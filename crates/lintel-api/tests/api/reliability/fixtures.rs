@@ -1,0 +1,259 @@
+//! Fixtures for the sweeps: organisation A (BUSINESS, so API keys work) with one record of every
+//! kind a path parameter can name, a signed-in user and an API key for every role; and an
+//! organisation B that must never see any of it.
+
+use lintel_api::auth::{hash_password, issue_api_key, secrets};
+use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
+use lintel_store::identity::{NewSession, NewUserRecord};
+use serde_json::{json, Value};
+
+use crate::support::{create_property, Client, TestApp, TestOrg, PASSWORD};
+
+/// A fresh suffix for unique names and emails.
+pub fn unique() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+fn hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+/// A user of `org` with `role`, created in the store; returns their ID and email.
+pub async fn user(app: &TestApp, org: OrgId, role: Role, tag: &str) -> (UserId, String) {
+    let email = format!("{tag}-{}@example.com", unique());
+    let rec = NewUserRecord {
+        email: email.clone(),
+        name: format!("{tag} {role}"),
+        password_hash: hash(),
+    };
+    let members = app.store().org(org).members();
+    let u = members
+        .add(&Actor::system(), rec, role, lintel_domain::Cap::Unlimited)
+        .await
+        .unwrap();
+    (u.id, email)
+}
+
+/// A new session of `user`; returns its ID and a client using it.
+pub async fn session(app: &TestApp, org: OrgId, user: UserId) -> (String, Client) {
+    let (token, csrf) = (secrets::random_token(), secrets::random_token());
+    let new = NewSession {
+        user_id: user,
+        token_hash: secrets::lookup_hash(&token),
+        csrf_hash: secrets::lookup_hash(&csrf),
+        user_agent: Some("reliability".into()),
+        ip: None,
+        expires_at: Timestamp(Timestamp::now().0 + 3_600_000),
+    };
+    let id = app.store().org(org).sessions().create(new).await.unwrap();
+    let client = Client::Session {
+        cookie: token,
+        csrf,
+    };
+    (id.to_string(), client)
+}
+
+/// The session and API-key clients of one role.
+pub struct RoleClients {
+    pub role: Role,
+    pub session: Client,
+    pub key: Client,
+}
+
+/// Organisation A and its records.
+pub struct Fixtures {
+    pub org: TestOrg,
+    /// Every role, tenant to admin, each a separate user.
+    pub clients: Vec<RoleClients>,
+    pub building: String,
+    pub property: String,
+    pub property2: String,
+    pub unit: String,
+    /// A member nobody signs in as (the target of member operations).
+    pub member: String,
+    /// An API key nobody uses (the target of revocation).
+    pub api_key: String,
+    pub api_key_secret: String,
+    /// A second session of the tenant user (the target of session operations).
+    pub session: String,
+    pub session_client: Client,
+    /// The tenant's email (password [`PASSWORD`]), for sign-in bodies.
+    pub login_email: String,
+    /// A pending invitation (the target of invitation operations).
+    pub invitation: String,
+    /// The token of another pending invitation, for the acceptance body.
+    pub invite_token: String,
+    /// Every ID and unique name of A: none may appear in an answer to B.
+    pub markers: Vec<String>,
+}
+
+async fn post_id(app: &TestApp, path: &str, client: &Client, body: Value) -> String {
+    let r = app.post(path, client, body).await;
+    assert!(r.status.is_success(), "fixture {path}: {}", r.text);
+    r.data()["id"].as_str().unwrap().to_string()
+}
+
+impl Fixtures {
+    pub async fn build(app: &TestApp) -> Fixtures {
+        let org = app.org(Plan::Business).await;
+        // An admin key no client of the sweeps uses: organisation A holds one more credential.
+        app.key(&org, Role::Admin).await;
+        let n = unique();
+        let mut clients = Vec::new();
+        let mut tenant = None;
+        for role in Role::ALL.iter().copied() {
+            let (id, email) = user(app, org.id, role, "sweep").await;
+            let session = app.session_for(org.id, id).await;
+            let key = app.key(&org, role).await;
+            if role == Role::Tenant {
+                tenant = Some((id, email));
+            }
+            clients.push(RoleClients { role, session, key });
+        }
+        let (tenant_id, login_email) = tenant.unwrap();
+        let (session, session_client) = self::session(app, org.id, tenant_id).await;
+        let (member_id, member_email) = user(app, org.id, Role::Broker, "victim").await;
+        let building_name = format!("Alpha Tower {n}");
+        let building = post_id(
+            app,
+            "/api/buildings",
+            &org.admin,
+            json!({"name": building_name, "description": "fixture"}),
+        )
+        .await;
+        let prop_name = format!("Alpha House {n}");
+        let prop2_name = format!("Alpha Annex {n}");
+        let property = create_property(app, &org.admin, &prop_name).await;
+        let property2 = create_property(app, &org.admin, &prop2_name).await;
+        let unit_name = format!("Alpha Unit {n}");
+        let unit = post_id(
+            app,
+            &format!("/api/properties/{property}/units"),
+            &org.admin,
+            json!({"name": unit_name, "description": "fixture"}),
+        )
+        .await;
+        let key_name = format!("Alpha key {n}");
+        let (key, api_key_secret) = issue_api_key(
+            app.store(),
+            &Actor::system(),
+            org.id,
+            key_name.clone(),
+            Role::Admin,
+        )
+        .await
+        .unwrap();
+        let api_key = key.id.to_string();
+        let invite = |tag: &'static str| {
+            let body = json!({"email": format!("{tag}-{n}@example.com"), "role": "tenant"});
+            app.post("/api/members/invitations", &org.admin, body)
+        };
+        let r = invite("invited").await;
+        assert!(r.status.is_success(), "fixture invitation: {}", r.text);
+        let invitation = r.data()["invitation"]["id"].as_str().unwrap().to_string();
+        let r = invite("accepting").await;
+        assert!(r.status.is_success(), "fixture invitation: {}", r.text);
+        let invite_token = r.data()["token"].as_str().unwrap().to_string();
+        let markers = vec![
+            invitation.clone(),
+            org.id.to_string(),
+            building.clone(),
+            property.clone(),
+            property2.clone(),
+            unit.clone(),
+            member_id.to_string(),
+            member_email.clone(),
+            api_key.clone(),
+            session.clone(),
+            n.clone(),
+            building_name,
+            prop_name,
+            unit_name,
+            key_name,
+        ];
+        Fixtures {
+            org,
+            clients,
+            building,
+            property,
+            property2,
+            unit,
+            member: member_id.to_string(),
+            api_key,
+            api_key_secret,
+            session,
+            session_client,
+            login_email,
+            invitation,
+            invite_token,
+            markers,
+        }
+    }
+
+    /// The fixture a path or query parameter of type `schema_ref` (e.g. `PropertyId`) names.
+    pub fn id_for(&self, schema_ref: &str) -> Option<String> {
+        Some(match schema_ref {
+            "PropertyId" => self.property.clone(),
+            "UnitId" => self.unit.clone(),
+            "BuildingId" => self.building.clone(),
+            "UserId" => self.member.clone(),
+            "ApiKeyId" => self.api_key.clone(),
+            "SessionId" => self.session.clone(),
+            "InvitationId" => self.invitation.clone(),
+            _ => return None,
+        })
+    }
+
+    /// A real ID of another kind than `schema_ref` (a unit ID where a property is wanted).
+    pub fn other_kind_id(&self, schema_ref: &str) -> String {
+        match schema_ref {
+            "PropertyId" => self.unit.clone(),
+            _ => self.property.clone(),
+        }
+    }
+
+    /// The session and key clients of `role`.
+    pub fn role(&self, role: Role) -> &RoleClients {
+        self.clients.iter().find(|c| c.role == role).unwrap()
+    }
+
+    /// The markers of A found in `text`.
+    pub fn leaks<'a>(&'a self, text: &str) -> Vec<&'a str> {
+        self.markers
+            .iter()
+            .filter(|m| text.contains(m.as_str()))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Organisation B: another BUSINESS organisation with its own admin, key and records.
+pub struct OtherOrg {
+    pub org: TestOrg,
+    pub key: Client,
+    pub building: String,
+    pub property: String,
+}
+
+impl OtherOrg {
+    pub async fn build(app: &TestApp) -> OtherOrg {
+        let org = app.org(Plan::Business).await;
+        let key = app.key(&org, Role::Admin).await;
+        let building = post_id(
+            app,
+            "/api/buildings",
+            &org.admin,
+            json!({"name": format!("Beta Tower {}", unique())}),
+        )
+        .await;
+        let property = create_property(app, &org.admin, "Beta House").await;
+        OtherOrg {
+            org,
+            key,
+            building,
+            property,
+        }
+    }
+}
