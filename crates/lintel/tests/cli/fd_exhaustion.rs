@@ -56,8 +56,8 @@ fn running_out_of_file_descriptors_is_survived() {
 
 #[test]
 fn running_out_of_file_descriptors_is_survived_on_postgres() {
-    let Ok(url) = std::env::var("LINTEL_TEST_POSTGRES_URL") else {
+    let Some(db) = super::support::FreshPostgres::create() else {
         return;
     };
-    survives_running_out_of_descriptors(Some(&url));
+    survives_running_out_of_descriptors(Some(&db.url));
 }

@@ -226,3 +226,57 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
         .to_string();
     (status, body)
 }
+
+/// A PostgreSQL database of its own for one test, dropped when this is dropped; `None` (with a
+/// notice) when `LINTEL_TEST_POSTGRES_URL` is unset.
+pub struct FreshPostgres {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+fn admin_sql(admin: &str, sql: String) {
+    let admin = admin.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL");
+            sqlx::Executor::execute(&mut c, sql.as_str())
+                .await
+                .expect(&sql);
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+impl FreshPostgres {
+    pub fn create() -> Option<FreshPostgres> {
+        let Ok(admin) = std::env::var("LINTEL_TEST_POSTGRES_URL") else {
+            eprintln!("skipping PostgreSQL run: LINTEL_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let name = format!("lintel_c_{}", ulid::Ulid::new().to_string().to_lowercase());
+        admin_sql(&admin, format!("CREATE DATABASE \"{name}\""));
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        Some(FreshPostgres {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for FreshPostgres {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        let admin = self.admin.clone();
+        let _ = std::panic::catch_unwind(move || admin_sql(&admin, sql));
+    }
+}
