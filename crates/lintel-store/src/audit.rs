@@ -177,3 +177,12 @@ impl AuditTrail<'_> {
         .await
     }
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn audit(&self) -> AuditTrail<'a> {
+        AuditTrail {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}

@@ -244,3 +244,13 @@ pub(crate) async fn revoke_owned_by(
     }
     Ok(rows.len())
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn api_keys(&self) -> ApiKeyRepo<'a> {
+        ApiKeyRepo {
+            db: self.db,
+            keys: self.keys,
+            org: self.org,
+        }
+    }
+}

@@ -385,3 +385,12 @@ impl Invites<'_> {
             .await
     }
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn invitations(&self) -> InvitationRepo<'a> {
+        InvitationRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}

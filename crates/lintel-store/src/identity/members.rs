@@ -365,3 +365,13 @@ async fn delete_if_orphaned(tx: &mut Tx, id: UserId) -> Result<()> {
     }
     Ok(())
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn members(&self) -> MemberRepo<'a> {
+        MemberRepo {
+            db: self.db,
+            keys: self.keys,
+            org: self.org,
+        }
+    }
+}

@@ -145,3 +145,12 @@ impl SessionRepo<'_> {
         }
     }
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn sessions(&self) -> SessionRepo<'a> {
+        SessionRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}

@@ -285,3 +285,12 @@ impl BuildingRepo<'_> {
             .await
     }
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn buildings(&self) -> BuildingRepo<'a> {
+        BuildingRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}

@@ -275,3 +275,12 @@ struct RentRow {
 struct AreaRow {
     area: i64,
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn properties(&self) -> PropertyRepo<'a> {
+        PropertyRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}

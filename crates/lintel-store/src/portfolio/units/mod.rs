@@ -321,3 +321,12 @@ impl UnitRepo<'_> {
         tx.commit().await
     }
 }
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn units(&self) -> UnitRepo<'a> {
+        UnitRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}
