@@ -4,4 +4,5 @@
 mod isolation;
 mod outbox;
 mod pages;
+mod portfolio;
 mod support;

@@ -3,11 +3,12 @@
 //! Everything is built as the API's own `*Input` structs and validated, so demo data passes the
 //! same rules as data sent over HTTP.
 
+use lintel_app::portfolio;
 use lintel_domain::money::MoneyDto;
 use lintel_domain::portfolio::{
     AmenityInput, BuildingInput, BulkUnitsInput, PropertyInput, UnitInput,
 };
-use lintel_domain::{Actor, Limit, OrgId, Plan};
+use lintel_domain::{Actor, OrgId, Plan};
 use lintel_store::Store;
 
 use crate::admin::ensure_valid;
@@ -106,21 +107,14 @@ pub async fn seed(store: &Store, org: OrgId, plan: Plan) -> anyhow::Result<Seede
             }
             .validate(),
         )?;
-        let property = scope
-            .properties()
-            .create(&actor, new, plan.cap(Limit::Properties))
-            .await?;
-        seeded.properties += 1;
-
         let rows = BulkUnitsInput {
             units: Some(units_of(p, &mut status_at)),
         }
         .validate();
         let units = ensure_valid(&format!("the units of {}", p.name), rows)?;
-        let created = scope
-            .units()
-            .create_many(&actor, property.id, units, plan.cap(Limit::Units))
-            .await?;
+        let (_, created) =
+            portfolio::create_property_with_units(store, &actor, org, plan, new, units).await?;
+        seeded.properties += 1;
         seeded.units += created.len();
     }
     Ok(seeded)

@@ -1,7 +1,9 @@
 //! Writing properties: create, update, archive and restore, each one transaction run through
 //! [`Db::write`](crate::db::Db::write) that takes its locks in the order of [`crate::locks`].
 
-use lintel_domain::portfolio::{property_search_text, NewProperty, Property, PropertyPatch};
+use lintel_domain::portfolio::{
+    property_search_text, NewProperty, NewUnit, Property, PropertyPatch, Unit,
+};
 use lintel_domain::EventKind;
 use lintel_domain::{Actor, BuildingId, Cap, FieldError, OrgId, PropertyId, Timestamp};
 use sea_query::{Alias, Expr, Query};
@@ -12,6 +14,7 @@ use crate::events::{self, Change};
 use crate::locks;
 use crate::portfolio::properties::{get_in, PropertyRepo};
 use crate::portfolio::schema::{Buildings, Properties as P};
+use crate::portfolio::units::bulk as units_bulk;
 use crate::scope;
 
 /// Checks that a building reference names a building of the organisation.
@@ -67,72 +70,108 @@ async fn lock_for_limit(tx: &mut Tx, org: OrgId, cap: Cap) -> Result<()> {
     }
 }
 
+/// Inserts a property inside `tx` (the cap checked under the organisation's lock) and emits
+/// its event.
+pub(crate) async fn insert_property(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    new: &NewProperty,
+    cap: Cap,
+) -> Result<Property> {
+    lock_for_limit(tx, org, cap).await?;
+    check_limit(tx, org, cap).await?;
+    if let Some(b) = new.building_id {
+        check_building(tx, org, b).await?;
+    }
+    let created = new
+        .clone()
+        .into_property(PropertyId::new(), org, Timestamp::now());
+    let (p, a) = (&created, &created.address);
+    tx.exec(
+        &Query::insert()
+            .into_table(P::Table)
+            .columns([
+                P::Id,
+                P::OrgId,
+                P::BuildingId,
+                P::Name,
+                P::Kind,
+                P::Status,
+                P::AddressLine1,
+                P::AddressLine2,
+                P::City,
+                P::Region,
+                P::PostalCode,
+                P::Country,
+                P::Description,
+                P::SearchText,
+                P::CreatedAt,
+                P::UpdatedAt,
+            ])
+            .values_panic([
+                p.id.to_string().into(),
+                org.to_string().into(),
+                p.building_id.map(|b| b.to_string()).into(),
+                p.name.clone().into(),
+                p.kind.as_str().into(),
+                p.status.as_str().into(),
+                a.line1.clone().into(),
+                a.line2.clone().into(),
+                a.city.clone().into(),
+                a.region.clone().into(),
+                a.postal_code.clone().into(),
+                a.country.clone().into(),
+                p.description.clone().into(),
+                property_search_text(&p.name, a).into(),
+                p.created_at.0.into(),
+                p.updated_at.0.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let change = Change::<(), _> {
+        kind: EventKind::PropertyCreated,
+        entity_id: &created.id.to_string(),
+        before: None,
+        after: Some(&created),
+    };
+    events::emit(tx, org, actor, change).await?;
+    Ok(created)
+}
+
 impl PropertyRepo<'_> {
-    /// Creates a property; `limit` is the plan's cap on active properties.
+    /// Creates a property; `cap` is the plan's cap on active properties.
     pub async fn create(&self, actor: &Actor, new: NewProperty, cap: Cap) -> Result<Property> {
         let new = &new;
         self.db
             .write(move |mut tx| async move {
-                lock_for_limit(&mut tx, self.org, cap).await?;
-                check_limit(&mut tx, self.org, cap).await?;
-                if let Some(b) = new.building_id {
-                    check_building(&mut tx, self.org, b).await?;
-                }
-                let created =
-                    new.clone()
-                        .into_property(PropertyId::new(), self.org, Timestamp::now());
-                let (p, a) = (&created, &created.address);
-                tx.exec(
-                    &Query::insert()
-                        .into_table(P::Table)
-                        .columns([
-                            P::Id,
-                            P::OrgId,
-                            P::BuildingId,
-                            P::Name,
-                            P::Kind,
-                            P::Status,
-                            P::AddressLine1,
-                            P::AddressLine2,
-                            P::City,
-                            P::Region,
-                            P::PostalCode,
-                            P::Country,
-                            P::Description,
-                            P::SearchText,
-                            P::CreatedAt,
-                            P::UpdatedAt,
-                        ])
-                        .values_panic([
-                            p.id.to_string().into(),
-                            self.org.to_string().into(),
-                            p.building_id.map(|b| b.to_string()).into(),
-                            p.name.clone().into(),
-                            p.kind.as_str().into(),
-                            p.status.as_str().into(),
-                            a.line1.clone().into(),
-                            a.line2.clone().into(),
-                            a.city.clone().into(),
-                            a.region.clone().into(),
-                            a.postal_code.clone().into(),
-                            a.country.clone().into(),
-                            p.description.clone().into(),
-                            property_search_text(&p.name, a).into(),
-                            p.created_at.0.into(),
-                            p.updated_at.0.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
-                let change = Change::<(), _> {
-                    kind: EventKind::PropertyCreated,
-                    entity_id: &created.id.to_string(),
-                    before: None,
-                    after: Some(&created),
-                };
-                events::emit(&mut tx, self.org, actor, change).await?;
+                let created = insert_property(&mut tx, self.org, actor, new, cap).await?;
                 tx.commit().await?;
                 Ok(created)
+            })
+            .await
+    }
+
+    /// Creates a property with its first units in one transaction: all or nothing. The caps
+    /// are the plan's on active properties and on units.
+    pub async fn create_with_units(
+        &self,
+        actor: &Actor,
+        new: NewProperty,
+        units: Vec<NewUnit>,
+        caps: (Cap, Cap),
+    ) -> Result<(Property, Vec<Unit>)> {
+        let (new, units) = (&new, &units);
+        self.db
+            .write(move |mut tx| async move {
+                let property = insert_property(&mut tx, self.org, actor, new, caps.0).await?;
+                let org = self.org;
+                units_bulk::check_unit_cap(&mut tx, org, caps.1, units.len()).await?;
+                let created = units_bulk::insert_rows(&mut tx, org, actor, property.id, units);
+                let created = created.await?;
+                tx.commit().await?;
+                Ok((property, created))
             })
             .await
     }

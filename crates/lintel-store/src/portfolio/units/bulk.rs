@@ -221,12 +221,8 @@ impl UnitRepo<'_> {
                 // property. An unknown or archived property still answers before the cap does.
                 if cap.is_limited() {
                     locks::precheck_property(&mut tx, self.org, property).await?;
-                    locks::org(&mut tx, self.org).await?;
-                    let existing = org_units(&mut tx, self.org).await?;
-                    if let Some(max) = cap.exceeded_by(existing, rows.len() as u64) {
-                        return Err(StoreError::LimitReached { limit: max });
-                    }
                 }
+                check_unit_cap(&mut tx, self.org, cap, rows.len()).await?;
                 locks::writable_property(&mut tx, self.org, property).await?;
                 let keys: Vec<(String, Option<String>)> = rows
                     .iter()
@@ -236,41 +232,70 @@ impl UnitRepo<'_> {
                 if !clashes.is_empty() {
                     return Err(names_taken(clashes, field));
                 }
-                // IDs are monotonic, so the units sort in input order.
-                let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
-                let now = Timestamp::now().0;
-                for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
-                    let mut q = Query::insert();
-                    q.into_table(U::Table)
-                        .columns(COLUMNS.into_iter().chain([U::NameKey, U::SuiteKey]));
-                    for (id, u) in chunk_ids.iter().zip(chunk) {
-                        q.values_panic(row_values(*id, self.org, property, u, now));
+                match insert_rows(&mut tx, self.org, actor, property, rows).await {
+                    Ok(created) => {
+                        tx.commit().await?;
+                        Ok(created)
                     }
-                    if let Err(e) = tx.exec(&q).await {
+                    Err(e @ StoreError::Conflict(_)) => {
                         drop(tx);
-                        return Err(self.lost_race(e, property, &keys, field).await);
+                        Err(self.lost_race(e, property, &keys, field).await)
                     }
+                    Err(e) => Err(e),
                 }
-                let mut created = Vec::with_capacity(ids.len());
-                for chunk_ids in ids.chunks(CHUNK) {
-                    // By primary key (these IDs were generated in this transaction), scoped like
-                    // every statement on units.
-                    let mut q = select(self.org);
-                    q.and_where(
-                        Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())),
-                    )
-                    .order_by((U::Table, U::Id), Order::Asc);
-                    let found: Vec<UnitRow> = tx.all(&q).await?;
-                    for r in found {
-                        created.push(r.into_unit()?.0);
-                    }
-                }
-                let deltas: Vec<_> = created.iter().map(|u| (property, u.status, 1)).collect();
-                unit_counts::apply(&mut tx, self.org, &deltas).await?;
-                audit_created(&mut tx, self.org, actor, &created).await?;
-                tx.commit().await?;
-                Ok(created)
             })
             .await
     }
+}
+
+/// Refuses `adding` more units past the plan's cap, under the organisation's lock (tier 1 of
+/// [`crate::locks`]).
+pub(crate) async fn check_unit_cap(tx: &mut Tx, org: OrgId, cap: Cap, adding: usize) -> Result<()> {
+    if cap.is_limited() {
+        locks::org(tx, org).await?;
+        let existing = org_units(tx, org).await?;
+        if let Some(max) = cap.exceeded_by(existing, adding as u64) {
+            return Err(StoreError::LimitReached { limit: max });
+        }
+    }
+    Ok(())
+}
+
+/// Inserts `rows` as units of `property` inside `tx` (whose checks are done), keeps the
+/// counters in step and emits their events; answers them as stored.
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    property: PropertyId,
+    rows: &[NewUnit],
+) -> Result<Vec<Unit>> {
+    // IDs are monotonic, so the units sort in input order.
+    let ids: Vec<UnitId> = rows.iter().map(|_| UnitId::new()).collect();
+    let now = Timestamp::now().0;
+    for (chunk_ids, chunk) in ids.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
+        let mut q = Query::insert();
+        q.into_table(U::Table)
+            .columns(COLUMNS.into_iter().chain([U::NameKey, U::SuiteKey]));
+        for (id, u) in chunk_ids.iter().zip(chunk) {
+            q.values_panic(row_values(*id, org, property, u, now));
+        }
+        tx.exec(&q).await?;
+    }
+    let mut created = Vec::with_capacity(ids.len());
+    for chunk_ids in ids.chunks(CHUNK) {
+        // By primary key (these IDs were generated in this transaction), scoped like every
+        // statement on units.
+        let mut q = select(org);
+        q.and_where(Expr::col((U::Table, U::Id)).is_in(chunk_ids.iter().map(|i| i.to_string())))
+            .order_by((U::Table, U::Id), Order::Asc);
+        let found: Vec<UnitRow> = tx.all(&q).await?;
+        for r in found {
+            created.push(r.into_unit()?.0);
+        }
+    }
+    let deltas: Vec<_> = created.iter().map(|u| (property, u.status, 1)).collect();
+    unit_counts::apply(tx, org, &deltas).await?;
+    audit_created(tx, org, actor, &created).await?;
+    Ok(created)
 }

@@ -1,6 +1,6 @@
 //! Units: the lettable parts of a property. Creation (one or in bulk) lives in [`crate::portfolio::units::bulk`].
 
-mod bulk;
+pub(crate) mod bulk;
 
 use lintel_domain::portfolio::{Unit, UnitPatch, UnitStatus};
 use lintel_domain::EventKind;
