@@ -101,6 +101,10 @@ INEXPRESSIBLE_RULES = (
     # A password change must name the current password, and pick another one.
     "is not the current password",
     "must differ from the current password",
+    # A list's `cursor` is opaque: only a `nextCursor` the same list (same filters and sort)
+    # answered is one, and it replaces `page` (two query parameters that exclude each other).
+    "is not a cursor this list gave",
+    "cannot be used with cursor",
 )
 
 
