@@ -24,9 +24,8 @@ import harness as h  # noqa: E402
 BUDGETS = {
     # max-examples per operation and phase, stateful steps per scenario, overall time cap (s).
     "full": {"max_examples": 60, "max_steps": 40, "timeout": 3600},
-    # CI: a few minutes. The coverage phase costs the same whatever max-examples is (about
-    # 200-340 s on a busy 2-core machine, nearly all of it drawing passwords for the lookahead
-    # pattern of POST /api/auth/register and POST /api/members); the cap bounds a stuck run.
+    # CI: a few minutes. The coverage phase costs about the same whatever max-examples is; the
+    # cap bounds a stuck run.
     "ci": {"max_examples": 8, "max_steps": 12, "timeout": 480},
 }
 

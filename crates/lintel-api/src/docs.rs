@@ -42,7 +42,9 @@ list every failing field in `details`; plan errors add `upgradeUrl` (and `curren
 `requiredPlan`); server errors quote the `requestId`.
 
 **Pagination.** List endpoints take `page` (from 1) and `pageSize` (maximum 100 unless stated) \
-and answer `data` with `items`, `page`, `pageSize`, `total` and `totalPages`.
+and answer `data` with `items`, `page`, `pageSize`, `total`, `totalPages` and `nextCursor`. To \
+walk a long list, send `nextCursor` back as `cursor` (instead of `page`, with the same filters, \
+sort and page size): every such page costs what the first does, however deep.
 
 **Authentication.** Integrations send an API key as `Authorization: Bearer <key>` (BUSINESS \
 plan). The web application uses the `lintel_session` cookie; its state-changing requests must \

@@ -151,23 +151,6 @@ impl ApiError {
         ApiError::Internal(e.to_string())
     }
 
-    /// Maps a store error for an entity (`"Property"`) to its HTTP meaning.
-    pub fn from_store(entity: &'static str, e: StoreError) -> ApiError {
-        match e {
-            StoreError::NotFound => ApiError::NotFound(entity),
-            StoreError::Invalid(details) => ApiError::Validation(details),
-            StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken(""),
-            StoreError::Gone(state) => ApiError::InvitationUnavailable(state),
-            StoreError::Conflict(_) => {
-                ApiError::Conflict(format!("{entity} conflicts with an existing record."))
-            }
-            StoreError::Archived => ApiError::Conflict(format!(
-                "{entity} is archived and read-only. Restore it before making changes."
-            )),
-            other => ApiError::from(other),
-        }
-    }
-
     /// The answer while the database cannot be reached.
     pub fn database_unavailable() -> ApiError {
         ApiError::Unavailable(
@@ -424,7 +407,7 @@ mod tests {
     #[tokio::test]
     async fn write_contention_is_a_503_with_retry_after() {
         let e = StoreError::Contention("deadlock detected".into());
-        let res = ApiError::from_store("Property", e).into_response();
+        let res = ApiError::from_store(crate::entity::Entity::Property, e).into_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(res.headers()[header::RETRY_AFTER], "1");
         let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();

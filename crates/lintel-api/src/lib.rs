@@ -7,7 +7,9 @@
 pub mod auth;
 pub mod client_ip;
 pub mod config;
+pub mod contract;
 pub mod docs;
+pub mod entity;
 pub mod envelope;
 pub mod error;
 pub mod extract;
@@ -15,6 +17,7 @@ mod identity;
 pub mod json;
 pub mod metrics;
 pub mod middleware;
+pub mod named_schemas;
 mod platform;
 mod portfolio;
 pub mod query;
@@ -94,7 +97,7 @@ pub fn metrics_router(state: AppState) -> Router {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) = routes::api().split_for_parts();
     responses::register_schemas(&mut api);
-    docs::finish(api)
+    named_schemas::apply(docs::finish(api))
 }
 
 /// The OpenAPI document as pretty JSON (what `lintel openapi` prints and CI compares).

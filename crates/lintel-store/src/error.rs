@@ -6,12 +6,15 @@ pub enum StoreError {
     /// The row does not exist in this organisation (or at all).
     #[error("not found")]
     NotFound,
-    /// A unique constraint was violated; carries the constraint or column hint.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The plan's cap on a resource is reached.
-    #[error("plan limit of {limit} reached")]
-    LimitReached { limit: u64 },
+    /// The write conflicts with a record that exists: which kind of clash it is.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The plan's cap on `limit` (at most `max`) is reached.
+    #[error("plan limit of {max} {} reached", limit.as_str())]
+    LimitReached {
+        limit: lintel_domain::Limit,
+        max: u64,
+    },
     /// The input refers to something that is not there (reported on its field).
     #[error("invalid reference")]
     Invalid(Vec<lintel_domain::FieldError>),
@@ -42,12 +45,26 @@ pub enum StoreError {
     Database(sqlx::Error),
 }
 
+/// The kinds of clash with an existing record, so that callers match on a type, not on text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// A unique index refused the row; carries the constraint (or the database's message).
+    Unique(String),
+    /// An account already has this email.
+    Email,
+    /// The person is already a member of the organisation.
+    Member,
+    /// The invitation has been accepted (it can no longer be revoked).
+    Accepted,
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.constraint().unwrap_or_else(|| db.message()).to_string())
+                let constraint = db.constraint().unwrap_or_else(|| db.message());
+                StoreError::Conflict(Conflict::Unique(constraint.to_string()))
             }
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

@@ -22,7 +22,7 @@ mod store;
 pub mod timing;
 
 pub use db::{Backend, ConnectOptions, Db};
-pub use error::{Result, StoreError};
+pub use error::{Conflict, Result, StoreError};
 pub use lintel_domain::Timestamp;
 pub use store::{OrgScope, Store};
 

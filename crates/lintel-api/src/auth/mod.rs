@@ -136,14 +136,56 @@ min_role! {
     AdminOnly => Role::Admin,
 }
 
-/// An authenticated caller whose role is at least `R::ROLE`; also charges the caller's
-/// rate-limit bucket.
-pub struct Auth<R: MinRole = AnyMember>(pub Principal, PhantomData<R>);
+/// A plan feature an operation needs, named as a type (or none, [`AnyPlan`]).
+pub trait PlanGate: Send + Sync + 'static {
+    const FEATURE: Option<Feature>;
+}
 
-impl<R: MinRole> std::ops::Deref for Auth<R> {
+/// No plan feature is needed.
+pub struct AnyPlan;
+impl PlanGate for AnyPlan {
+    const FEATURE: Option<Feature> = None;
+}
+
+/// The plan must include API access (API keys).
+pub struct ApiAccessPlan;
+impl PlanGate for ApiAccessPlan {
+    const FEATURE: Option<Feature> = Some(Feature::ApiAccess);
+}
+
+/// An authenticated caller (API key or session) whose role is at least `R::ROLE` and whose plan
+/// includes `G::FEATURE`; also charges the caller's rate-limit bucket. The operation's OpenAPI
+/// `security`, `x-required-role` and `x-required-plan` are derived from these two types (see
+/// [`crate::contract`]), so the document cannot disagree with the check.
+pub struct Auth<R: MinRole = AnyMember, G: PlanGate = AnyPlan>(pub Principal, PhantomData<(R, G)>);
+
+impl<R: MinRole, G: PlanGate> std::ops::Deref for Auth<R, G> {
     type Target = Principal;
     fn deref(&self) -> &Principal {
         &self.0
+    }
+}
+
+/// The answer to an API key at an operation on a person's own account or sessions.
+pub const PEOPLE_ONLY: &str =
+    "This acts on a signed-in person's account or sessions; API keys have neither.";
+
+/// A person signed in with a browser session (cookie + CSRF) whose role is at least `R::ROLE`.
+/// An API key is answered 403 NOT_APPLICABLE; the operation's OpenAPI `security` names the
+/// session cookie only.
+pub struct SessionAuth<R: MinRole = AnyMember> {
+    pub principal: Principal,
+    /// The signed-in person.
+    pub user: UserId,
+    /// The session the request came with.
+    pub session: SessionId,
+    role: PhantomData<R>,
+}
+
+impl<R: MinRole> std::ops::Deref for SessionAuth<R> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
     }
 }
 
@@ -253,14 +295,46 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
     })
 }
 
-impl<R: MinRole> FromRequestParts<AppState> for Auth<R> {
+/// Authenticates, charges the caller's rate-limit bucket, then checks the role and the plan, in
+/// that order.
+async fn admit(
+    parts: &Parts,
+    state: &AppState,
+    role: Role,
+    feature: Option<Feature>,
+) -> Result<Principal, ApiError> {
+    let principal = authenticate(parts, state).await?;
+    let key = principal.rate_key();
+    crate::ratelimit::charge_caller(parts, state, principal.role, &key).await?;
+    principal.require(role)?;
+    if let Some(feature) = feature {
+        principal.require_feature(feature, state)?;
+    }
+    Ok(principal)
+}
+
+impl<R: MinRole, G: PlanGate> FromRequestParts<AppState> for Auth<R, G> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let principal = authenticate(parts, state).await?;
-        let key = principal.rate_key();
-        crate::ratelimit::charge_caller(parts, state, principal.role, &key).await?;
-        principal.require(R::ROLE)?;
+        let principal = admit(parts, state, R::ROLE, G::FEATURE).await?;
         Ok(Auth(principal, PhantomData))
+    }
+}
+
+impl<R: MinRole> FromRequestParts<AppState> for SessionAuth<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = admit(parts, state, R::ROLE, None).await?;
+        match (principal.via, principal.user) {
+            (Via::Session(session), Some(user)) => Ok(SessionAuth {
+                principal,
+                user,
+                session,
+                role: PhantomData,
+            }),
+            _ => Err(ApiError::NotApplicable(PEOPLE_ONLY)),
+        }
     }
 }

@@ -5,30 +5,25 @@
 //! no person behind them (403 NOT_APPLICABLE), except `GET /api/auth/organisations`, which shows
 //! a key its one organisation.
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::identity::{
     Membership, NewOrganisationInput, Organisation, PasswordChangeInput, SwitchOrganisationInput,
     User,
 };
-use lintel_domain::{Plan, UserId};
+use lintel_domain::Plan;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::sign_in::check_credentials;
-use crate::auth::{Auth, Principal};
+use crate::auth::{Auth, SessionAuth};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ratelimit::RateSlot;
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
-
-const PEOPLE_ONLY: &str = "This acts on a person's account; API keys have none.";
-
-fn person(auth: &Principal) -> ApiResult<UserId> {
-    auth.user.ok_or(ApiError::NotApplicable(PEOPLE_ONLY))
-}
 
 /// The answer to a password change.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -44,16 +39,15 @@ pub struct PasswordChanged {
 /// session of the person ends; this one stays. Requires tenant or higher, by session only (API keys:
 /// 403 NOT_APPLICABLE).
 #[utoipa::path(post, path = "/api/auth/password", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))), request_body = PasswordChangeInput,
-    security(("sessionCookie" = [])),
+    request_body = PasswordChangeInput,
     responses((status = 200, body = Envelope<PasswordChanged>), BodyErrors))]
 async fn change_password(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     slot: RateSlot,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> ApiResult<Success<PasswordChanged>> {
-    let user = person(&auth)?;
+    let user = auth.user;
     let change = input.validate().map_err(ApiError::Validation)?;
     let account = state.store.accounts().get(user).await?;
     match check_credentials(&state, &slot, &account.email, change.current).await {
@@ -72,7 +66,7 @@ async fn change_password(
         auth.org,
         user,
         change.new,
-        auth.session_id(),
+        Some(auth.session),
     )
     .await?;
     Ok(Success(PasswordChanged {
@@ -84,8 +78,6 @@ async fn change_password(
 /// in each; `current` marks the one this session works in. An API key sees its one organisation.
 /// Requires tenant or higher.
 #[utoipa::path(get, path = "/api/auth/organisations", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))),
-    security(("sessionCookie" = []), ("bearerAuth" = [])),
     responses((status = 200, body = Envelope<Vec<Membership>>), ReadErrors))]
 async fn organisations(
     auth: Auth,
@@ -128,22 +120,18 @@ pub struct Switched {
 /// organisation): 404. Requires tenant or higher, by session only (API keys are bound to one
 /// organisation: 403 NOT_APPLICABLE).
 #[utoipa::path(post, path = "/api/auth/switch-organisation", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))), request_body = SwitchOrganisationInput,
-    security(("sessionCookie" = [])),
+    request_body = SwitchOrganisationInput,
     responses((status = 200, body = Envelope<Switched>), BodyErrors))]
 async fn switch_organisation(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SwitchOrganisationInput>,
 ) -> ApiResult<Success<Switched>> {
-    let user = person(&auth)?;
-    let session = auth
-        .session_id()
-        .ok_or(ApiError::NotApplicable(PEOPLE_ONLY))?;
+    let (user, session) = (auth.user, auth.session);
     let org = input.validate().map_err(ApiError::Validation)?;
     let accounts = state.store.accounts();
     let member = accounts.switch_session(session, user, org).await;
-    let user = member.map_err(|e| ApiError::from_store("Organisation", e))?;
+    let user = member.map_err(|e| ApiError::from_store(Entity::Organisation, e))?;
     let organisation = state.store.orgs().get(org).await?;
     Ok(Success(Switched { user, organisation }))
 }
@@ -152,15 +140,14 @@ async fn switch_organisation(
 /// session stays where it is: switch to the new one with `POST /api/auth/switch-organisation`.
 /// Requires tenant or higher (any member: it is their own new organisation); session only.
 #[utoipa::path(post, path = "/api/organisations", tag = "Organisations",
-    extensions(("x-required-role" = json!("tenant"))), request_body = NewOrganisationInput,
-    security(("sessionCookie" = [])),
+    request_body = NewOrganisationInput,
     responses((status = 201, body = Envelope<Membership>), BodyErrors))]
 async fn create_organisation(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewOrganisationInput>,
 ) -> ApiResult<Created<Membership>> {
-    let user = person(&auth)?;
+    let user = auth.user;
     let name = input.validate().map_err(ApiError::Validation)?;
     let orgs = state.store.orgs();
     let (organisation, member) = orgs
@@ -177,8 +164,8 @@ async fn create_organisation(
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(change_password))
-        .routes(routes!(organisations))
-        .routes(routes!(switch_organisation))
-        .routes(routes!(create_organisation))
+        .routes(endpoints!(change_password))
+        .routes(endpoints!(organisations))
+        .routes(endpoints!(switch_organisation))
+        .routes(endpoints!(create_organisation))
 }

@@ -1,15 +1,16 @@
 //! The audit log (F1.7): every write, who made it, when, and the entity before and after.
 //! Admin only; a fixed page size of 25 that cannot be chosen (`pageSize` is a 422).
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::pagination::AUDIT_PAGE;
 use lintel_domain::{AuditEntry, Page};
 use lintel_store::audit::AuditFilter;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::auth::{AdminOnly, Auth};
+use crate::entity::Entity;
 use crate::envelope::{Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, QueryCheck};
@@ -53,8 +54,7 @@ pub struct AuditQuery {
 
 /// The organisation's audit trail, newest first, 25 entries a page. Admin only.
 #[utoipa::path(get, path = "/api/audit-log", tag = "Audit log",
-    extensions(("x-required-role" = json!("admin"))), params(AuditQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(AuditQuery),
     responses((status = 200, body = Envelope<Page<AuditEntry>>), ReadErrors))]
 async fn list(
     auth: Auth<AdminOnly>,
@@ -76,11 +76,11 @@ async fn list(
         entity_id,
     };
     let entries = state.store.org(auth.org).audit().list(&filter, page).await;
-    Ok(Success(
-        entries.map_err(|e| ApiError::from_store("Audit entry", e))?,
-    ))
+    Ok(Success(entries.map_err(|e| {
+        ApiError::from_store(Entity::AuditEntry, e)
+    })?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list))
+    OpenApiRouter::new().routes(endpoints!(list))
 }

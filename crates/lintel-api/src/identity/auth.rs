@@ -6,6 +6,7 @@
 //! `lintel_csrf` cookie for the browser's own pages). Only SHA-256 hashes of both tokens are
 //! stored. The sign-in machinery itself is in [`super::sign_in`].
 
+use crate::contract::{endpoints, public};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,22 +14,18 @@ use lintel_app::AppError;
 use lintel_domain::identity::access::SessionInfo;
 use lintel_domain::identity::{LoginInput, Organisation, RegisterInput, User};
 use lintel_domain::{Role, SessionId, SessionKind};
-use lintel_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::sign_in::{clear_cookies, sign_in, start_session, ClientMeta, SignedIn};
-use crate::auth::{secrets, Auth, SESSION_COOKIE};
+use crate::auth::{secrets, Auth, SessionAuth, SESSION_COOKIE};
+use crate::entity::Entity;
 use crate::envelope::{Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, PathId};
 use crate::ratelimit::RateSlot;
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
-
-/// Why API keys cannot list or end sessions.
-pub(super) const KEYS_HAVE_NO_SESSIONS: &str = "Sessions belong to users; API keys have none.";
 
 /// A redirect, optionally setting cookies.
 pub(super) fn redirect(status: StatusCode, to: &str, cookies: &[HeaderValue]) -> Response {
@@ -64,7 +61,7 @@ pub struct CurrentSession {
 /// answers 409 ACCOUNT_EXISTS: sign in and create the organisation with `POST
 /// /api/organisations`. No authentication.
 #[utoipa::path(post, path = "/api/auth/register", tag = "Auth",
-    extensions(("x-public" = json!(true))), request_body = RegisterInput,
+    request_body = RegisterInput,
     responses(
         (status = 201, body = Envelope<SignedIn>, description = "Registered and signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
@@ -84,8 +81,7 @@ async fn register(
     let reg = input.validate().map_err(ApiError::Validation)?;
     let created = lintel_app::identity::register(&state.store, reg).await;
     let (org, user) = created.map_err(|e| match e {
-        AppError::Store(StoreError::Conflict(what)) if what == "email" => ApiError::AccountExists,
-        AppError::Store(e) => ApiError::from_store("User", e),
+        AppError::Store(e) => ApiError::from_store(Entity::Account, e),
         e => ApiError::from(e),
     })?;
     let started = start_session(&state, user.id, org.id, meta).await?;
@@ -98,7 +94,7 @@ async fn register(
 /// 401 and take the same time. Limits: 5 attempts a minute per client IP, and 10 failed attempts
 /// per account (email) in 15 minutes. No authentication.
 #[utoipa::path(post, path = "/api/auth/login", tag = "Auth",
-    extensions(("x-public" = json!(true))), request_body = LoginInput,
+    request_body = LoginInput,
     responses(
         (status = 200, body = Envelope<SignedIn>, description = "Signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
@@ -126,8 +122,6 @@ async fn login(
 /// organisation and role with `user` and `sessionId` null. Requires tenant or higher (any
 /// member or API key).
 #[utoipa::path(get, path = "/api/auth/session", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))),
-    security(("sessionCookie" = []), ("bearerAuth" = [])),
     responses((status = 200, body = Envelope<CurrentSession>), ReadErrors))]
 async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Success<CurrentSession>> {
     let organisation = state
@@ -142,7 +136,7 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Success
     };
     let user = user
         .transpose()
-        .map_err(|e| ApiError::from_store("User", e))?;
+        .map_err(|e| ApiError::from_store(Entity::User, e))?;
     let (session_id, role) = (auth.session_id(), auth.role);
     Ok(Success(CurrentSession {
         user,
@@ -155,7 +149,6 @@ async fn session(auth: Auth, State(state): State<AppState>) -> ApiResult<Success
 /// Signs out: ends the session named by the cookie (if any), clears the cookie and always
 /// redirects (302) to `/login`. Accepts GET or POST; needs no CSRF token.
 #[utoipa::path(method(get, post), path = "/api/auth/signout", tag = "Auth",
-    extensions(("x-public" = json!(true))),
     responses((status = 302, description = "Redirect to /login; the session cookie is cleared",
         headers(("Location" = String), ("Set-Cookie" = String)))))]
 async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
@@ -177,38 +170,30 @@ async fn signout(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 /// The signed-in user's unexpired sessions, newest first; `current` marks this one.
 /// Sessions belong to users: API keys get 403 NOT_APPLICABLE. Requires tenant or higher.
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Vec<SessionInfo>>), ReadErrors))]
 async fn list_sessions(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
 ) -> Result<Success<Vec<SessionInfo>>, ApiError> {
-    let user = auth
-        .user
-        .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
-    let sessions = repo.list_for(user, auth.session_id()).await;
+    let sessions = repo.list_for(auth.user, Some(auth.session)).await;
     Ok(Success(sessions.map_err(ApiError::from)?))
 }
 
 /// Ends one of the user's own sessions (204). Another user's session is 404. Ending the
 /// current session also clears its cookie. Requires tenant or higher.
 #[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "Auth",
-    extensions(("x-required-role" = json!("tenant"))), security(("sessionCookie" = [])),
     params(("id" = SessionId, Path, description = "Session ID")),
     responses((status = 204, description = "Session ended"), WriteErrors))]
 async fn revoke_session(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     PathId(id): PathId<SessionKind>,
 ) -> Result<Response, ApiError> {
-    let user = auth
-        .user
-        .ok_or(ApiError::NotApplicable(KEYS_HAVE_NO_SESSIONS))?;
     let repo = state.store.org(auth.org).sessions();
-    let done = repo.revoke(user, id).await;
-    done.map_err(|e| ApiError::from_store("Session", e))?;
-    if auth.session_id() == Some(id) {
+    let done = repo.revoke(auth.user, id).await;
+    done.map_err(|e| ApiError::from_store(Entity::Session, e))?;
+    if auth.session == id {
         return Ok(redirect(StatusCode::NO_CONTENT, "", &clear_cookies(&state)));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -226,7 +211,7 @@ pub struct CallbackQuery {
 /// code can be exchanged: without `code` it redirects (302) to `/login?error=missing_code`,
 /// with one to `/login?error=invalid_code`. No authentication.
 #[utoipa::path(get, path = "/api/auth/callback", tag = "Auth",
-    extensions(("x-public" = json!(true))), params(CallbackQuery),
+    params(CallbackQuery),
     responses((status = 302, description = "Redirect to the sign-in page with an error indicator",
         headers(("Location" = String)))))]
 async fn callback(RawQuery(raw): RawQuery) -> Response {
@@ -242,11 +227,11 @@ async fn callback(RawQuery(raw): RawQuery) -> Response {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(login))
-        .routes(routes!(session))
-        .routes(routes!(signout))
-        .routes(routes!(list_sessions))
-        .routes(routes!(revoke_session))
-        .routes(routes!(callback))
+        .routes(public!(register))
+        .routes(public!(login))
+        .routes(endpoints!(session))
+        .routes(public!(signout))
+        .routes(endpoints!(list_sessions))
+        .routes(endpoints!(revoke_session))
+        .routes(public!(callback))
 }

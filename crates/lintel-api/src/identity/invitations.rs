@@ -4,6 +4,7 @@
 //! person joins: someone new chooses their name and password, someone with an account confirms
 //! it with their current password. Either way they are signed in to the organisation.
 
+use crate::contract::{endpoints, public};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -16,10 +17,10 @@ use lintel_store::identity::{Joiner, NewInvitation};
 use lintel_store::StoreError;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::sign_in::{check_credentials, start_session, ClientMeta, SignedIn};
 use crate::auth::{secrets, AdminOnly, Auth};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
@@ -27,8 +28,6 @@ use crate::query::PageQuery;
 use crate::ratelimit::RateSlot;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
-
-const ENTITY: &str = "Invitation";
 
 /// A new invitation and its link. The token is shown only in this answer; it is stored hashed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -55,8 +54,7 @@ pub(super) fn invite_url(state: &AppState, token: &str) -> String {
 /// already a member: 409 CONFLICT. Members and pending invitations together count against the
 /// plan's member limit (403 PLAN_LIMIT_EXCEEDED). Admin only.
 #[utoipa::path(post, path = "/api/members/invitations", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))), request_body = NewInvitationInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    request_body = NewInvitationInput,
     responses((status = 201, body = Envelope<CreatedInvitation>), BodyErrors))]
 async fn create(
     auth: Auth<AdminOnly>,
@@ -74,13 +72,7 @@ async fn create(
     let invitation = repo
         .create(&auth.actor(), new, auth.cap(Limit::Members))
         .await
-        .map_err(|e| match e {
-            StoreError::LimitReached { limit } => auth.limit_error(Limit::Members, limit, &state),
-            StoreError::Conflict(_) => {
-                ApiError::Conflict("This person is already a member of the organisation.".into())
-            }
-            e => ApiError::from_store(ENTITY, e),
-        })?;
+        .map_err(auth.failed(Entity::Invitation, &state))?;
     let url = invite_url(&state, &token);
     Ok(Created(CreatedInvitation {
         invitation,
@@ -92,8 +84,7 @@ async fn create(
 /// The organisation's invitations, newest first, whatever their status. Never shows a token.
 /// Admin only.
 #[utoipa::path(get, path = "/api/members/invitations", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))), params(PageQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(PageQuery),
     responses((status = 200, body = Envelope<Page<Invitation>>), ReadErrors))]
 async fn list(
     auth: Auth<AdminOnly>,
@@ -109,14 +100,14 @@ async fn list(
     );
     let page = check.finish(page)?;
     let found = state.store.org(auth.org).invitations().list(page).await;
-    Ok(Success(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(found.map_err(|e| {
+        ApiError::from_store(Entity::Invitation, e)
+    })?))
 }
 
 /// One invitation. Admin only.
 #[utoipa::path(get, path = "/api/members/invitations/{id}", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))),
     params(("id" = lintel_domain::InvitationId, Path, description = "Invitation ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Invitation>), ReadErrors))]
 async fn get(
     auth: Auth<AdminOnly>,
@@ -124,16 +115,16 @@ async fn get(
     PathId(id): PathId<InvitationKind>,
 ) -> ApiResult<Success<Invitation>> {
     let found = state.store.org(auth.org).invitations().get(id).await;
-    Ok(Success(found.map_err(|e| ApiError::from_store(ENTITY, e))?))
+    Ok(Success(found.map_err(|e| {
+        ApiError::from_store(Entity::Invitation, e)
+    })?))
 }
 
 /// Withdraws an invitation: its link stops working. Answers the revoked invitation; revoking
 /// twice keeps the first revocation; an accepted invitation cannot be revoked (409 — remove the
 /// member instead). Admin only.
 #[utoipa::path(delete, path = "/api/members/invitations/{id}", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))),
     params(("id" = lintel_domain::InvitationId, Path, description = "Invitation ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Invitation>, description = "The revoked invitation"), WriteErrors))]
 async fn revoke(
     auth: Auth<AdminOnly>,
@@ -141,12 +132,8 @@ async fn revoke(
     PathId(id): PathId<InvitationKind>,
 ) -> ApiResult<Success<Invitation>> {
     let repo = state.store.org(auth.org).invitations();
-    let done = repo.revoke(&auth.actor(), id).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::Conflict(
-            "This invitation has been accepted: remove the member instead.".into(),
-        ),
-        e => ApiError::from_store(ENTITY, e),
-    })?;
+    let done = repo.revoke(&auth.actor(), id).await;
+    let done = done.map_err(|e| ApiError::from_store(Entity::Invitation, e))?;
     Ok(Success(done))
 }
 
@@ -156,7 +143,7 @@ async fn revoke(
 /// role in any organisation they already belong to. Unknown token: 404; accepted, revoked or
 /// expired: 410 INVITATION_UNAVAILABLE. Counts against the sign-in limits. No authentication.
 #[utoipa::path(post, path = "/api/auth/accept-invite", tag = "Auth",
-    extensions(("x-public" = json!(true))), request_body = AcceptInvitationInput,
+    request_body = AcceptInvitationInput,
     responses(
         (status = 200, body = Envelope<SignedIn>, description = "Joined and signed in",
             headers(("Set-Cookie" = String, description = "lintel_session; HttpOnly; SameSite=Lax"))),
@@ -191,7 +178,9 @@ pub(super) async fn accept_invitation(
 ) -> ApiResult<super::sign_in::Started> {
     let token_hash = secrets::lookup_hash(&a.token);
     let found = state.store.invites().by_token(&token_hash).await?;
-    let inv = found.ok_or(ApiError::NotFound(ENTITY))?.invitation;
+    let inv = found
+        .ok_or(ApiError::NotFound(Entity::Invitation.name()))?
+        .invitation;
     if inv.status != InvitationStatus::Pending {
         return Err(ApiError::InvitationUnavailable(inv.status.to_string()));
     }
@@ -210,30 +199,25 @@ pub(super) async fn accept_invitation(
         }
     };
     let org = inv.organisation_id;
-    let member =
-        match state.store.invites().accept(&token_hash, joiner).await {
-            Ok(m) => m,
-            Err(StoreError::LimitReached { limit }) => {
-                let plan = state.store.orgs().get(org).await?.plan;
-                return Err(ApiError::PlanLimitExceeded {
-                    resource: Limit::Members.as_str(),
-                    limit,
-                    plan,
-                    upgrade_url: state.config.upgrade_url.clone(),
-                });
-            }
-            Err(StoreError::Conflict(_)) => return Err(ApiError::Conflict(
-                "An account with this email was created meanwhile: accept again with its password."
-                    .into(),
-            )),
-            Err(e) => return Err(ApiError::from_store(ENTITY, e)),
-        };
+    let member = match state.store.invites().accept(&token_hash, joiner).await {
+        Ok(m) => m,
+        Err(StoreError::LimitReached { limit, max }) => {
+            let plan = state.store.orgs().get(org).await?.plan;
+            return Err(ApiError::PlanLimitExceeded {
+                resource: limit.as_str(),
+                limit: max,
+                plan,
+                upgrade_url: state.config.upgrade_url.clone(),
+            });
+        }
+        Err(e) => return Err(ApiError::from_store(Entity::Invitation, e)),
+    };
     start_session(state, member.id, org, meta).await
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(get, revoke))
-        .routes(routes!(accept))
+        .routes(endpoints!(list, create))
+        .routes(endpoints!(get, revoke))
+        .routes(public!(accept))
 }

@@ -2,16 +2,16 @@
 //! property_manager or higher; adding, changing roles and removing are admin only. The store
 //! keeps at least one admin (422 on `role`) and counts members against the plan's cap.
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use axum::http::StatusCode;
 use lintel_domain::identity::{MemberPatchInput, NewMemberInput, User};
 use lintel_domain::pagination::MEMBERS_PAGE;
 use lintel_domain::{Limit, Page, UserId, UserKind};
-use lintel_store::StoreError;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::auth::{AdminOnly, Auth, ManagerUp, Principal};
+use crate::auth::{AdminOnly, Auth, ManagerUp};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
@@ -19,22 +19,9 @@ use crate::query::PageQuery;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
-const ENTITY: &str = "User";
-
-fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
-    move |e| match e {
-        StoreError::LimitReached { limit } => p.limit_error(Limit::Members, limit, state),
-        StoreError::Conflict(what) if what == "email" => ApiError::EmailTaken(
-            "This person already has an account: invite them with POST /api/members/invitations.",
-        ),
-        e => ApiError::from_store(ENTITY, e),
-    }
-}
-
 /// Lists the organisation's members, oldest first. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/members", tag = "Members",
-    extensions(("x-required-role" = json!("property_manager"))), params(PageQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(PageQuery),
     responses((status = 200, body = Envelope<Page<User>>), ReadErrors))]
 async fn list(
     auth: Auth<ManagerUp>,
@@ -50,14 +37,12 @@ async fn list(
     );
     let page = check.finish(page)?;
     let users = state.store.org(auth.org).members().list(page).await;
-    Ok(Success(users.map_err(store_err(&auth, &state))?))
+    Ok(Success(users.map_err(auth.failed(Entity::User, &state))?))
 }
 
 /// Retrieves one member. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/members/{id}", tag = "Members",
-    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = UserId, Path, description = "User ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<User>), ReadErrors))]
 async fn get(
     auth: Auth<ManagerUp>,
@@ -65,7 +50,7 @@ async fn get(
     PathId(id): PathId<UserKind>,
 ) -> ApiResult<Success<User>> {
     let user = state.store.org(auth.org).members().get(id).await;
-    Ok(Success(user.map_err(store_err(&auth, &state))?))
+    Ok(Success(user.map_err(auth.failed(Entity::User, &state))?))
 }
 
 /// Creates an account for someone new and adds them with a role and an initial password. Admin
@@ -73,8 +58,7 @@ async fn get(
 /// has an account is 409 EMAIL_TAKEN: invite that person instead (`POST
 /// /api/members/invitations`), so they join with the password they have.
 #[utoipa::path(post, path = "/api/members", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))), request_body = NewMemberInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    request_body = NewMemberInput,
     responses((status = 201, body = Envelope<User>), BodyErrors))]
 async fn add(
     auth: Auth<AdminOnly>,
@@ -91,7 +75,7 @@ async fn add(
     )
     .await;
     let user = added.map_err(|e| match e {
-        lintel_app::AppError::Store(e) => store_err(&auth, &state)(e),
+        lintel_app::AppError::Store(e) => auth.failed(Entity::User, &state)(e),
         e => ApiError::from(e),
     });
     Ok(Created(user?))
@@ -101,10 +85,8 @@ async fn add(
 /// API keys they own (a key never acts above its owner's role). The organisation must keep at
 /// least one admin (422 on `role`). Admin only.
 #[utoipa::path(patch, path = "/api/members/{id}", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),
     request_body = MemberPatchInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<User>), BodyErrors))]
 async fn update(
     auth: Auth<AdminOnly>,
@@ -119,7 +101,7 @@ async fn update(
         .members()
         .set_role(&auth.actor(), id, role)
         .await;
-    Ok(Success(user.map_err(store_err(&auth, &state))?))
+    Ok(Success(user.map_err(auth.failed(Entity::User, &state))?))
 }
 
 /// Removes a member (204): ends their sessions in this organisation and revokes the API keys
@@ -127,9 +109,7 @@ async fn update(
 /// organisations, and is deleted if this was the last. The last admin cannot be removed (422
 /// on `role`); an admin may remove themselves while another admin remains. Admin only.
 #[utoipa::path(delete, path = "/api/members/{id}", tag = "Members",
-    extensions(("x-required-role" = json!("admin"))),
     params(("id" = UserId, Path, description = "User ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 204, description = "Member removed"), WriteErrors))]
 async fn remove(
     auth: Auth<AdminOnly>,
@@ -142,12 +122,12 @@ async fn remove(
         .members()
         .remove(&auth.actor(), id)
         .await;
-    done.map_err(store_err(&auth, &state))?;
+    done.map_err(auth.failed(Entity::User, &state))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, add))
-        .routes(routes!(get, update, remove))
+        .routes(endpoints!(list, add))
+        .routes(endpoints!(get, update, remove))
 }

@@ -1,9 +1,9 @@
 //! Liveness and readiness.
 
+use crate::contract::public;
 use axum::extract::State;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::envelope::Success;
 use crate::error::{ApiError, ApiResult};
@@ -17,7 +17,6 @@ pub struct Health {
 
 /// Liveness: 200 while the process runs. No authentication.
 #[utoipa::path(get, path = "/api/health", tag = "System",
-    extensions(("x-public" = json!(true))),
     responses((status = 200, description = "The server is running", body = crate::envelope::Envelope<Health>)))]
 async fn health() -> Success<Health> {
     Success(Health { status: "ok" })
@@ -25,7 +24,6 @@ async fn health() -> Success<Health> {
 
 /// Readiness: 200 only when the database answers, else 503. No authentication.
 #[utoipa::path(get, path = "/api/ready", tag = "System",
-    extensions(("x-public" = json!(true))),
     responses(
         (status = 200, description = "Ready to serve", body = crate::envelope::Envelope<Health>),
         (status = 503, description = "The database does not answer", body = crate::error::ErrorBody),
@@ -45,6 +43,6 @@ async fn ready(State(state): State<AppState>) -> ApiResult<Success<Health>> {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(health))
-        .routes(routes!(ready))
+        .routes(public!(health))
+        .routes(public!(ready))
 }

@@ -1,32 +1,21 @@
 //! Buildings (F2.2): list, retrieve, create, update. Properties link to them by `buildingId`.
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::pagination::BUILDINGS_PAGE;
 use lintel_domain::portfolio::{Building, BuildingInput, BuildingPatchInput};
 use lintel_domain::{BuildingId, BuildingKind, Page};
 use lintel_store::portfolio::buildings::BuildingFilter;
-use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
-
-const ENTITY: &str = "Building";
-
-fn store_err(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(_) => {
-            ApiError::Conflict("A building with this name already exists.".into())
-        }
-        e => ApiError::from_store(ENTITY, e),
-    }
-}
 
 /// Query parameters of `GET /api/buildings`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -54,8 +43,7 @@ pub struct ListQuery {
 
 /// Lists the organisation's buildings by name. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/buildings", tag = "Buildings",
-    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(ListQuery),
     responses((status = 200, body = Envelope<Page<Building>>), ReadErrors))]
 async fn list(
     auth: Auth<ManagerUp>,
@@ -78,14 +66,14 @@ async fn list(
         .buildings()
         .list(&filter, page)
         .await;
-    Ok(Success(page.map_err(store_err)?))
+    Ok(Success(
+        page.map_err(|e| ApiError::from_store(Entity::Building, e))?,
+    ))
 }
 
 /// Retrieves one building. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/buildings/{id}", tag = "Buildings",
-    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = BuildingId, Path, description = "Building ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Building>), ReadErrors))]
 async fn get(
     auth: Auth<ManagerUp>,
@@ -93,14 +81,15 @@ async fn get(
     PathId(id): PathId<BuildingKind>,
 ) -> ApiResult<Success<Building>> {
     let b = state.store.org(auth.org).buildings().get(id).await;
-    Ok(Success(b.map_err(store_err)?))
+    Ok(Success(
+        b.map_err(|e| ApiError::from_store(Entity::Building, e))?,
+    ))
 }
 
 /// Creates a building; names are unique within the organisation (409 otherwise).
 /// Requires landlord or higher.
 #[utoipa::path(post, path = "/api/buildings", tag = "Buildings",
-    extensions(("x-required-role" = json!("landlord"))), request_body = BuildingInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    request_body = BuildingInput,
     responses((status = 201, body = Envelope<Building>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
@@ -114,16 +103,16 @@ async fn create(
         .buildings()
         .create(&auth.actor(), new)
         .await;
-    Ok(Created(b.map_err(store_err)?))
+    Ok(Created(
+        b.map_err(|e| ApiError::from_store(Entity::Building, e))?,
+    ))
 }
 
 /// Changes a building: only the fields sent change; `null` clears an optional field and
 /// `amenities` replaces the whole list. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/buildings/{id}", tag = "Buildings",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = BuildingId, Path, description = "Building ID")),
     request_body = BuildingPatchInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Building>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
@@ -138,11 +127,13 @@ async fn update(
         .buildings()
         .update(&auth.actor(), id, patch)
         .await;
-    Ok(Success(b.map_err(store_err)?))
+    Ok(Success(
+        b.map_err(|e| ApiError::from_store(Entity::Building, e))?,
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(get, update))
+        .routes(endpoints!(list, create))
+        .routes(endpoints!(get, update))
 }

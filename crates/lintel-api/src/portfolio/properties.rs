@@ -1,5 +1,6 @@
 //! Properties (F2.1): list, retrieve, create, update, archive, restore, compare.
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::pagination::PROPERTIES_PAGE;
 use lintel_domain::portfolio::{
@@ -7,28 +8,19 @@ use lintel_domain::portfolio::{
 };
 use lintel_domain::{Cap, FieldError, Limit, Page, PropertyId, PropertyKind};
 use lintel_store::portfolio::properties::PropertyFilter;
-use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
+use crate::auth::{Auth, LandlordUp, ManagerUp};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
-const ENTITY: &str = "Property";
 /// Longest accepted search text.
 pub(super) const SEARCH_MAX: usize = 200;
-
-fn store_err<'a>(p: &'a Principal, state: &'a AppState) -> impl Fn(StoreError) -> ApiError + 'a {
-    move |e| match e {
-        StoreError::LimitReached { limit } => p.limit_error(Limit::Properties, limit, state),
-        e => ApiError::from_store(ENTITY, e),
-    }
-}
 
 /// Query parameters of `GET /api/properties`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -67,8 +59,7 @@ pub struct ListQuery {
 
 /// Lists the organisation's properties. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/properties", tag = "Properties",
-    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(ListQuery),
     responses((status = 200, body = Envelope<Page<Property>>), ReadErrors))]
 async fn list(
     auth: Auth<ManagerUp>,
@@ -100,15 +91,13 @@ async fn list(
         .properties()
         .list(&filter, page)
         .await
-        .map_err(store_err(&auth, &state))?;
+        .map_err(auth.failed(Entity::Property, &state))?;
     Ok(Success(page))
 }
 
 /// Retrieves one property. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/properties/{id}", tag = "Properties",
-    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), ReadErrors))]
 async fn get(
     auth: Auth<ManagerUp>,
@@ -116,13 +105,12 @@ async fn get(
     PathId(id): PathId<PropertyKind>,
 ) -> ApiResult<Success<Property>> {
     let p = state.store.org(auth.org).properties().get(id).await;
-    Ok(Success(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Creates a property. Requires landlord or higher; counts against the plan's property limit.
 #[utoipa::path(post, path = "/api/properties", tag = "Properties",
-    extensions(("x-required-role" = json!("landlord"))), request_body = PropertyInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    request_body = PropertyInput,
     responses((status = 201, body = Envelope<Property>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
@@ -134,16 +122,14 @@ async fn create(
     let p = repo
         .create(&auth.actor(), new, auth.cap(Limit::Properties))
         .await;
-    Ok(Created(p.map_err(store_err(&auth, &state))?))
+    Ok(Created(p.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Changes a property: only the fields sent change; `null` clears an optional field.
 /// Archived properties are read-only (409) until restored. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/properties/{id}", tag = "Properties",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = PropertyPatchInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
@@ -158,15 +144,13 @@ async fn update(
         .properties()
         .update(&auth.actor(), id, patch)
         .await;
-    Ok(Success(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Archives a property: it leaves the default list and becomes read-only. Idempotent. Requires
 /// landlord or higher.
 #[utoipa::path(post, path = "/api/properties/{id}/archive", tag = "Properties",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), WriteErrors))]
 async fn archive(
     auth: Auth<LandlordUp>,
@@ -177,15 +161,13 @@ async fn archive(
     let p = repo
         .set_archived(&auth.actor(), id, true, Cap::Unlimited)
         .await;
-    Ok(Success(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Restores an archived property; counts against the plan's property limit. Idempotent.
 /// Requires landlord or higher.
 #[utoipa::path(post, path = "/api/properties/{id}/restore", tag = "Properties",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Property>), WriteErrors))]
 async fn restore(
     auth: Auth<LandlordUp>,
@@ -196,7 +178,7 @@ async fn restore(
     let p = repo
         .set_archived(&auth.actor(), id, false, auth.cap(Limit::Properties))
         .await;
-    Ok(Success(p.map_err(store_err(&auth, &state))?))
+    Ok(Success(p.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -213,8 +195,7 @@ pub struct CompareQuery {
 /// Compares 2–5 properties side by side: units, occupancy, vacancy rate, asking rent, area.
 /// Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/properties/compare", tag = "Properties",
-    extensions(("x-required-role" = json!("property_manager"))), params(CompareQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(CompareQuery),
     responses((status = 200, body = Envelope<Vec<PropertyComparison>>), ReadErrors))]
 async fn compare(
     auth: Auth<ManagerUp>,
@@ -241,14 +222,14 @@ async fn compare(
         ids.push(id);
     }
     let out = state.store.org(auth.org).properties().compare(&ids).await;
-    Ok(Success(out.map_err(store_err(&auth, &state))?))
+    Ok(Success(out.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(compare))
-        .routes(routes!(get, update))
-        .routes(routes!(archive))
-        .routes(routes!(restore))
+        .routes(endpoints!(list, create))
+        .routes(endpoints!(compare))
+        .routes(endpoints!(get, update))
+        .routes(endpoints!(archive))
+        .routes(endpoints!(restore))
 }

@@ -1,5 +1,6 @@
 //! Units (F2.3): list, retrieve, create (one or in bulk) under a property, update, set status.
 
+use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::pagination::UNITS_PAGE;
 use lintel_domain::portfolio::{
@@ -7,33 +8,16 @@ use lintel_domain::portfolio::{
 };
 use lintel_domain::{Limit, Page, PropertyId, PropertyKind, UnitId, UnitKind};
 use lintel_store::portfolio::units::UnitFilter;
-use lintel_store::StoreError;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::auth::{Auth, LandlordUp, ManagerUp, Principal};
+use crate::auth::{Auth, LandlordUp, ManagerUp};
+use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
-
-/// Maps a store error; `entity` names what a NotFound is about (the unit, or the property units
-/// are created in). Writes to an archived property are a 409 about the property. A name (with
-/// its suite) already used in the property is a 422 on the field from the store, whether its
-/// check or the unique index caught it.
-fn store_err<'a>(
-    p: &'a Principal,
-    state: &'a AppState,
-    entity: &'static str,
-) -> impl Fn(StoreError) -> ApiError + 'a {
-    move |e| match e {
-        StoreError::LimitReached { limit } => p.limit_error(Limit::Units, limit, state),
-        StoreError::Archived => ApiError::from_store("Property", StoreError::Archived),
-        e => ApiError::from_store(entity, e),
-    }
-}
 
 /// Query parameters of `GET /api/units`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -59,8 +43,7 @@ pub struct ListQuery {
 
 /// Lists the organisation's units in creation order. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/units", tag = "Units",
-    extensions(("x-required-role" = json!("property_manager"))), params(ListQuery),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
+    params(ListQuery),
     responses((status = 200, body = Envelope<Page<Unit>>), ReadErrors))]
 async fn list(
     auth: Auth<ManagerUp>,
@@ -82,14 +65,12 @@ async fn list(
         status,
     };
     let page = state.store.org(auth.org).units().list(&filter, page).await;
-    Ok(Success(page.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(page.map_err(auth.failed(Entity::Unit, &state))?))
 }
 
 /// Retrieves one unit. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/units/{id}", tag = "Units",
-    extensions(("x-required-role" = json!("property_manager"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Unit>), ReadErrors))]
 async fn get(
     auth: Auth<ManagerUp>,
@@ -97,16 +78,14 @@ async fn get(
     PathId(id): PathId<UnitKind>,
 ) -> ApiResult<Success<Unit>> {
     let u = state.store.org(auth.org).units().get(id).await;
-    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(auth.failed(Entity::Unit, &state))?))
 }
 
 /// Creates a unit in a property. Requires landlord or higher; counts against the plan's unit
 /// limit. An archived property is read-only (409).
 #[utoipa::path(post, path = "/api/properties/{id}/units", tag = "Units",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = UnitInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<Unit>), BodyErrors))]
 async fn create(
     auth: Auth<LandlordUp>,
@@ -119,17 +98,15 @@ async fn create(
     let u = repo
         .create(&auth.actor(), property, new, auth.cap(Limit::Units))
         .await;
-    Ok(Created(u.map_err(store_err(&auth, &state, "Property"))?))
+    Ok(Created(u.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Creates 1–500 units in a property at once, all or nothing: every failing row is listed as
 /// `units[i].field`, including names already used in the property. Requires landlord or higher;
 /// the whole batch counts against the plan's unit limit.
 #[utoipa::path(post, path = "/api/properties/{id}/units/bulk", tag = "Units",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = PropertyId, Path, description = "Property ID")),
     request_body = BulkUnitsInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 201, body = Envelope<Vec<Unit>>), BodyErrors))]
 async fn create_bulk(
     auth: Auth<LandlordUp>,
@@ -142,16 +119,14 @@ async fn create_bulk(
     let out = repo
         .create_many(&auth.actor(), property, rows, auth.cap(Limit::Units))
         .await;
-    Ok(Created(out.map_err(store_err(&auth, &state, "Property"))?))
+    Ok(Created(out.map_err(auth.failed(Entity::Property, &state))?))
 }
 
 /// Changes a unit: only the fields sent change; `null` clears an optional field, and
 /// `maxOccupancy: null` returns it to the bedrooms default. Requires landlord or higher.
 #[utoipa::path(patch, path = "/api/units/{id}", tag = "Units",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitPatchInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Unit>), BodyErrors))]
 async fn update(
     auth: Auth<LandlordUp>,
@@ -162,16 +137,14 @@ async fn update(
     let patch = input.validate().map_err(ApiError::Validation)?;
     let repo = state.store.org(auth.org).units();
     let u = repo.update(&auth.actor(), id, patch).await;
-    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(auth.failed(Entity::Unit, &state))?))
 }
 
 /// Sets a unit's status (`vacant`, `occupied`, `maintenance`, `unavailable`). Requires landlord
 /// or higher.
 #[utoipa::path(patch, path = "/api/units/{id}/status", tag = "Units",
-    extensions(("x-required-role" = json!("landlord"))),
     params(("id" = UnitId, Path, description = "Unit ID")),
     request_body = UnitStatusInput,
-    security(("bearerAuth" = []), ("sessionCookie" = [])),
     responses((status = 200, body = Envelope<Unit>), BodyErrors))]
 async fn set_status(
     auth: Auth<LandlordUp>,
@@ -182,14 +155,14 @@ async fn set_status(
     let status = input.validate().map_err(ApiError::Validation)?;
     let repo = state.store.org(auth.org).units();
     let u = repo.set_status(&auth.actor(), id, status).await;
-    Ok(Success(u.map_err(store_err(&auth, &state, "Unit"))?))
+    Ok(Success(u.map_err(auth.failed(Entity::Unit, &state))?))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(get, update))
-        .routes(routes!(set_status))
-        .routes(routes!(create))
-        .routes(routes!(create_bulk))
+        .routes(endpoints!(list))
+        .routes(endpoints!(get, update))
+        .routes(endpoints!(set_status))
+        .routes(endpoints!(create))
+        .routes(endpoints!(create_bulk))
 }

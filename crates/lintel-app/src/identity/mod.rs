@@ -20,7 +20,7 @@ pub struct Origin<'a> {
 }
 
 /// Creates an organisation and its first admin (a new account) from a checked registration.
-/// An email that already has an account is `StoreError::Conflict("email")`.
+/// An email that already has an account is `StoreError::Conflict(Conflict::Email)`.
 pub async fn create_organisation(
     store: &Store,
     reg: Registration,

@@ -11,7 +11,7 @@ use sea_query::{Alias, Cond, Expr, Query, SelectStatement};
 
 use super::members::{get_member, insert_membership, insert_user, member_count, NewUserRecord};
 use crate::db::{Count, Db, Tx};
-use crate::error::{parse_col, Result, StoreError};
+use crate::error::{parse_col, Conflict, Result, StoreError};
 use crate::events::{self, Change};
 use crate::identity::schema::{
     Invitations as I, Memberships as M, Organisations as O, Users as Us,
@@ -128,7 +128,7 @@ pub struct InvitationRepo<'a> {
 impl InvitationRepo<'_> {
     /// Invites `email` with `role`, valid for seven days. A pending invitation to the same email
     /// is revoked (the newest link is the one that works). Someone who is already a member is
-    /// `Conflict("member")`; `limit` (the plan's member cap) counts members and pending
+    /// `Conflict::Member`; `limit` (the plan's member cap) counts members and pending
     /// invitations together.
     pub async fn create(&self, actor: &Actor, new: NewInvitation, cap: Cap) -> Result<Invitation> {
         let new = &new;
@@ -148,7 +148,7 @@ impl InvitationRepo<'_> {
                     )
                     .await?;
                 if member.n > 0 {
-                    return Err(StoreError::Conflict("member".into()));
+                    return Err(StoreError::Conflict(Conflict::Member));
                 }
                 let now = Timestamp::now().0;
                 let earlier: Vec<InvitationRow> = tx
@@ -173,7 +173,10 @@ impl InvitationRepo<'_> {
                         .await?;
                     let taken = member_count(&mut tx, self.org).await? + waiting.n.max(0) as u64;
                     if let Some(max) = cap.exceeded_by(taken, 1) {
-                        return Err(StoreError::LimitReached { limit: max });
+                        return Err(StoreError::LimitReached {
+                            limit: Limit::Members,
+                            max,
+                        });
                     }
                 }
                 let id = InvitationId::new();
@@ -235,13 +238,13 @@ impl InvitationRepo<'_> {
     }
 
     /// Withdraws an invitation so its link stops working. An accepted one is
-    /// `Conflict("accepted")`; revoking twice keeps the first revocation.
+    /// `Conflict::Accepted`; revoking twice keeps the first revocation.
     pub async fn revoke(&self, actor: &Actor, id: InvitationId) -> Result<Invitation> {
         self.db
             .write(move |mut tx| async move {
                 let before = get_in(&mut tx, self.org, id).await?;
                 if before.accepted_at.is_some() {
-                    return Err(StoreError::Conflict("accepted".into()));
+                    return Err(StoreError::Conflict(Conflict::Accepted));
                 }
                 if before.revoked_at.is_some() {
                     return Ok(before);
@@ -313,7 +316,7 @@ impl Invites<'_> {
     /// Accepts the pending invitation `token_hash` names: the joiner becomes a member with its
     /// role (an existing member keeps the role they have) and the invitation is used up. Unknown
     /// token: NotFound; not pending any more: `Gone(status)`; the plan's member cap reached:
-    /// LimitReached; a new account whose email was taken meanwhile: `Conflict("email")`.
+    /// LimitReached; a new account whose email was taken meanwhile: `Conflict::Email`.
     pub async fn accept(&self, token_hash: &str, joiner: Joiner) -> Result<User> {
         let joiner = &joiner;
         self.db
@@ -352,7 +355,10 @@ impl Invites<'_> {
                         if cap.is_limited() {
                             let members = member_count(&mut tx, org).await?;
                             if let Some(max) = cap.exceeded_by(members, 1) {
-                                return Err(StoreError::LimitReached { limit: max });
+                                return Err(StoreError::LimitReached {
+                                    limit: Limit::Members,
+                                    max,
+                                });
                             }
                         }
                         insert_membership(&mut tx, &actor, org, user, inv.role).await?

@@ -2,13 +2,13 @@
 //! (`memberships`). One account can be a member of several organisations.
 
 use lintel_domain::identity::User;
-use lintel_domain::EventKind;
 use lintel_domain::{Actor, Cap, KeyPart, ListRequest, OrgId, Page, Role, Timestamp, UserId};
+use lintel_domain::{EventKind, Limit};
 use sea_query::{Alias, Expr, Query, SelectStatement};
 
 use super::KeyCache;
 use crate::db::{Count, Db, Tx};
-use crate::error::{parse_col, Result, StoreError};
+use crate::error::{parse_col, Conflict, Result, StoreError};
 use crate::events::{self, Change};
 use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
 use crate::list;
@@ -78,7 +78,7 @@ pub(crate) async fn get_member(tx: &mut Tx, org: OrgId, id: UserId) -> Result<Us
         .into_user()
 }
 
-/// Stores a new account; a taken email is `Conflict("email")`.
+/// Stores a new account; a taken email is `Conflict::Email`.
 pub(crate) async fn insert_user(tx: &mut Tx, id: UserId, new: &NewUserRecord) -> Result<()> {
     let now = Timestamp::now().0;
     tx.exec(
@@ -104,13 +104,13 @@ pub(crate) async fn insert_user(tx: &mut Tx, id: UserId, new: &NewUserRecord) ->
     )
     .await
     .map_err(|e| match e {
-        StoreError::Conflict(_) => StoreError::Conflict("email".into()),
+        StoreError::Conflict(_) => StoreError::Conflict(Conflict::Email),
         other => other,
     })?;
     Ok(())
 }
 
-/// Makes `user` a member of `org` with `role`; an existing membership is `Conflict("member")`.
+/// Makes `user` a member of `org` with `role`; an existing membership is `Conflict::Member`.
 /// Records `member.create`.
 pub(crate) async fn insert_membership(
     tx: &mut Tx,
@@ -135,7 +135,7 @@ pub(crate) async fn insert_membership(
     )
     .await
     .map_err(|e| match e {
-        StoreError::Conflict(_) => StoreError::Conflict("member".into()),
+        StoreError::Conflict(_) => StoreError::Conflict(Conflict::Member),
         other => other,
     })?;
     let member = get_member(tx, org, user).await?;
@@ -195,7 +195,7 @@ impl MemberRepo<'_> {
     }
 
     /// Creates an account and makes it a member; `limit` is the plan's cap on members. An
-    /// email that already has an account is `Conflict("email")` (such a person is invited).
+    /// email that already has an account is `Conflict::Email` (such a person is invited).
     pub async fn add(
         &self,
         actor: &Actor,
@@ -216,7 +216,7 @@ impl MemberRepo<'_> {
             .await
     }
 
-    /// Makes an existing account a member (the command line's demo set-up); `Conflict("member")`
+    /// Makes an existing account a member (the command line's demo set-up); `Conflict::Member`
     /// when it already is one.
     pub async fn join(&self, actor: &Actor, user: UserId, role: Role, cap: Cap) -> Result<User> {
         self.db
@@ -233,7 +233,10 @@ impl MemberRepo<'_> {
         if cap.is_limited() {
             locks::org(tx, self.org).await?;
             if let Some(max) = cap.exceeded_by(member_count(tx, self.org).await?, 1) {
-                return Err(StoreError::LimitReached { limit: max });
+                return Err(StoreError::LimitReached {
+                    limit: Limit::Members,
+                    max,
+                });
             }
         }
         Ok(())

@@ -4,7 +4,7 @@
 use lintel_domain::portfolio::{
     Availability, BulkUnitsInput, NewUnit, PropertyInput, PropertySort,
 };
-use lintel_domain::{Actor, Cap, EventKind, PageRequest, Plan};
+use lintel_domain::{Actor, Cap, EventKind, Limit, PageRequest, Plan};
 use lintel_store::portfolio::properties::PropertyFilter;
 use lintel_store::StoreError;
 use serde_json::json;
@@ -89,7 +89,13 @@ store_test!(a_refused_unit_leaves_no_property, |store| {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::LimitReached { limit: 2 }),
+        matches!(
+            err,
+            StoreError::LimitReached {
+                limit: Limit::Units,
+                max: 2
+            }
+        ),
         "{err:?}"
     );
 
@@ -101,7 +107,13 @@ store_test!(a_refused_unit_leaves_no_property, |store| {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::LimitReached { limit: 0 }),
+        matches!(
+            err,
+            StoreError::LimitReached {
+                limit: Limit::Properties,
+                max: 0
+            }
+        ),
         "{err:?}"
     );
 

@@ -208,7 +208,7 @@ async fn find_or_create(
             match store.orgs().find_demo(SLUG).await? {
                 Some(org) => Ok((org, false)),
                 None => anyhow::bail!(
-                "cannot create the demo organisation: {ADMIN_EMAIL} already has an account ({c})"
+                "cannot create the demo organisation: {ADMIN_EMAIL} already has an account ({c:?})"
             ),
             }
         }

@@ -4,8 +4,8 @@
 use lintel_domain::portfolio::{
     property_search_text, NewProperty, NewUnit, Property, PropertyPatch, Unit,
 };
-use lintel_domain::EventKind;
 use lintel_domain::{Actor, BuildingId, Cap, FieldError, OrgId, PropertyId, Timestamp};
+use lintel_domain::{EventKind, Limit};
 use sea_query::{Alias, Expr, Query};
 
 use crate::db::{Count, Tx};
@@ -57,7 +57,10 @@ async fn check_limit(tx: &mut Tx, org: OrgId, cap: Cap) -> Result<()> {
         return Ok(());
     }
     match cap.exceeded_by(active_count(tx, org).await?, 1) {
-        Some(max) => Err(StoreError::LimitReached { limit: max }),
+        Some(max) => Err(StoreError::LimitReached {
+            limit: Limit::Properties,
+            max,
+        }),
         None => Ok(()),
     }
 }

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use lintel_domain::portfolio::{NewUnit, Unit};
-use lintel_domain::EventKind;
 use lintel_domain::{Actor, Cap, FieldError, OrgId, PropertyId, Timestamp, UnitId};
+use lintel_domain::{EventKind, Limit};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
 use crate::db::{Count, Tx};
@@ -255,7 +255,10 @@ pub(crate) async fn check_unit_cap(tx: &mut Tx, org: OrgId, cap: Cap, adding: us
         locks::org(tx, org).await?;
         let existing = org_units(tx, org).await?;
         if let Some(max) = cap.exceeded_by(existing, adding as u64) {
-            return Err(StoreError::LimitReached { limit: max });
+            return Err(StoreError::LimitReached {
+                limit: Limit::Units,
+                max,
+            });
         }
     }
     Ok(())
