@@ -105,6 +105,9 @@ INEXPRESSIBLE_RULES = (
     # A password change must name the current password, and pick another one.
     "is not the current password",
     "must differ from the current password",
+    # An organisation keeps at least one admin: demoting or removing the last one is refused,
+    # a rule about the organisation's state, not about the request.
+    "the organisation must keep at least one admin",
     # A list's `cursor` is opaque: only a `nextCursor` the same list (same filters and sort)
     # answered is one, and it replaces `page` (two query parameters that exclude each other).
     "is not a cursor this list gave",
