@@ -29,6 +29,11 @@ pub const SCENARIOS: &[(&str, &str, &str)] = &[
         "`GET /api/units?page={deep}&pageSize=20`, 1M-unit org",
     ),
     (
+        "s3-units-1m-cursor",
+        "3",
+        "`GET /api/units?cursor=…&pageSize=20`, the same page {deep} by its cursor, 1M-unit org",
+    ),
+    (
         "s4-create",
         "4",
         "`POST /api/properties` (durable, with audit entry)",

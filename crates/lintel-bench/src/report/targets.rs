@@ -123,6 +123,18 @@ fn rows(r: &Results) -> Vec<Row> {
         ));
     }
     for (b, db) in BACKENDS {
+        out.push(row(
+            format!("3: p50 of the deep page by cursor ÷ p50 of page 1, 1M ({db})"),
+            ratio(
+                p50(r, &format!("s3-units-1m-cursor.{b}.lintel")),
+                p50(r, &format!("s3-units-1m.{b}.lintel")),
+            ),
+            times,
+            "≤ 1.5×",
+            |v| v <= 1.5,
+        ));
+    }
+    for (b, db) in BACKENDS {
         let raw = r
             .inserts
             .get(*b)
