@@ -7,6 +7,7 @@
 #   scripts/lib/profile.sh postgres units-1m    # GET /api/units?page=1&pageSize=20
 #   scripts/lib/profile.sh sqlite create        # POST /api/properties, 10k database
 #   PROFILE_SERVER=floor scripts/lib/profile.sh sqlite property
+#   PROFILE_DEEP_PAGE=1000 scripts/lib/profile.sh sqlite units-cursor   # that page, by its cursor
 #
 # Writes .bench/profile/<server>-<backend>-<kind>.{out,txt}: the raw callgrind file and the
 # functions with the largest inclusive cost, per request.
@@ -17,9 +18,10 @@ source "$ROOT/scripts/lib/bench.sh"
 trap cleanup EXIT
 
 backend=${1:?backend: sqlite or postgres}
-kind=${2:?kind: health, property, units-10k, units-1m, units-deep or create}
+kind=${2:?kind: health, property, units-10k, units-1m, units-deep, units-cursor or create}
 server=${PROFILE_SERVER:-lintel}
 requests=${PROFILE_REQUESTS:-2000}
+deep=${PROFILE_DEEP_PAGE:-5000}
 BENCH_DIR=$ROOT/.bench
 PG_BASE=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 command -v valgrind >/dev/null || apt-get install -y -q valgrind >/dev/null
@@ -61,7 +63,15 @@ case "$kind" in
   health) lua_env=(BENCH_PREFIX=/api/health) ;;
   property) lua_env+=(BENCH_IDS="$seed" BENCH_PREFIX=/api/properties/) ;;
   units-10k | units-1m) lua_env+=("BENCH_PREFIX=/api/units?page=1&pageSize=20") ;;
-  units-deep) lua_env+=("BENCH_PREFIX=/api/units?page=5000&pageSize=20") ;;
+  units-deep) lua_env+=("BENCH_PREFIX=/api/units?page=$deep&pageSize=20") ;;
+  units-cursor)
+    # The deep page by its cursor: the nextCursor of the page before it.
+    cursor=$(curl -s --max-time 300 -H "Authorization: Bearer $key" \
+      "http://127.0.0.1:$port/api/units?page=$((deep - 1))&pageSize=20" |
+      grep -o '"nextCursor":"[^"]*"' | sed -E 's/.*:"([^"]*)"/\1/' || true)
+    [ -n "$cursor" ] || die "page $((deep - 1)) of the units gave no nextCursor"
+    lua_env+=("BENCH_PREFIX=/api/units?cursor=$cursor&pageSize=20")
+    ;;
   create) lua_env+=(BENCH_PREFIX=/api/properties BENCH_POST=1) ;;
   *) die "unknown kind $kind" ;;
 esac
@@ -77,6 +87,6 @@ total_ir=$( (callgrind_annotate "$out.out" 2>/dev/null || true) | awk '/PROGRAM 
 {
   echo "# callgrind: $server $backend $kind, $done_requests requests (plus start-up and shutdown)"
   echo "# total instructions: $total_ir ($(awk -v t="$total_ir" -v n="$done_requests" 'BEGIN{printf "%.0f", t/n}') per request)"
-  (callgrind_annotate --inclusive=yes "$out.out" 2>/dev/null || true) | sed -n '/file:function/,$p' | head -n 90
+  (callgrind_annotate --inclusive=yes "$out.out" 2>/dev/null || true) | sed -n '/file:function/,$p' | awk 'NR <= 90'
 } > "$out.txt"
 echo "$out.txt"

@@ -8,6 +8,7 @@
 //! insert/<backend>/run-<n>.json                   insert-loop summaries
 //! rss/<backend>.txt            VmHWM of `lintel serve` after scenario 2, in kB
 //! ready/<backend>.txt          start → /api/ready 200, one figure (ms) per line
+//! instr/<scenario>.<backend>.<server>.txt   marginal instructions per request (callgrind)
 //! ```
 
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ pub struct Results {
     pub seeds: Vec<SeedStat>,
     pub rss_kb: BTreeMap<String, u64>,
     pub ready_ms: BTreeMap<String, Vec<f64>>,
+    /// Marginal instructions per request, by `<scenario>.<backend>.<server>`.
+    pub instr: BTreeMap<String, f64>,
 }
 
 impl Results {
@@ -133,6 +136,14 @@ pub fn load(dir: &Path) -> anyhow::Result<Results> {
             r.ready_ms.insert(stem(&f), ms);
         }
     }
+    for f in entries(&dir.join("instr")) {
+        if let Some(n) = fs::read_to_string(&f)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            r.instr.insert(stem(&f), n);
+        }
+    }
     Ok(r)
 }
 
@@ -161,11 +172,14 @@ mod tests {
         fs::create_dir_all(dir.join("ready")).unwrap();
         fs::write(dir.join("ready/sqlite.txt"), "120.5\n130\n").unwrap();
         fs::write(dir.join("meta.txt"), "commit=abc123\ncores=2\n").unwrap();
+        fs::create_dir_all(dir.join("instr")).unwrap();
+        fs::write(dir.join("instr/s2-property.sqlite.floor.txt"), "68340\n").unwrap();
         let r = load(&dir).unwrap();
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(r.meta("commit"), "abc123");
         assert_eq!(r.wrk["s1-health.sqlite.lintel"][0].rps, 100.0);
         assert_eq!(r.ready_ms["sqlite"], vec![120.5, 130.0]);
         assert_eq!(r.meta("missing"), "?");
+        assert_eq!(r.instr["s2-property.sqlite.floor"], 68340.0);
     }
 }

@@ -62,6 +62,11 @@ pub fn rate(v: f64) -> String {
     out
 }
 
+/// `242441.0` → `242k` (instruction counts).
+pub fn thousands(v: f64) -> String {
+    format!("{}k", rate(v / 1000.0))
+}
+
 /// Milliseconds with sensible precision.
 pub fn ms(v: f64) -> String {
     if v < 1.0 {
@@ -97,9 +102,9 @@ fn median_of(values: &[f64], fmt: fn(f64) -> String) -> String {
 pub fn figures(r: &Results) -> String {
     let mut out = String::new();
     out.push_str(
-        "| # | Request | DB | Server | req/s: median (min–max) | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL CPU µs/req |\n",
+        "| # | Request | DB | Server | req/s: median (min–max) | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL CPU µs/req | server instructions/req |\n",
     );
-    out.push_str("|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     let deep = r
         .meta
         .get("deep_page")
@@ -121,13 +126,14 @@ pub fn figures(r: &Results) -> String {
                 let _ =
                     writeln!(
                     out,
-                    "| {n} | {what} | {db} | {server} | {} | {} | {} | {errors} / {} | {} | {} |",
+                    "| {n} | {what} | {db} | {server} | {} | {} | {} | {errors} / {} | {} | {} | {} |",
                     spread(&col(|x| x.rps), rate),
                     spread(&col(|x| x.p50_ms), ms),
                     spread(&col(|x| x.p99_ms), ms),
                     rate(requests as f64),
                     median_of(&server_cpu, us),
                     if *b == "postgres" { median_of(&pg_cpu, us) } else { "–".into() },
+                    r.instr.get(&format!("{id}.{b}.{s}")).map_or("–".into(), |n| thousands(*n)),
                 );
             }
             if *id == "s4-create" {
@@ -139,7 +145,7 @@ pub fn figures(r: &Results) -> String {
                     let writes: u64 = runs.iter().map(|x| x.writes).sum();
                     let _ = writeln!(
                         out,
-                        "| {n} | raw single-row `INSERT`, one durable transaction each | {db} | `lintel-bench insert-loop` | {} | {} | {} | {errors} / {} | | |",
+                        "| {n} | raw single-row `INSERT`, one durable transaction each | {db} | `lintel-bench insert-loop` | {} | {} | {} | {errors} / {} | | | |",
                         spread(&col(|x| x.rate), rate),
                         spread(&col(|x| x.p50_ms), ms),
                         spread(&col(|x| x.p99_ms), ms),
@@ -153,14 +159,14 @@ pub fn figures(r: &Results) -> String {
         if let Some(kb) = r.rss_kb.get(*b) {
             let _ = writeln!(
                 out,
-                "| 5 | peak RSS (VmHWM) of `lintel serve` after scenario 2 | {db} | Lintel | {:.1} MB | | | | | |",
+                "| 5 | peak RSS (VmHWM) of `lintel serve` after scenario 2 | {db} | Lintel | {:.1} MB | | | | | | |",
                 *kb as f64 / 1024.0
             );
         }
         if let Some(v) = r.ready_ms.get(*b) {
             let _ = writeln!(
                 out,
-                "| 5 | process start → `/api/ready` 200 ({} starts, 1M-unit database) | {db} | Lintel | {} ms | | | | | |",
+                "| 5 | process start → `/api/ready` 200 ({} starts, 1M-unit database) | {db} | Lintel | {} ms | | | | | | |",
                 v.len(),
                 spread(v, ms)
             );
