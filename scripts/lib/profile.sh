@@ -75,10 +75,10 @@ case "$kind" in
   create) lua_env+=(BENCH_PREFIX=/api/properties BENCH_POST=1) ;;
   *) die "unknown kind $kind" ;;
 esac
-# A fixed number of requests: wrk runs until the count is reached (checked every second).
+# A fixed number of requests, give or take one second of them: wrk runs until the count is reached.
 done_requests=0
 while [ "$done_requests" -lt "$requests" ]; do
-  n=$(env "${lua_env[@]}" wrk -t1 -c4 -d2s --timeout 30s -s "$ROOT/scripts/lib/bench.lua" "http://127.0.0.1:$port" |
+  n=$(env "${lua_env[@]}" wrk -t1 -c4 -d1s --timeout 30s -s "$ROOT/scripts/lib/bench.lua" "http://127.0.0.1:$port" |
     awk '/requests in/{print $1}')
   done_requests=$((done_requests + ${n:-0}))
 done
