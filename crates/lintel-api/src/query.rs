@@ -2,7 +2,7 @@
 
 use lintel_domain::id::{Id, IdKind};
 use lintel_domain::text::{self, Layout};
-use lintel_domain::{FieldError, ListRequest, PageRequest, PageRule};
+use lintel_domain::{FieldError, ListRequest, PageRule};
 
 use crate::error::ApiError;
 
@@ -21,6 +21,20 @@ pub struct PageQuery {
     /// costs what the first does, however deep.
     #[param(value_type = Option<String>, max_length = 512)]
     pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for under the list's rule, or a 422 naming every bad parameter.
+    pub fn request(&self, rule: PageRule) -> Result<ListRequest, ApiError> {
+        let mut check = QueryCheck::new();
+        let page = check.list(
+            rule,
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            self.cursor.as_deref(),
+        );
+        check.finish(page)
+    }
 }
 
 /// Checks query parameters one by one, collecting every bad one, then answers a single 422
@@ -81,19 +95,6 @@ impl QueryCheck {
         Some(text::trim(&normal))
             .filter(|s| !s.is_empty())
             .map(str::to_string)
-    }
-
-    /// `page` and `pageSize` against the resource's rule.
-    pub fn page(
-        &mut self,
-        rule: PageRule,
-        page: Option<&str>,
-        size: Option<&str>,
-    ) -> Option<PageRequest> {
-        let (page, size) = (self.int("page", page), self.int("pageSize", size));
-        PageRequest::parse(rule, page, size)
-            .map_err(|mut e| self.errors.append(&mut e))
-            .ok()
     }
 
     /// `page`, `pageSize` and `cursor` against the resource's rule: a page number, or a cursor

@@ -13,7 +13,7 @@ use crate::auth::{issue_api_key, AdminOnly, ApiAccessPlan, Auth};
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::query::PageQuery;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
@@ -54,14 +54,7 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Success<Page<ApiKey>>> {
-    let mut check = QueryCheck::new();
-    let page = check.list(
-        API_KEYS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
-    let page = check.finish(page)?;
+    let page = q.request(API_KEYS_PAGE)?;
     let keys = state.store.org(auth.org).api_keys().list(page).await;
     Ok(Success(
         keys.map_err(|e| ApiError::from_store(Entity::ApiKey, e))?,

@@ -23,7 +23,7 @@ use crate::auth::{secrets, AdminOnly, Auth};
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::query::PageQuery;
 use crate::ratelimit::RateSlot;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
@@ -91,14 +91,7 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Success<Page<Invitation>>> {
-    let mut check = QueryCheck::new();
-    let page = check.list(
-        MEMBERS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
-    let page = check.finish(page)?;
+    let page = q.request(MEMBERS_PAGE)?;
     let found = state.store.org(auth.org).invitations().list(page).await;
     Ok(Success(found.map_err(|e| {
         ApiError::from_store(Entity::Invitation, e)

@@ -14,7 +14,7 @@ use crate::auth::{AdminOnly, Auth, ManagerUp};
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::query::PageQuery;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
@@ -28,14 +28,7 @@ async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Success<Page<User>>> {
-    let mut check = QueryCheck::new();
-    let page = check.list(
-        MEMBERS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
-    let page = check.finish(page)?;
+    let page = q.request(MEMBERS_PAGE)?;
     let users = state.store.org(auth.org).members().list(page).await;
     Ok(Success(users.map_err(auth.failed(Entity::User, &state))?))
 }
