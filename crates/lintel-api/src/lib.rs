@@ -73,7 +73,7 @@ impl AppState {
 }
 
 /// The whole application, layered and ready to serve.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> middleware::App {
     let (api, _) = routes::api().split_for_parts();
     let app = Router::new()
         .merge(api)
@@ -82,7 +82,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state.clone());
-    middleware::layer(app, state)
+    middleware::App::new(app, state)
 }
 
 /// `/metrics` alone, for its own listener (`metrics_bind`): requests there are not counted in

@@ -153,24 +153,21 @@ fn without_query() -> &'static std::collections::HashSet<(String, String)> {
     })
 }
 
-/// The layer behind the rule "an unknown query parameter is a 422": operations with query
-/// parameters check theirs in [`crate::extract::ApiQuery`]; this refuses any parameter at all
-/// on the operations that declare none (`GET /api/properties/{id}?x=1`).
-pub async fn no_undeclared_parameters(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+/// The rule "an unknown query parameter is a 422", for the operations that declare no query
+/// parameters at all (`GET /api/properties/{id}?x=1`); operations with query parameters check
+/// theirs in [`crate::extract::ApiQuery`]. Called by the route layer with the matched route.
+pub fn undeclared(
+    req: &axum::extract::Request,
+    route: Option<&axum::extract::MatchedPath>,
+) -> Option<axum::response::Response> {
     use axum::response::IntoResponse;
-    let Some(query) = req.uri().query().filter(|q| !q.is_empty()) else {
-        return next.run(req).await;
-    };
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string());
-    let key = route.map(|r| (req.method().as_str().to_string(), r));
-    if !key.is_some_and(|k| without_query().contains(&k)) {
-        return next.run(req).await;
+    let query = req.uri().query().filter(|q| !q.is_empty())?;
+    let key = (
+        req.method().as_str().to_string(),
+        route?.as_str().to_string(),
+    );
+    if !without_query().contains(&key) {
+        return None;
     }
     let mut names: Vec<String> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, _)| k.into_owned())
@@ -180,5 +177,5 @@ pub async fn no_undeclared_parameters(
         .into_iter()
         .map(|name| FieldError::new(name, "is not a known parameter"))
         .collect();
-    ApiError::Validation(details).into_response()
+    Some(ApiError::Validation(details).into_response())
 }

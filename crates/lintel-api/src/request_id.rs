@@ -23,7 +23,14 @@ pub const CORRELATION_MAX: usize = 64;
 
 /// A fresh request ID (`req_` + ULID).
 pub fn generate() -> String {
-    format!("req_{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
+    let mut buf = [0u8; ulid::ULID_LEN];
+    let ulid = ulid::Ulid::new();
+    let text = ulid.array_to_str(&mut buf);
+    text.make_ascii_lowercase();
+    let mut id = String::with_capacity(4 + ulid::ULID_LEN);
+    id.push_str("req_");
+    id.push_str(text);
+    id
 }
 
 /// Runs `fut` with `ids` as the current request's IDs.

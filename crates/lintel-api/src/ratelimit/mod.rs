@@ -10,15 +10,15 @@
 //! Redis fails at request time the request is allowed (fail open) without rate-limit headers.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lintel_domain::Role;
 use redis::aio::ConnectionManager;
@@ -137,8 +137,8 @@ impl Decision {
 
 #[derive(Default)]
 struct Memory {
-    /// (scope, key) → (window start, count).
-    windows: HashMap<(Scope, String), (i64, u64)>,
+    /// scope → key → (window start, count).
+    windows: HashMap<Scope, HashMap<String, (i64, u64)>>,
     calls: u64,
 }
 
@@ -213,55 +213,79 @@ impl RateLimiter {
 
     /// Adds `add` (0 or 1) to the bucket's count in the current window and decides.
     async fn count_at(&self, scope: Scope, key: &str, now_ms: i64, add: u64) -> Option<Decision> {
+        match &self.backend {
+            Backend::Memory(m) => {
+                let window = scope.window_ms();
+                let start = now_ms - now_ms.rem_euclid(window);
+                let count = m
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(scope, key, start, now_ms, add);
+                let limit = self.limit(scope);
+                Some(Decision::new(limit, count, start, window, now_ms))
+            }
+            // Boxed: the Redis call's future is large, and every request's future would carry
+            // its size even when limits are counted in memory.
+            Backend::Redis(redis) => {
+                Box::pin(self.redis_count(redis, scope, key, now_ms, add)).await
+            }
+        }
+    }
+
+    async fn redis_count(
+        &self,
+        redis: &(ConnectionManager, redis::Script, AtomicI64),
+        scope: Scope,
+        key: &str,
+        now_ms: i64,
+        add: u64,
+    ) -> Option<Decision> {
         let window = scope.window_ms();
         let start = now_ms - now_ms.rem_euclid(window);
-        let count = match &self.backend {
-            Backend::Memory(m) => {
-                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
-                m.calls += 1;
-                if m.calls % EVICT_EVERY == 0 {
-                    let now = now_ms;
-                    m.windows
-                        .retain(|(scope, _), (s, _)| *s + scope.window_ms() > now);
-                }
-                let entry = m.windows.entry((scope, key.to_string()));
-                let w = entry.or_insert((start, 0));
-                if w.0 != start {
-                    *w = (start, 0);
-                }
-                w.1 += add;
-                w.1
+        let (conn, script, retry_at) = redis;
+        if now_ms < retry_at.load(Ordering::Relaxed) {
+            return None; // Redis failed moments ago: fail open without waiting on it
+        }
+        let rkey = format!("lintel:rl:{}:{key}:{start}", scope.as_str());
+        let ttl = start + window - now_ms + 1000;
+        let mut conn = conn.clone();
+        let mut call = script.key(rkey);
+        let call = call.arg(ttl).arg(add).invoke_async::<u64>(&mut conn);
+        let error = match tokio::time::timeout(REDIS_TIMEOUT, call).await {
+            Ok(Ok(n)) => {
+                let limit = self.limit(scope);
+                return Some(Decision::new(limit, n, start, window, now_ms));
             }
-            Backend::Redis(redis) => {
-                let (conn, script, retry_at) = &**redis;
-                if now_ms < retry_at.load(Ordering::Relaxed) {
-                    return None; // Redis failed moments ago: fail open without waiting on it
-                }
-                let rkey = format!("lintel:rl:{}:{key}:{start}", scope.as_str());
-                let ttl = start + window - now_ms + 1000;
-                let mut conn = conn.clone();
-                let mut call = script.key(rkey);
-                let call = call.arg(ttl).arg(add).invoke_async::<u64>(&mut conn);
-                let error = match tokio::time::timeout(REDIS_TIMEOUT, call).await {
-                    Ok(Ok(n)) => {
-                        let limit = self.limit(scope);
-                        return Some(Decision::new(limit, n, start, window, now_ms));
-                    }
-                    Ok(Err(e)) => e.to_string(),
-                    Err(_) => "timed out".to_string(),
-                };
-                retry_at.store(now_ms + REDIS_BACKOFF_MS, Ordering::Relaxed);
-                tracing::warn!(%error, "rate limit: Redis failed; allowing requests for 5 s");
-                return None;
-            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "timed out".to_string(),
         };
-        Some(Decision::new(
-            self.limit(scope),
-            count,
-            start,
-            window,
-            now_ms,
-        ))
+        retry_at.store(now_ms + REDIS_BACKOFF_MS, Ordering::Relaxed);
+        tracing::warn!(%error, "rate limit: Redis failed; allowing requests for 5 s");
+        None
+    }
+}
+
+impl Memory {
+    /// Adds `add` to the count of `key`'s window starting at `start`; returns the new count.
+    /// A known key is found without allocating.
+    fn add(&mut self, scope: Scope, key: &str, start: i64, now_ms: i64, add: u64) -> u64 {
+        self.calls += 1;
+        if self.calls.is_multiple_of(EVICT_EVERY) {
+            for (scope, keys) in &mut self.windows {
+                let window = scope.window_ms();
+                keys.retain(|_, (s, _)| *s + window > now_ms);
+            }
+        }
+        let keys = self.windows.entry(scope).or_default();
+        let w = match keys.get_mut(key) {
+            Some(w) => w,
+            None => keys.entry(key.to_string()).or_insert((start, 0)),
+        };
+        if w.0 != start {
+            *w = (start, 0);
+        }
+        w.1 += add;
+        w.1
     }
 }
 
@@ -316,7 +340,25 @@ impl Slot {
 /// by /64 (one host's block); "ip:unknown" without an address.
 pub fn ip_key(ip: Option<IpAddr>) -> String {
     match ip.map(|ip| ip.to_canonical()) {
-        Some(IpAddr::V4(v4)) => format!("ip:{v4}"),
+        Some(IpAddr::V4(v4)) => {
+            // By hand: the formatter's `Display` for addresses costs more than the request's
+            // whole rate-limit check.
+            let mut key = String::with_capacity(18);
+            key.push_str("ip:");
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    key.push('.');
+                }
+                if octet >= 100 {
+                    key.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    key.push(char::from(b'0' + octet / 10 % 10));
+                }
+                key.push(char::from(b'0' + octet % 10));
+            }
+            key
+        }
         Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -361,43 +403,72 @@ impl RateSlot {
     }
 }
 
-/// The middleware: see the module documentation.
-pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let limiter = state.limiter.clone();
-    if !limiter.enabled() {
-        return next.run(req).await;
-    }
-    let ip_key = request_ip_key(req.extensions());
-    let slot = Slot(Arc::new(Mutex::new(Charge::Nothing)));
-    req.extensions_mut().insert(slot.clone());
-    let before = match (req.method() == Method::POST, req.uri().path()) {
-        (true, "/api/auth/login" | "/api/auth/accept-invite") => Some(Scope::Login),
-        (true, "/api/auth/register") => Some(Scope::Registration),
-        _ => None,
-    };
-    if let Some(scope) = before {
-        let d = limiter.check(scope, &ip_key).await;
-        if let Some(d) = d.filter(|d| !d.allowed) {
-            return d.deny();
+/// The request's limiting, begun by [`Gate::open`] before the request is routed and finished by
+/// [`Gate::around`]: see the module documentation.
+pub struct Gate {
+    limiter: Arc<RateLimiter>,
+    ip_key: String,
+    slot: Slot,
+    /// The per-IP bucket charged before the handler runs (sign-in, registration).
+    before: Option<Scope>,
+}
+
+impl Gate {
+    /// Puts the request's charge slot in its extensions; `None` when limiting is off.
+    pub fn open(state: &AppState, req: &mut Request) -> Option<Gate> {
+        if !state.limiter.enabled() {
+            return None;
         }
-        slot.set(Charge::Done(d));
+        let ip_key = request_ip_key(req.extensions());
+        let slot = Slot(Arc::new(Mutex::new(Charge::Nothing)));
+        req.extensions_mut().insert(slot.clone());
+        let before = match (req.method() == Method::POST, req.uri().path()) {
+            (true, "/api/auth/login" | "/api/auth/accept-invite") => Some(Scope::Login),
+            (true, "/api/auth/register") => Some(Scope::Registration),
+            _ => None,
+        };
+        Some(Gate {
+            limiter: state.limiter.clone(),
+            ip_key,
+            slot,
+            before,
+        })
     }
-    let mut res = next.run(req).await;
-    let decision = match slot.get() {
-        Charge::Done(d) => d,
-        Charge::Nothing => {
-            // Nobody authenticated: count it against the IP (these routes have no side effects).
-            let d = limiter.check(Scope::General, &ip_key).await;
+
+    /// Runs `handler` (the request's routed future) unless a bucket charged before it is over
+    /// its limit, then charges the general per-IP bucket if nobody else was charged, and puts
+    /// the charged bucket's `X-RateLimit-*` headers on the answer.
+    pub async fn around(self, handler: impl Future<Output = Response>) -> Response {
+        let Gate {
+            limiter,
+            ip_key,
+            slot,
+            before,
+        } = self;
+        if let Some(scope) = before {
+            let d = limiter.check(scope, &ip_key).await;
             if let Some(d) = d.filter(|d| !d.allowed) {
                 return d.deny();
             }
-            d
+            slot.set(Charge::Done(d));
         }
-    };
-    if let Some(d) = decision {
-        d.apply(res.headers_mut());
+        let mut res = handler.await;
+        let decision = match slot.get() {
+            Charge::Done(d) => d,
+            Charge::Nothing => {
+                // Nobody authenticated: count it against the IP (these routes have no side effects).
+                let d = limiter.check(Scope::General, &ip_key).await;
+                if let Some(d) = d.filter(|d| !d.allowed) {
+                    return d.deny();
+                }
+                d
+            }
+        };
+        if let Some(d) = decision {
+            d.apply(res.headers_mut());
+        }
+        res
     }
-    res
 }
 
 /// Charges an authenticated caller's bucket — `key` in the scope of their `role` — once per

@@ -1,5 +1,6 @@
 //! Rate-limit tests: counting, windows, the layer and Redis.
 use super::*;
+use axum::extract::State;
 use axum::{body::Body, http::StatusCode, routing, Router};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use tower::ServiceExt;
@@ -53,7 +54,7 @@ async fn keys_and_scopes_are_independent_and_windows_evicted() {
     let Backend::Memory(m) = &rl.backend else {
         unreachable!()
     };
-    let live = m.lock().unwrap().windows.len();
+    let live: usize = m.lock().unwrap().windows.values().map(|k| k.len()).sum();
     assert_eq!(live, 1, "only the live window is kept");
     let off = RateLimits {
         enabled: false,
@@ -96,6 +97,18 @@ pub(crate) async fn state(limits: RateLimits) -> AppState {
     AppState::new(store.unwrap(), config).await.unwrap()
 }
 
+/// The gate as a layer of its own, as the application's request layer runs it.
+async fn gate(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match Gate::open(&state, &mut req) {
+        Some(gate) => gate.around(next.run(req)).await,
+        None => next.run(req).await,
+    }
+}
+
 #[tokio::test]
 async fn layer_limits_login_before_public_after_and_principals_by_role() {
     let mut l = RateLimits::default();
@@ -111,7 +124,7 @@ async fn layer_limits_login_before_public_after_and_principals_by_role() {
         .route("/api/auth/login", routing::post(login))
         .route("/api/health", routing::get(|| async { "ok" }))
         .route("/api/me", routing::get(tenant))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state);
 
     let (status, h, _) = send(&app, Method::POST, "/api/auth/login").await;
@@ -170,4 +183,23 @@ async fn redis_unreachable_fails_at_start_and_counts_are_shared() {
         hit(&b, Scope::Login, &key, now).await.allowed,
         "scopes are separate"
     );
+}
+
+#[test]
+fn ip_keys_write_addresses_as_display_does() {
+    for ip in [
+        "0.0.0.0",
+        "10.0.0.1",
+        "127.0.0.1",
+        "192.168.100.255",
+        "8.80.9.99",
+    ] {
+        let v4: std::net::Ipv4Addr = ip.parse().unwrap();
+        assert_eq!(ip_key(Some(IpAddr::V4(v4))), format!("ip:{v4}"));
+    }
+    let mapped: IpAddr = "::ffff:1.2.3.4".parse().unwrap();
+    assert_eq!(ip_key(Some(mapped)), "ip:1.2.3.4");
+    let v6: IpAddr = "2001:db8:1:2:3:4:5:6".parse().unwrap();
+    assert_eq!(ip_key(Some(v6)), "ip:2001:db8:1:2::/64");
+    assert_eq!(ip_key(None), "ip:unknown");
 }

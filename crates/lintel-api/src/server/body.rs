@@ -17,9 +17,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Version};
-use axum::middleware::Next;
 use axum::response::Response;
 use axum::BoxError;
 use http_body::{Body as _, Frame, SizeHint};
@@ -68,10 +67,20 @@ enum Leftover {
     },
 }
 
-/// The middleware: times the body's reading and deals with an unread rest after the handler.
-pub async fn guard(State(policy): State<BodyPolicy>, req: Request, next: Next) -> Response {
+/// What becomes of a request's body once its handler has answered (see [`Watch::finish`]).
+pub struct Watch {
+    policy: BodyPolicy,
+    slot: Arc<Mutex<Leftover>>,
+    expects_continue: bool,
+    declared: Option<u64>,
+}
+
+/// Times the reading of `req`'s body. `None` when there is nothing to watch: a request without
+/// a body, or an HTTP/2 one (HTTP/2 resets an unread stream on its own; the connection is
+/// unaffected). The deadline still applies to HTTP/2 bodies.
+pub fn watch(policy: BodyPolicy, req: Request) -> (Request, Option<Watch>) {
     if req.body().is_end_stream() {
-        return next.run(req).await;
+        return (req, None);
     }
     let http1 = req.version() < Version::HTTP_2;
     let expects_continue = req
@@ -92,42 +101,58 @@ pub async fn guard(State(policy): State<BodyPolicy>, req: Request, next: Next) -
         read: 0,
         state: Reading::Open,
     };
-    let mut res = next.run(Request::from_parts(parts, Body::new(timed))).await;
-    if !http1 {
-        // HTTP/2 resets an unread stream on its own; the connection is unaffected.
-        return res;
-    }
-    let leftover = std::mem::replace(
-        &mut *slot.lock().unwrap_or_else(|p| p.into_inner()),
-        Leftover::Held,
-    );
-    let reusable = match leftover {
-        Leftover::Held | Leftover::Done => true,
-        Leftover::Broken => false,
-        Leftover::Unread {
-            body,
-            read,
-            deadline,
-        } => {
-            let limit = policy.limit as u64;
-            let too_large = read > limit || declared.is_some_and(|n| n > limit);
-            // Never read: a client waiting for `100 Continue` will not send the body.
-            let held_back = expects_continue && deadline.is_none();
-            !too_large
-                && !held_back
-                && discard(
-                    body,
-                    limit - read,
-                    deadline.unwrap_or_else(|| Instant::now() + policy.timeout),
-                )
-                .await
+    let req = Request::from_parts(parts, Body::new(timed));
+    let watch = http1.then_some(Watch {
+        policy,
+        slot,
+        expects_continue,
+        declared,
+    });
+    (req, watch)
+}
+
+impl Watch {
+    /// After the handler answered: discards an unread rest of the body, or marks the answer
+    /// `Connection: close` when the connection cannot carry another request.
+    pub async fn finish(self, mut res: Response) -> Response {
+        let Watch {
+            policy,
+            slot,
+            expects_continue,
+            declared,
+        } = self;
+        let leftover = std::mem::replace(
+            &mut *slot.lock().unwrap_or_else(|p| p.into_inner()),
+            Leftover::Held,
+        );
+        let reusable = match leftover {
+            Leftover::Held | Leftover::Done => true,
+            Leftover::Broken => false,
+            Leftover::Unread {
+                body,
+                read,
+                deadline,
+            } => {
+                let limit = policy.limit as u64;
+                let too_large = read > limit || declared.is_some_and(|n| n > limit);
+                // Never read: a client waiting for `100 Continue` will not send the body.
+                let held_back = expects_continue && deadline.is_none();
+                !too_large
+                    && !held_back
+                    && discard(
+                        body,
+                        limit - read,
+                        deadline.unwrap_or_else(|| Instant::now() + policy.timeout),
+                    )
+                    .await
+            }
+        };
+        if !reusable {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
-    };
-    if !reusable {
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        res
     }
-    res
 }
 
 /// Reads `body` to its end and drops it; false when it is longer than `budget` bytes, fails, or

@@ -24,7 +24,6 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, Version};
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -33,7 +32,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit};
 use tokio::time::Instant;
 
-use super::ServerLimits;
+use super::{Serve, ServerLimits};
 
 /// After a graceful shutdown was asked of a connection with nothing in flight, how long it may
 /// take to close by itself before it is dropped.
@@ -41,15 +40,15 @@ const GRACE: Duration = Duration::from_secs(1);
 
 /// What every connection shares: the application, the protocol settings and the timeouts.
 #[derive(Clone)]
-pub(super) struct Server {
-    app: Router,
+pub(super) struct Server<A> {
+    app: A,
     builder: Arc<auto::Builder<TokioExecutor>>,
     header_timeout: Duration,
     idle_timeout: Duration,
 }
 
-impl Server {
-    pub(super) fn new(app: Router, limits: &ServerLimits) -> Server {
+impl<A: Serve> Server<A> {
+    pub(super) fn new(app: A, limits: &ServerLimits) -> Server<A> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // The watchdog below measures header reads; hyper's timer would act as an idle timeout.
         builder.http1().keep_alive(true).header_read_timeout(None);
@@ -298,28 +297,46 @@ impl AsyncWrite for Watched {
 /// The application as hyper calls it: the peer address in `ConnectInfo`, and the request
 /// counted in flight until its handler has answered.
 #[derive(Clone)]
-struct ConnService {
-    app: Router,
+struct ConnService<A> {
+    app: A,
     peer: SocketAddr,
     activity: Arc<Activity>,
 }
 
-type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+pin_project_lite::pin_project! {
+    /// The application's answer; the request stops counting as in flight when it is ready (or
+    /// abandoned).
+    struct Answer<F> {
+        #[pin]
+        answer: F,
+        in_flight: Option<InFlight>,
+    }
+}
 
-impl hyper::service::Service<Request<Incoming>> for ConnService {
+impl<F: Future> Future for Answer<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let out = std::task::ready!(this.answer.poll(cx));
+        this.in_flight.take();
+        Poll::Ready(out)
+    }
+}
+
+impl<A: Serve> hyper::service::Service<Request<Incoming>> for ConnService<A> {
     type Response = Response<Body>;
     type Error = Infallible;
-    type Future = Answer;
+    type Future = Answer<A::Future>;
 
-    fn call(&self, mut req: Request<Incoming>) -> Answer {
+    fn call(&self, mut req: Request<Incoming>) -> Self::Future {
         let in_flight = self.activity.request_started(req.version());
         req.extensions_mut().insert(ConnectInfo(self.peer));
-        // A `Router` is always ready, so it can be called without `poll_ready`.
+        // The application is always ready, so it can be called without `poll_ready`.
         let answer = tower::Service::call(&mut self.app.clone(), req.map(Body::new));
-        Box::pin(async move {
-            let res = answer.await;
-            drop(in_flight);
-            res
-        })
+        Answer {
+            answer,
+            in_flight: Some(in_flight),
+        }
     }
 }

@@ -23,7 +23,8 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
@@ -109,11 +110,39 @@ pub fn raise_fd_limit(limits: &ServerLimits, reserved: u64) -> Option<u64> {
     Some(soft)
 }
 
+/// What [`serve`] serves: the application ([`crate::middleware::App`]) or a bare router (the
+/// metrics listener). Always ready; cloned once per connection and once per request.
+pub trait Serve:
+    tower::Service<
+        Request<Body>,
+        Response = Response<Body>,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<A> Serve for A where
+    A: tower::Service<
+            Request<Body>,
+            Response = Response<Body>,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then waits for in-flight requests.
 /// Handlers see the peer address as `ConnectInfo<SocketAddr>`.
-pub async fn serve(
+pub async fn serve<A: Serve>(
     listener: TcpListener,
-    app: Router,
+    app: A,
     limits: &ServerLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {

@@ -26,6 +26,8 @@ backend_test_with!(
     metrics_behind_a_token(),
     |app| {
         app.get("/api/health", &Client::Anon).await;
+        app.get("/api/properties/prop_nope", &Client::Anon).await;
+        app.get("/no/such/route", &Client::Anon).await;
         for (who, client) in [
             ("nobody", Client::Anon),
             (
@@ -42,6 +44,15 @@ backend_test_with!(
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert!(r.text.contains("lintel_http_requests_total"), "{}", r.text);
+        // Requests are counted under their route template, whatever answered them; a path no
+        // route matched is `unmatched`.
+        for series in [
+            r#"lintel_http_requests_total{method="GET",route="/api/health",status="200"} 1"#,
+            r#"lintel_http_requests_total{method="GET",route="/api/properties/{id}",status="401"} 1"#,
+            r#"lintel_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+        ] {
+            assert!(r.text.contains(series), "{series} in {}", r.text);
+        }
         // The separate listener's router serves metrics and nothing else.
         let alone = lintel_api::metrics_router(app.state.clone());
         let send = |uri: &str, token: Option<&str>| {

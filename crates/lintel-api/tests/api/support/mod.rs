@@ -13,7 +13,6 @@ pub mod wire;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use axum::Router;
 use http_body_util::BodyExt;
 use lintel_api::auth::{hash_password, secrets};
 use lintel_api::{ApiConfig, AppState};
@@ -36,7 +35,7 @@ fn password_hash() -> String {
 
 /// One running application on its own database.
 pub struct TestApp {
-    pub router: Router,
+    pub router: lintel_api::middleware::App,
     pub state: AppState,
     pub backend: &'static str,
     _guard: Guard,
