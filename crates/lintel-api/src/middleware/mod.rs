@@ -18,11 +18,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use futures::future::Either;
 use futures::FutureExt;
-use tower::Layer;
+use tower::{Layer, Service};
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::error::ApiError;
@@ -98,9 +99,15 @@ fn cors(state: &AppState) -> CorsLayer {
 /// CORS settings, which are shared).
 #[derive(Clone)]
 pub struct App {
-    inner: Cors<Router>,
+    router: Router,
+    /// The router behind CORS, for requests that can be CORS requests (see [`App::route`]).
+    cors: Arc<Cors<Router>>,
     shared: Arc<Outer>,
 }
+
+/// What CORS puts in `Vary` on every answer (tower-http's default list), for the answers that
+/// do not pass through it.
+const VARY: &str = "origin, access-control-request-method, access-control-request-headers";
 
 struct Outer {
     state: AppState,
@@ -119,8 +126,33 @@ impl App {
             .layer(DefaultBodyLimit::max(state.config.body_limit))
             .layer(route::RouteLayer);
         App {
-            inner: cors(&state).layer(router),
+            cors: Arc::new(cors(&state).layer(router.clone())),
+            router,
             shared: Arc::new(Outer { state, body }),
+        }
+    }
+
+    /// Routes the request. Only a request with an `Origin` header, or a preflight, can be a
+    /// CORS request (browsers always send `Origin` on those), so only those pass through CORS;
+    /// every other answer gets the same `Vary` that CORS would have added and nothing else CORS
+    /// adds, which a non-CORS request does not read. Both routers are always ready.
+    fn route(&self, req: Request) -> impl Future<Output = Response> + Send + 'static {
+        let cors = req.method() == Method::OPTIONS || req.headers().contains_key(header::ORIGIN);
+        let routed = if cors {
+            Either::Left(Cors::clone(&self.cors).call(req))
+        } else {
+            Either::Right(self.router.clone().call(req))
+        };
+        async move {
+            let mut res = match routed.await {
+                Ok(res) => res,
+                Err(never) => match never {},
+            };
+            if !cors {
+                res.headers_mut()
+                    .append(header::VARY, HeaderValue::from_static(VARY));
+            }
+            res
         }
     }
 }
@@ -146,15 +178,8 @@ impl tower::Service<Request> for App {
         let begun = context::Begun::start(&shared.state, &mut req);
         let gate = Gate::open(&shared.state, &mut req);
         let method = req.method().clone();
-        // `Cors<Router>` is always ready: the router is, and CORS asks nothing of its own.
-        let routed = self.inner.call(req);
+        let routed = self.route(req);
         Box::pin(async move {
-            let routed = async move {
-                match routed.await {
-                    Ok(res) => res,
-                    Err(never) => match never {},
-                }
-            };
             let guarded = async move {
                 match gate {
                     Some(gate) => gate.around(routed).await,

@@ -129,3 +129,55 @@ async fn the_api_explorer_sends_the_csrf_token_on_writes() {
         .header("content-security-policy")
         .contains("script-src 'self'"));
 }
+
+fn cors_for_app_example() -> lintel_api::ApiConfig {
+    let mut c = test_config();
+    c.cors_origins = vec!["https://app.example".into()];
+    c
+}
+
+async fn with_origin(app: &TestApp, method: Method, origin: &str) -> axum::http::HeaderMap {
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri("/api/properties")
+        .header("origin", origin)
+        .header("access-control-request-method", "PATCH")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
+    res.headers().clone()
+}
+
+backend_test_with!(
+    cors_answers_configured_origins_only,
+    cors_for_app_example(),
+    |app| {
+        let h = with_origin(&app, Method::GET, "https://app.example").await;
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(get("access-control-allow-origin"), "https://app.example");
+        assert_eq!(get("access-control-allow-credentials"), "true");
+        assert!(get("access-control-expose-headers").contains("x-request-id"));
+        assert!(get("vary").contains("origin"), "{h:?}");
+
+        let h = with_origin(&app, Method::OPTIONS, "https://app.example").await;
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(get("access-control-allow-origin"), "https://app.example");
+        assert!(get("access-control-allow-methods").contains("PATCH"), "{h:?}");
+
+        for method in [Method::GET, Method::OPTIONS] {
+            let h = with_origin(&app, method.clone(), "https://evil.example").await;
+            assert!(!h.contains_key("access-control-allow-origin"), "{method}: {h:?}");
+        }
+
+        // Not a CORS request: no CORS headers, but the same `Vary` (caches must still tell the
+        // answers to CORS requests apart).
+        let r = app.get("/api/health", &Client::Anon).await;
+        assert!(r.header("access-control-allow-origin").is_empty());
+        assert_eq!(
+            r.header("vary"),
+            "origin, access-control-request-method, access-control-request-headers"
+        );
+    }
+);
