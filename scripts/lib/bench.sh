@@ -92,6 +92,11 @@ probe() {
   esac
 }
 
+# same_json A B: whether two files hold the same JSON value (key order and spacing aside).
+same_json() {
+  python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a != b)' "$1" "$2"
+}
+
 # First "prop_…" ID of a seed file.
 first_id() { grep -o '"prop_[0-9A-Za-z]*"' "$1" | head -n1 | tr -d '"'; }
 # A string field of a seed file.

@@ -6,7 +6,7 @@
 #   scripts/lib/profile.sh sqlite property      # GET /api/properties/{id}, 1M database
 #   scripts/lib/profile.sh postgres units-1m    # GET /api/units?page=1&pageSize=20
 #   scripts/lib/profile.sh sqlite create        # POST /api/properties, 10k database
-#   PROFILE_SERVER=floor scripts/lib/profile.sh sqlite property
+#   PROFILE_SERVER=floor scripts/lib/profile.sh sqlite property   # the floor: property, units-1m
 #   PROFILE_DEEP_PAGE=1000 scripts/lib/profile.sh sqlite units-cursor   # that page, by its cursor
 #
 # Writes .bench/profile/<server>-<backend>-<kind>.{out,txt}: the raw callgrind file and the

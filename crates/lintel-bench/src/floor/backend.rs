@@ -10,16 +10,19 @@ use deadpool_postgres::{ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::row::{columns, PropertyRow};
+use super::units::{self, UnitRow};
 
 pub enum Backend {
     Sqlite {
         conns: Vec<Mutex<rusqlite::Connection>>,
         next: AtomicUsize,
         sql: String,
+        units: String,
     },
     Postgres {
         pool: Pool,
         sql: String,
+        units: String,
     },
 }
 
@@ -89,6 +92,7 @@ impl Backend {
                 conns,
                 next: AtomicUsize::new(0),
                 sql,
+                units: units::sql(counters > 0, false),
             });
         }
         let pool = pg_pool(url, size)?;
@@ -103,7 +107,11 @@ impl Backend {
             "SELECT {} FROM properties p WHERE p.org_id = $1 AND p.id = $2",
             columns(counters)
         );
-        Ok(Backend::Postgres { pool, sql })
+        Ok(Backend::Postgres {
+            pool,
+            sql,
+            units: units::sql(counters, true),
+        })
     }
 
     /// Runs the statements `extras` names (no-op by default).
@@ -141,7 +149,9 @@ impl Backend {
 
     pub async fn property(&self, org: &str, id: &str) -> anyhow::Result<Option<PropertyRow>> {
         match self {
-            Backend::Sqlite { conns, next, sql } => {
+            Backend::Sqlite {
+                conns, next, sql, ..
+            } => {
                 let i = next.fetch_add(1, Ordering::Relaxed) % conns.len();
                 let conn = conns[i].lock().unwrap_or_else(|p| p.into_inner());
                 let mut stmt = conn.prepare_cached(sql)?;
@@ -170,7 +180,7 @@ impl Backend {
                     occupied_units: r.get(17)?,
                 }))
             }
-            Backend::Postgres { pool, sql } => {
+            Backend::Postgres { pool, sql, .. } => {
                 let client = pool.get().await?;
                 let stmt = client.prepare_cached(sql).await?;
                 let Some(r) = client.query_opt(&stmt, &[&org, &id]).await? else {
@@ -196,6 +206,78 @@ impl Backend {
                     units_count: r.try_get(16)?,
                     occupied_units: r.try_get(17)?,
                 }))
+            }
+        }
+    }
+
+    /// The first `size` units of the organisation, each with the organisation's unit count.
+    pub async fn units(&self, org: &str, size: u32) -> anyhow::Result<Vec<UnitRow>> {
+        let limit = i64::from(size);
+        match self {
+            Backend::Sqlite {
+                conns, next, units, ..
+            } => {
+                let i = next.fetch_add(1, Ordering::Relaxed) % conns.len();
+                let conn = conns[i].lock().unwrap_or_else(|p| p.into_inner());
+                let mut stmt = conn.prepare_cached(units)?;
+                let mut rows = stmt.query(rusqlite::params![org, limit])?;
+                let mut out = Vec::with_capacity(size as usize);
+                while let Some(r) = rows.next()? {
+                    out.push(UnitRow {
+                        id: r.get(0)?,
+                        org_id: r.get(1)?,
+                        property_id: r.get(2)?,
+                        name: r.get(3)?,
+                        suite: r.get(4)?,
+                        unit_type: r.get(5)?,
+                        bedrooms: r.get(6)?,
+                        bathrooms: r.get(7)?,
+                        area_sqft: r.get(8)?,
+                        rent_minor: r.get(9)?,
+                        rent_currency: r.get(10)?,
+                        furnishing: r.get(11)?,
+                        storage: r.get(12)?,
+                        parking_stalls: r.get(13)?,
+                        max_occupancy: r.get(14)?,
+                        status: r.get(15)?,
+                        description: r.get(16)?,
+                        created_at: r.get(17)?,
+                        updated_at: r.get(18)?,
+                        total: r.get(19)?,
+                    });
+                }
+                Ok(out)
+            }
+            Backend::Postgres { pool, units, .. } => {
+                let client = pool.get().await?;
+                let stmt = client.prepare_cached(units).await?;
+                let rows = client.query(&stmt, &[&org, &limit]).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(UnitRow {
+                            id: r.try_get(0)?,
+                            org_id: r.try_get(1)?,
+                            property_id: r.try_get(2)?,
+                            name: r.try_get(3)?,
+                            suite: r.try_get(4)?,
+                            unit_type: r.try_get(5)?,
+                            bedrooms: r.try_get(6)?,
+                            bathrooms: r.try_get(7)?,
+                            area_sqft: r.try_get(8)?,
+                            rent_minor: r.try_get(9)?,
+                            rent_currency: r.try_get(10)?,
+                            furnishing: r.try_get(11)?,
+                            storage: r.try_get(12)?,
+                            parking_stalls: r.try_get(13)?,
+                            max_occupancy: r.try_get(14)?,
+                            status: r.try_get(15)?,
+                            description: r.try_get(16)?,
+                            created_at: r.try_get(17)?,
+                            updated_at: r.try_get(18)?,
+                            total: r.try_get(19)?,
+                        })
+                    })
+                    .collect()
             }
         }
     }

@@ -1,20 +1,23 @@
-//! `lintel-bench floor`: the least work that answers scenario 2's request.
+//! `lintel-bench floor`: the least work that answers the requests of scenarios 2 and 3.
 //!
 //! `GET /api/properties/{id}` with `Authorization: Bearer <token>`: the token is compared in
 //! constant time with the one known token (no hashing, no key lookup, no plan, no rate limit, no
 //! request ID, no metrics, no log line), then one indexed single-row SELECT reads the property
 //! and its two unit counts (from Lintel's `unit_counts` counter rows when the schema has them)
 //! from the tables Lintel wrote, and the row goes out in Lintel's envelope with the same fields.
+//! `GET /api/units?page=1&pageSize=20`: the same check, then one SELECT reads the page's units
+//! and the organisation's unit count (see `units.rs`), and the page goes out as Lintel shows it.
 //! Same pool size as Lintel's. `--with-lookup` / `--with-touch` add Lintel's other statements
 //! one by one, to measure what each costs.
 
 mod backend;
 mod row;
+mod units;
 
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,7 +36,7 @@ pub struct FloorArgs {
     /// The one bearer token accepted.
     #[arg(long, env = "FLOOR_TOKEN")]
     token: String,
-    /// The organisation whose properties are served.
+    /// The organisation whose properties and units are served.
     #[arg(long)]
     org: String,
     #[arg(long, default_value = "127.0.0.1:18090")]
@@ -81,6 +84,7 @@ pub fn run(a: FloorArgs) -> anyhow::Result<()> {
                 }),
             )
             .route("/api/properties/{id}", get(property))
+            .route("/api/units", get(units_page))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind(&a.bind)
             .await
@@ -115,16 +119,28 @@ fn authorised(headers: &HeaderMap, token: &[u8]) -> bool {
     given.len() == token.len() && bool::from(given.ct_eq(token))
 }
 
+fn unauthorised() -> Response {
+    json(
+        StatusCode::UNAUTHORIZED,
+        r#"{"success":false,"code":"UNAUTHORIZED","error":"Authentication required."}"#.into(),
+    )
+}
+
+fn failed(e: anyhow::Error) -> Response {
+    eprintln!("floor: query failed: {e:#}");
+    json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        r#"{"success":false,"code":"INTERNAL_ERROR","error":"Internal error."}"#.into(),
+    )
+}
+
 async fn property(
     State(f): State<Arc<Floor>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     if !authorised(&headers, &f.token) {
-        return json(
-            StatusCode::UNAUTHORIZED,
-            r#"{"success":false,"code":"UNAUTHORIZED","error":"Authentication required."}"#.into(),
-        );
+        return unauthorised();
     }
     let row = match f.db.extras(f.extras, &f.hash).await {
         Ok(()) => f.db.property(&f.org, &id).await,
@@ -136,13 +152,31 @@ async fn property(
             StatusCode::NOT_FOUND,
             r#"{"success":false,"code":"NOT_FOUND","error":"Property not found."}"#.into(),
         ),
-        Err(e) => {
-            eprintln!("floor: query failed: {e:#}");
-            json(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                r#"{"success":false,"code":"INTERNAL_ERROR","error":"Internal error."}"#.into(),
-            )
-        }
+        Err(e) => failed(e),
+    }
+}
+
+async fn units_page(
+    State(f): State<Arc<Floor>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&headers, &f.token) {
+        return unauthorised();
+    }
+    let Some(size) = units::page_size(query.as_deref()) else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            r#"{"success":false,"code":"VALIDATION_ERROR","error":"The floor serves page 1 of the unfiltered list only (pageSize 1-100)."}"#.into(),
+        );
+    };
+    let rows = match f.db.extras(f.extras, &f.hash).await {
+        Ok(()) => f.db.units(&f.org, size).await,
+        Err(e) => Err(e),
+    };
+    match rows {
+        Ok(rows) => json(StatusCode::OK, units::envelope(&rows, size)),
+        Err(e) => failed(e),
     }
 }
 

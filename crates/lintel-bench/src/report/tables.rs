@@ -221,6 +221,33 @@ mod tests {
     }
 
     #[test]
+    fn the_floor_stands_beside_lintel_on_the_units_page() {
+        let mut r = Results::default();
+        for s in ["lintel", "floor"] {
+            r.wrk.insert(
+                format!("s3-units-1m.postgres.{s}"),
+                vec![Default::default()],
+            );
+            r.instr
+                .insert(format!("s3-units-1m.postgres.{s}"), 123_456.0);
+        }
+        r.wrk.insert(
+            "s3-units-1m-deep.postgres.lintel".into(),
+            vec![Default::default()],
+        );
+        let t = figures(&r);
+        let rows: Vec<&str> = t.lines().skip(2).collect();
+        assert_eq!(rows.len(), 3, "{t}");
+        assert!(
+            rows[0].contains("1M-unit org | PostgreSQL | Lintel |"),
+            "{t}"
+        );
+        assert!(rows[1].contains("1M-unit org | PostgreSQL | floor"), "{t}");
+        assert!(rows[1].ends_with("| 123k |"), "{t}");
+        assert!(rows[2].contains("page=5000"), "{t}");
+    }
+
+    #[test]
     fn numbers_read_well() {
         assert_eq!(rate(1234567.8), "1,234,568");
         assert_eq!(rate(999.0), "999");

@@ -124,6 +124,30 @@ fn rows(r: &Results) -> Vec<Row> {
     }
     for (b, db) in BACKENDS {
         out.push(row(
+            format!("3: Lintel ÷ floor, req/s, page 1 of 1M ({db})"),
+            ratio(
+                rps(r, &format!("s3-units-1m.{b}.lintel")),
+                rps(r, &format!("s3-units-1m.{b}.floor")),
+            ),
+            pct,
+            "≥ 70 %",
+            |v| v >= 0.7,
+        ));
+    }
+    for (b, db) in BACKENDS {
+        out.push(row(
+            format!("3: server instructions per request, Lintel ÷ floor, page 1 of 1M ({db}; callgrind)"),
+            ratio(
+                r.instr.get(&format!("s3-units-1m.{b}.lintel")).copied(),
+                r.instr.get(&format!("s3-units-1m.{b}.floor")).copied(),
+            ),
+            times,
+            "≤ 1.5×",
+            |v| v <= 1.5,
+        ));
+    }
+    for (b, db) in BACKENDS {
+        out.push(row(
             format!("3: p50 on 1M ÷ p50 on 10k, page 1 ({db})"),
             ratio(
                 p50(r, &format!("s3-units-1m.{b}.lintel")),
@@ -247,5 +271,41 @@ mod tests {
             "{t}"
         );
         assert_eq!(tally(&r), (3, 1));
+    }
+
+    #[test]
+    fn the_units_page_is_set_against_the_floor() {
+        let mut r = Results::default();
+        r.wrk
+            .insert("s3-units-1m.sqlite.lintel".into(), runs(6_000.0, 2.0, 4.0));
+        r.wrk
+            .insert("s3-units-1m.sqlite.floor".into(), runs(10_000.0, 1.0, 2.0));
+        r.instr
+            .insert("s3-units-1m.sqlite.lintel".into(), 300_000.0);
+        r.instr.insert("s3-units-1m.sqlite.floor".into(), 250_000.0);
+        r.instr
+            .insert("s3-units-1m.postgres.lintel".into(), 400_000.0);
+        r.instr
+            .insert("s3-units-1m.postgres.floor".into(), 200_000.0);
+        let t = table(&r);
+        assert!(
+            t.contains(
+                "| 3: Lintel ÷ floor, req/s, page 1 of 1M (SQLite) | 60 % | ≥ 70 % | **missed** |"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("| 3: Lintel ÷ floor, req/s, page 1 of 1M (PostgreSQL) | not measured |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| 3: server instructions per request, Lintel ÷ floor, page 1 of 1M (SQLite; callgrind) | 1.20× | ≤ 1.5× | met |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| 3: server instructions per request, Lintel ÷ floor, page 1 of 1M (PostgreSQL; callgrind) | 2.00× | ≤ 1.5× | **missed** |"),
+            "{t}"
+        );
+        assert_eq!(tally(&r), (3, 2));
     }
 }
