@@ -36,7 +36,9 @@ case "$backend" in
   sqlite) url="sqlite://$BENCH_DIR/sqlite/$set_name.db" ;;
   postgres) url="$PG_BASE/lintel_bench_$set_name" ;;
 esac
-port=$(free_port 28200)
+# A port picked at random above 28200 (PROFILE_PORT sets it): two profiles started at the same
+# moment in two checkouts must not find the same free port and measure each other's requests.
+port=$(free_port "${PROFILE_PORT:-$((28200 + RANDOM % 4000))}")
 out=$BENCH_DIR/profile/$server-$backend-$kind
 mkdir -p "$BENCH_DIR/profile" "$BENCH_DIR/run"
 

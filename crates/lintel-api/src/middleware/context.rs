@@ -92,7 +92,7 @@ impl Begun {
         self.span.in_scope(|| {
             tracing::info!(
                 status = res.status().as_u16(),
-                elapsed_ms = total as f64 / 1000.0,
+                elapsed_ms = %Millis(total),
                 "handled"
             )
         });
@@ -101,27 +101,44 @@ impl Begun {
 }
 
 /// Microseconds as milliseconds with three decimals (`1234` → `1.234`), written without going
-/// through float formatting.
+/// through float formatting: for the timing headers and the access line.
+struct Millis(u64);
+
+impl Millis {
+    fn digits(&self, buf: &mut [u8; 24]) -> usize {
+        let mut at = buf.len();
+        let mut put = |b: u8| {
+            at -= 1;
+            buf[at] = b;
+        };
+        let (mut whole, mut frac) = (self.0 / 1000, self.0 % 1000);
+        for _ in 0..3 {
+            put(b'0' + (frac % 10) as u8);
+            frac /= 10;
+        }
+        put(b'.');
+        loop {
+            put(b'0' + (whole % 10) as u8);
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        at
+    }
+}
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = [0u8; 24];
+        let at = self.digits(&mut buf);
+        f.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| std::fmt::Error)?)
+    }
+}
+
 fn millis_header(micros: u64) -> HeaderValue {
     let mut buf = [0u8; 24];
-    let mut at = buf.len();
-    let mut put = |b: u8| {
-        at -= 1;
-        buf[at] = b;
-    };
-    let (mut whole, mut frac) = (micros / 1000, micros % 1000);
-    for _ in 0..3 {
-        put(b'0' + (frac % 10) as u8);
-        frac /= 10;
-    }
-    put(b'.');
-    loop {
-        put(b'0' + (whole % 10) as u8);
-        whole /= 10;
-        if whole == 0 {
-            break;
-        }
-    }
+    let at = Millis(micros).digits(&mut buf);
     HeaderValue::from_bytes(&buf[at..]).unwrap_or(HeaderValue::from_static("0"))
 }
 
@@ -151,7 +168,7 @@ fn security_headers(h: &mut HeaderMap) {
 
 #[cfg(test)]
 mod tests {
-    use super::millis_header;
+    use super::{millis_header, Millis};
 
     #[test]
     fn millis_have_three_decimals() {
@@ -163,6 +180,7 @@ mod tests {
                 want
             };
             assert_eq!(millis_header(micros).to_str().unwrap(), want, "{micros}");
+            assert_eq!(Millis(micros).to_string(), want);
         }
     }
 }

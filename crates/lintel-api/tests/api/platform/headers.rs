@@ -164,11 +164,17 @@ backend_test_with!(
         let h = with_origin(&app, Method::OPTIONS, "https://app.example").await;
         let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
         assert_eq!(get("access-control-allow-origin"), "https://app.example");
-        assert!(get("access-control-allow-methods").contains("PATCH"), "{h:?}");
+        assert!(
+            get("access-control-allow-methods").contains("PATCH"),
+            "{h:?}"
+        );
 
         for method in [Method::GET, Method::OPTIONS] {
             let h = with_origin(&app, method.clone(), "https://evil.example").await;
-            assert!(!h.contains_key("access-control-allow-origin"), "{method}: {h:?}");
+            assert!(
+                !h.contains_key("access-control-allow-origin"),
+                "{method}: {h:?}"
+            );
         }
 
         // Not a CORS request: no CORS headers, but the same `Vary` (caches must still tell the

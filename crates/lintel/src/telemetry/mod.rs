@@ -1,4 +1,5 @@
 //! Structured logs on standard error: readable by default, JSON with `log_format = "json"`.
+//! The readable format is coloured on a terminal and written by [`lean`] everywhere else.
 //!
 //! Standard output is kept for what commands print (IDs, keys, the OpenAPI document), so it stays
 //! machine-readable whatever the log level.
@@ -9,6 +10,8 @@ use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 use crate::config::{Config, LogFormat};
+
+mod lean;
 
 /// The crates whose logs `log_level` sets; everything else logs warnings and errors only.
 const OUR_CRATES: &[&str] = &[
@@ -43,11 +46,20 @@ pub fn init(config: &Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("invalid log filter `{spec}` (log_level / RUST_LOG): {e}"))?;
     let registry = tracing_subscriber::registry().with(filter);
     match config.log_format {
+        LogFormat::Human if std::io::stderr().is_terminal() => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(true),
+            )
+            .try_init()?,
         LogFormat::Human => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_ansi(std::io::stderr().is_terminal()),
+                    .with_ansi(false)
+                    .event_format(lean::Lean)
+                    .fmt_fields(lean::LeanFields),
             )
             .try_init()?,
         LogFormat::Json => registry
