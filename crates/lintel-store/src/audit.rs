@@ -2,12 +2,13 @@
 //! transaction ([`crate::events`]), and listed per organisation.
 
 use lintel_domain::{Actor, AuditEntry, AuditId, KeyPart, ListRequest, OrgId, Page, Timestamp};
-use sea_query::{Expr, Iden, Query};
+use sea_query::{Expr, Iden, InsertStatement, Query, Value};
 
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::Emitted;
 use crate::list;
+use crate::prepared::{insert_row, Prepared};
 use crate::scope;
 
 /// The audit log's table and columns.
@@ -43,40 +44,56 @@ pub(crate) async fn project(
     at: i64,
 ) -> Result<()> {
     for chunk in events.chunks(CHUNK) {
+        let values = |e: &Emitted| audit_values(e, org, actor, at);
+        if let [one] = chunk {
+            tx.exec(&AUDIT_ROW.with(values(one))).await?;
+            continue;
+        }
         let mut stmt = Query::insert();
-        stmt.into_table(AuditLog::Table).columns([
-            AuditLog::Id,
-            AuditLog::OrgId,
-            AuditLog::ActorType,
-            AuditLog::ActorId,
-            AuditLog::Action,
-            AuditLog::EntityType,
-            AuditLog::EntityId,
-            AuditLog::BeforeJson,
-            AuditLog::AfterJson,
-            AuditLog::RequestId,
-            AuditLog::CorrelationId,
-            AuditLog::CreatedAt,
-        ]);
+        stmt.into_table(AuditLog::Table).columns(AUDIT_COLUMNS);
         for e in chunk {
-            stmt.values_panic([
-                AuditId::new().to_string().into(),
-                org.to_string().into(),
-                actor.kind.as_str().into(),
-                actor.id.clone().into(),
-                e.kind.as_str().into(),
-                e.kind.entity().as_str().into(),
-                e.entity_id.clone().into(),
-                e.before.clone().into(),
-                e.after.clone().into(),
-                actor.request_id.clone().into(),
-                actor.correlation_id.clone().into(),
-                at.into(),
-            ]);
+            stmt.values_panic(values(e).map(Into::into));
         }
         tx.exec(&stmt).await?;
     }
     Ok(())
+}
+
+/// The columns an entry is written with, in the order of [`audit_values`].
+const AUDIT_COLUMNS: [AuditLog; 12] = [
+    AuditLog::Id,
+    AuditLog::OrgId,
+    AuditLog::ActorType,
+    AuditLog::ActorId,
+    AuditLog::Action,
+    AuditLog::EntityType,
+    AuditLog::EntityId,
+    AuditLog::BeforeJson,
+    AuditLog::AfterJson,
+    AuditLog::RequestId,
+    AuditLog::CorrelationId,
+    AuditLog::CreatedAt,
+];
+
+/// The single entry of most writes, rendered once.
+static AUDIT_ROW: Prepared<InsertStatement, 12> =
+    Prepared::new(|| insert_row(AuditLog::Table, AUDIT_COLUMNS));
+
+fn audit_values(e: &Emitted, org: OrgId, actor: &Actor, at: i64) -> [Value; 12] {
+    [
+        AuditId::new().to_string().into(),
+        org.to_string().into(),
+        actor.kind.as_str().into(),
+        actor.id.clone().into(),
+        e.kind.as_str().into(),
+        e.kind.entity().as_str().into(),
+        e.entity_id.clone().into(),
+        e.before.clone().into(),
+        e.after.clone().into(),
+        actor.request_id.clone().into(),
+        actor.correlation_id.clone().into(),
+        at.into(),
+    ]
 }
 
 #[derive(sqlx::FromRow)]

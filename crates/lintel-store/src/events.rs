@@ -4,12 +4,13 @@
 //! One call, [`emit`], so no write can record one without the other.
 
 use lintel_domain::{Actor, EventId, EventKind, OrgId, Timestamp};
-use sea_query::{Expr, Iden, Order, Query};
+use sea_query::{Expr, Iden, InsertStatement, Order, Query, Value};
 use serde::Serialize;
 
 use crate::audit;
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
+use crate::prepared::{insert_row, Prepared};
 
 /// The outbox's table and columns.
 #[derive(Iden, Clone, Copy)]
@@ -65,7 +66,44 @@ pub async fn emit<B: Serialize, A: Serialize>(
     emit_many(tx, org, actor, std::slice::from_ref(&change)).await
 }
 
-/// Rows per multi-row `INSERT` (13 outbox columns).
+/// The columns an event is written with, in the order of [`outbox_values`].
+const OUTBOX_COLUMNS: [Outbox; 12] = [
+    Outbox::Id,
+    Outbox::OrgId,
+    Outbox::Kind,
+    Outbox::EntityType,
+    Outbox::EntityId,
+    Outbox::ActorType,
+    Outbox::ActorId,
+    Outbox::RequestId,
+    Outbox::CorrelationId,
+    Outbox::BeforeJson,
+    Outbox::AfterJson,
+    Outbox::CreatedAt,
+];
+
+/// The single event of most writes, rendered once.
+static OUTBOX_ROW: Prepared<InsertStatement, 12> =
+    Prepared::new(|| insert_row(Outbox::Table, OUTBOX_COLUMNS));
+
+fn outbox_values(e: &Emitted, org: OrgId, actor: &Actor, now: i64) -> [Value; 12] {
+    [
+        e.id.to_string().into(),
+        org.to_string().into(),
+        e.kind.as_str().into(),
+        e.kind.entity().as_str().into(),
+        e.entity_id.clone().into(),
+        actor.kind.as_str().into(),
+        actor.id.clone().into(),
+        actor.request_id.clone().into(),
+        actor.correlation_id.clone().into(),
+        e.before.clone().into(),
+        e.after.clone().into(),
+        now.into(),
+    ]
+}
+
+/// Rows per multi-row `INSERT` (12 outbox columns).
 const CHUNK: usize = 100;
 
 /// Emits several events inside `tx` (bulk writes), in multi-row statements.
@@ -89,36 +127,15 @@ pub async fn emit_many<B: Serialize, A: Serialize>(
         })
         .collect::<Result<Vec<_>>>()?;
     for chunk in events.chunks(CHUNK) {
+        let values = |e: &Emitted| outbox_values(e, org, actor, now);
+        if let [one] = chunk {
+            tx.exec(&OUTBOX_ROW.with(values(one))).await?;
+            continue;
+        }
         let mut stmt = Query::insert();
-        stmt.into_table(Outbox::Table).columns([
-            Outbox::Id,
-            Outbox::OrgId,
-            Outbox::Kind,
-            Outbox::EntityType,
-            Outbox::EntityId,
-            Outbox::ActorType,
-            Outbox::ActorId,
-            Outbox::RequestId,
-            Outbox::CorrelationId,
-            Outbox::BeforeJson,
-            Outbox::AfterJson,
-            Outbox::CreatedAt,
-        ]);
+        stmt.into_table(Outbox::Table).columns(OUTBOX_COLUMNS);
         for e in chunk {
-            stmt.values_panic([
-                e.id.to_string().into(),
-                org.to_string().into(),
-                e.kind.as_str().into(),
-                e.kind.entity().as_str().into(),
-                e.entity_id.clone().into(),
-                actor.kind.as_str().into(),
-                actor.id.clone().into(),
-                actor.request_id.clone().into(),
-                actor.correlation_id.clone().into(),
-                e.before.clone().into(),
-                e.after.clone().into(),
-                now.into(),
-            ]);
+            stmt.values_panic(values(e).map(Into::into));
         }
         tx.exec(&stmt).await?;
     }

@@ -32,6 +32,20 @@ pub(crate) fn key<K: lintel_domain::id::IdKind>(
     [org.to_string().into(), id.to_string().into()]
 }
 
+/// A one-row INSERT into `table` whose every value is a slot, in the order of `columns`: the
+/// fixed shape of the single-row writes every request makes (its record, its event, its audit
+/// entry), so they are rendered once instead of built and rendered per call.
+pub(crate) fn insert_row<T: sea_query::Iden + Copy + 'static, const N: usize>(
+    table: T,
+    columns: [T; N],
+) -> sea_query::InsertStatement {
+    sea_query::Query::insert()
+        .into_table(table)
+        .columns(columns)
+        .values_panic((0..N).map(|n| slot(n).into()))
+        .to_owned()
+}
+
 fn slot_of(v: &Value) -> Option<usize> {
     match v {
         Value::String(Some(s)) => s.strip_prefix(SLOT_TAG)?.parse().ok(),
@@ -175,6 +189,32 @@ mod tests {
             let (want_sql, want_values) = fresh.render(backend);
             assert_eq!(sql, want_sql);
             assert_eq!(values.0 .0, want_values.0 .0);
+        }
+    }
+
+    #[test]
+    fn one_row_inserts_render_like_fresh_ones() {
+        #[derive(sea_query::Iden, Clone, Copy)]
+        enum T {
+            Table,
+            A,
+            B,
+            C,
+        }
+        static ROW: Prepared<sea_query::InsertStatement, 3> =
+            Prepared::new(|| insert_row(T::Table, [T::A, T::B, T::C]));
+        let values: [Value; 3] = ["x".into(), Option::<String>::None.into(), 7i64.into()];
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let bound = ROW.with(values.clone());
+            let (sql, got) = bound.render(backend);
+            let fresh = Query::insert()
+                .into_table(T::Table)
+                .columns([T::A, T::B, T::C])
+                .values_panic(values.clone().map(Into::into))
+                .to_owned();
+            let (want_sql, want) = fresh.render(backend);
+            assert_eq!(sql, want_sql);
+            assert_eq!(got.0 .0, want.0 .0);
         }
     }
 

@@ -6,7 +6,7 @@ use lintel_domain::portfolio::{
 };
 use lintel_domain::{Actor, BuildingId, Cap, FieldError, OrgId, PropertyId, Timestamp};
 use lintel_domain::{EventKind, Limit};
-use sea_query::{Alias, Expr, Query};
+use sea_query::{Alias, Expr, InsertStatement};
 
 use crate::db::{Count, Tx};
 use crate::error::{Result, StoreError};
@@ -15,6 +15,7 @@ use crate::locks;
 use crate::portfolio::properties::{get_in, PropertyRepo};
 use crate::portfolio::schema::{Buildings, Properties as P};
 use crate::portfolio::units::bulk as units_bulk;
+use crate::prepared::{insert_row, Prepared};
 use crate::scope;
 
 /// Checks that a building reference names a building of the organisation.
@@ -73,6 +74,31 @@ async fn lock_for_limit(tx: &mut Tx, org: OrgId, cap: Cap) -> Result<()> {
     }
 }
 
+/// A new property's row, rendered once (see [`insert_row`]).
+static INSERT: Prepared<InsertStatement, 16> = Prepared::new(|| {
+    insert_row(
+        P::Table,
+        [
+            P::Id,
+            P::OrgId,
+            P::BuildingId,
+            P::Name,
+            P::Kind,
+            P::Status,
+            P::AddressLine1,
+            P::AddressLine2,
+            P::City,
+            P::Region,
+            P::PostalCode,
+            P::Country,
+            P::Description,
+            P::SearchText,
+            P::CreatedAt,
+            P::UpdatedAt,
+        ],
+    )
+});
+
 /// Inserts a property inside `tx` (the cap checked under the organisation's lock) and emits
 /// its event.
 pub(crate) async fn insert_property(
@@ -91,47 +117,24 @@ pub(crate) async fn insert_property(
         .clone()
         .into_property(PropertyId::new(), org, Timestamp::now());
     let (p, a) = (&created, &created.address);
-    tx.exec(
-        &Query::insert()
-            .into_table(P::Table)
-            .columns([
-                P::Id,
-                P::OrgId,
-                P::BuildingId,
-                P::Name,
-                P::Kind,
-                P::Status,
-                P::AddressLine1,
-                P::AddressLine2,
-                P::City,
-                P::Region,
-                P::PostalCode,
-                P::Country,
-                P::Description,
-                P::SearchText,
-                P::CreatedAt,
-                P::UpdatedAt,
-            ])
-            .values_panic([
-                p.id.to_string().into(),
-                org.to_string().into(),
-                p.building_id.map(|b| b.to_string()).into(),
-                p.name.clone().into(),
-                p.kind.as_str().into(),
-                p.status.as_str().into(),
-                a.line1.clone().into(),
-                a.line2.clone().into(),
-                a.city.clone().into(),
-                a.region.clone().into(),
-                a.postal_code.clone().into(),
-                a.country.clone().into(),
-                p.description.clone().into(),
-                property_search_text(&p.name, a).into(),
-                p.created_at.0.into(),
-                p.updated_at.0.into(),
-            ])
-            .to_owned(),
-    )
+    tx.exec(&INSERT.with([
+        p.id.to_string().into(),
+        org.to_string().into(),
+        p.building_id.map(|b| b.to_string()).into(),
+        p.name.clone().into(),
+        p.kind.as_str().into(),
+        p.status.as_str().into(),
+        a.line1.clone().into(),
+        a.line2.clone().into(),
+        a.city.clone().into(),
+        a.region.clone().into(),
+        a.postal_code.clone().into(),
+        a.country.clone().into(),
+        p.description.clone().into(),
+        property_search_text(&p.name, a).into(),
+        p.created_at.0.into(),
+        p.updated_at.0.into(),
+    ]))
     .await?;
     let change = Change::<(), _> {
         kind: EventKind::PropertyCreated,
