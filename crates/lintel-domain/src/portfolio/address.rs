@@ -54,30 +54,33 @@ pub struct Address {
 impl AddressInput {
     /// Validates into `v` under `field` (e.g. `address.city`).
     pub fn validate(&self, v: &mut Validator, field: &str) -> Option<Address> {
-        let f = |n: &str| format!("{field}.{n}");
-        let line1 = v
-            .required(&f("line1"), self.line1.as_deref())
-            .and_then(|s| v.text(&f("line1"), s, 1, 200));
-        let line2 = v.opt_text(&f("line2"), self.line2.as_deref(), 200);
-        let city = v
-            .required(&f("city"), self.city.as_deref())
-            .and_then(|s| v.text(&f("city"), s, 1, 120));
-        let region = v.opt_text(&f("region"), self.region.as_deref(), 120);
-        let postal_code = v.opt_text(&f("postalCode"), self.postal_code.as_deref(), 20);
-        let country = v
-            .required(&f("country"), self.country.as_deref())
+        // Its own validator, named after `field`: a field's path is only written out when it
+        // has an error.
+        let mut a = Validator::nested(field);
+        let line1 = a
+            .required("line1", self.line1.as_deref())
+            .and_then(|s| a.text("line1", s, 1, 200));
+        let line2 = a.opt_text("line2", self.line2.as_deref(), 200);
+        let city = a
+            .required("city", self.city.as_deref())
+            .and_then(|s| a.text("city", s, 1, 120));
+        let region = a.opt_text("region", self.region.as_deref(), 120);
+        let postal_code = a.opt_text("postalCode", self.postal_code.as_deref(), 20);
+        let country = a
+            .required("country", self.country.as_deref())
             .and_then(|c| {
                 let c = c.trim().to_ascii_uppercase();
                 if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
                     Some(c)
                 } else {
-                    v.error(
-                        &f("country"),
+                    a.error(
+                        "country",
                         "must be a two-letter ISO 3166-1 country code such as US or GB",
                     );
                     None
                 }
             });
+        v.absorb(a.into_errors());
         Some(Address {
             line1: line1?,
             line2,
