@@ -79,7 +79,7 @@ pub(crate) async fn project(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AuditRow {
     id: String,
     actor_type: String,
