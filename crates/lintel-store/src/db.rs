@@ -76,7 +76,7 @@ fn pool_options<DB: sqlx::Database>(opts: &ConnectOptions) -> PoolOptions<DB> {
 
 enum Pools {
     /// rusqlite: readers in place, one writer at a time ([`crate::sqlite`]).
-    Sqlite(Sqlite),
+    Sqlite(Arc<Sqlite>),
     Postgres(PgPool),
 }
 
@@ -98,7 +98,8 @@ impl Db {
     /// Connects to `url`: `sqlite://path/to/file.db` or `postgres://…`.
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Db> {
         let pools = if url.starts_with("sqlite:") {
-            Pools::Sqlite(Sqlite::open(url, opts.max_connections, opts.acquire_timeout).await?)
+            let lite = Sqlite::open(url, opts.max_connections, opts.acquire_timeout).await?;
+            Pools::Sqlite(Arc::new(lite))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let o = PgConnectOptions::from_str(url)?;
             let pool = pool_options::<Postgres>(opts).connect_with(o).await?;
@@ -204,6 +205,21 @@ impl Db {
         out
     }
 
+    /// [`Db::all`] for a read that may walk many rows (a deep `OFFSET` page): on SQLite it
+    /// runs on the blocking pool rather than inline, so a slow statement does not hold an async
+    /// worker thread. The same as [`Db::all`] on PostgreSQL.
+    pub async fn all_long<T: DbRow>(&self, stmt: &impl Statement) -> Result<Vec<T>> {
+        let Pools::Sqlite(lite) = &*self.pools else {
+            return self.all(stmt).await;
+        };
+        let started = Instant::now();
+        let (sql, v) = stmt.render(Backend::Sqlite);
+        let out = lite.run_detached(&sql, &v.0 .0, sqlite::all::<T>).await;
+        sqlite::log(&sql, started);
+        timing::record(started.elapsed());
+        out
+    }
+
     /// The first row the statement returns, if any.
     pub async fn opt<T: DbRow>(&self, stmt: &impl Statement) -> Result<Option<T>> {
         let started = Instant::now();
@@ -231,7 +247,8 @@ impl Db {
     }
 
     /// Runs an INSERT, UPDATE or DELETE on its own (autocommit); returns the rows affected. On
-    /// SQLite it goes through the writer slot.
+    /// SQLite it goes through the writer slot, so a task holding a [`Tx`] must write through
+    /// that instead (this would wait for the slot it holds).
     pub async fn exec(&self, stmt: &impl Statement) -> Result<u64> {
         let started = Instant::now();
         let out = match &*self.pools {
@@ -443,5 +460,7 @@ mod tests {
             ("x", Some("y")),
             "{row:?}"
         );
+        let rows: Vec<Row> = db.all_long(&q).await.unwrap();
+        assert_eq!(rows.len(), 1, "a long read finds the same rows");
     }
 }

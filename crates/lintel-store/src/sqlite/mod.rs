@@ -1,10 +1,12 @@
 //! The SQLite executor: rusqlite connections used in place, statements prepared once per
 //! connection.
 //!
-//! - **Reads** ([`Sqlite::read`]) run on a small pool of connections, inline on the calling
+//! - **Reads** ([`Sqlite::run`]) run on a small pool of connections, inline on the calling
 //!   thread: a connection is taken, the statement runs and its rows are decoded, and the
 //!   connection goes back, all without an `await`. In WAL mode a reader never waits for the
-//!   writer. A statement that turns out not to be read-only is sent to the writer instead.
+//!   writer. A statement that turns out not to be read-only is sent to the writer instead. A
+//!   read the caller knows may walk many rows (a deep `OFFSET` page) runs on the blocking pool
+//!   ([`Sqlite::run_detached`]) so that it does not hold an async worker for milliseconds.
 //! - **Writes** go through the one writer connection, held by one transaction (or one
 //!   autocommit statement) at a time behind an async mutex, the *writer slot*: writers queue for
 //!   it instead of failing busy. A transaction takes SQLite's write lock up front
@@ -343,6 +345,21 @@ impl Sqlite {
         op: Op<R>,
     ) -> Result<R> {
         match self.read(sql, values, op)? {
+            Some(r) => Ok(r),
+            None => self.write_detached(sql, values, op).await,
+        }
+    }
+
+    /// Runs a read on a reader on the blocking pool instead of inline, for a statement that may
+    /// walk many rows (a deep `OFFSET`): the async worker thread stays free meanwhile.
+    pub(crate) async fn run_detached<R: Send + 'static>(
+        self: &Arc<Self>,
+        sql: &str,
+        values: &[Value],
+        op: Op<R>,
+    ) -> Result<R> {
+        let (this, s, v) = (self.clone(), sql.to_owned(), values.to_vec());
+        match blocking(move || this.read(&s, &v, op)).await? {
             Some(r) => Ok(r),
             None => self.write_detached(sql, values, op).await,
         }
