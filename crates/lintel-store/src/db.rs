@@ -1,8 +1,9 @@
 //! The connection to either backend, and the one place statements are executed.
 //!
 //! Every query in the store is built once with sea-query and run here on SQLite or PostgreSQL:
-//! the builder renders the right dialect and binds the values. Nothing else in the crate touches
-//! a driver. Each execution adds its duration to the request's database timer ([`crate::timing`]).
+//! the builder renders the right dialect and the values are bound to it. PostgreSQL runs through
+//! sqlx; SQLite through rusqlite, in [`crate::sqlite`]. Nothing else in the crate touches a
+//! driver. Each execution adds its duration to the request's database timer ([`crate::timing`]).
 
 use std::future::Future;
 use std::str::FromStr;
@@ -12,33 +13,33 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{Connection, Postgres, Sqlite, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{Connection, Postgres, Transaction};
 
 use crate::error::{Result, StoreError};
 use crate::prepared::Statement;
 use crate::retry::WRITE_RETRIES;
+use crate::sqlite::{self, Sqlite};
 use crate::timing;
 
 pub use crate::backend::Backend;
 
-/// A row type that decodes from both backends (derive `sqlx::FromRow` with portable field types:
-/// `String`, `i64`, `f64`, `bool` and their `Option`s).
+/// A row type that decodes from both backends: derive `sqlx::FromRow` (PostgreSQL) and
+/// `serde::Deserialize` (SQLite, by column name) with portable field types: `String`, `i64`,
+/// `f64`, `bool` and their `Option`s.
 pub trait DbRow:
-    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+    for<'r> sqlx::FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin + 'static
 {
 }
 impl<T> DbRow for T where
-    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+    T: for<'r> sqlx::FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin + 'static
 {
 }
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
+    /// On PostgreSQL the pool's size; on SQLite how many reader connections (besides the one
+    /// writer).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
 }
@@ -73,37 +74,9 @@ fn pool_options<DB: sqlx::Database>(opts: &ConnectOptions) -> PoolOptions<DB> {
         })
 }
 
-/// Turns off SQLite's double-quoted string literals on a connection (`SQLITE_DBCONFIG_DQS_DML`
-/// and `_DDL`). With them on, a quoted column name the connection's cached schema does not know
-/// — a column added by a migration after the connection was opened — silently becomes a string
-/// literal instead of an error, so the statement runs with a wrong column; with them off, the
-/// prepare fails, SQLite notices its schema is stale, reloads it and prepares again correctly.
-async fn strict_identifiers(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
-    use libsqlite3_sys::{
-        sqlite3_db_config, SQLITE_DBCONFIG_DQS_DDL, SQLITE_DBCONFIG_DQS_DML, SQLITE_OK,
-    };
-    use std::os::raw::c_int;
-    let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
-    for op in [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL] {
-        // SAFETY: `db` is this connection's open handle, locked for the duration of the call;
-        // these options take an int (0: off) and an optional int pointer (null: no read-back).
-        let rc = unsafe { sqlite3_db_config(db, op, 0 as c_int, std::ptr::null_mut::<c_int>()) };
-        if rc != SQLITE_OK {
-            return Err(sqlx::Error::Configuration(
-                format!("cannot turn off double-quoted string literals (SQLite code {rc})").into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
 enum Pools {
-    /// SQLite allows one writer at a time; writers queue on the mutex instead of failing busy.
-    Sqlite {
-        pool: SqlitePool,
-        writer: Arc<Mutex<()>>,
-    },
+    /// rusqlite: readers in place, one writer at a time ([`crate::sqlite`]).
+    Sqlite(Arc<Sqlite>),
     Postgres(PgPool),
 }
 
@@ -116,7 +89,7 @@ pub struct Db {
 }
 
 /// Counts rows: `SELECT COUNT(*) AS n`.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct Count {
     pub n: i64,
 }
@@ -125,21 +98,8 @@ impl Db {
     /// Connects to `url`: `sqlite://path/to/file.db` or `postgres://…`.
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Db> {
         let pools = if url.starts_with("sqlite:") {
-            let o = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("temp_store", "memory");
-            let pool = pool_options::<Sqlite>(opts)
-                .after_connect(|conn, _| Box::pin(strict_identifiers(conn)))
-                .connect_with(o)
-                .await?;
-            Pools::Sqlite {
-                pool,
-                writer: Arc::new(Mutex::new(())),
-            }
+            let lite = Sqlite::open(url, opts.max_connections, opts.acquire_timeout).await?;
+            Pools::Sqlite(Arc::new(lite))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let o = PgConnectOptions::from_str(url)?;
             let pool = pool_options::<Postgres>(opts).connect_with(o).await?;
@@ -156,7 +116,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match &*self.pools {
-            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Sqlite(_) => Backend::Sqlite,
             Pools::Postgres(_) => Backend::Postgres,
         }
     }
@@ -168,26 +128,15 @@ impl Db {
         // `BEGIN` runs in its own task: if the request is cancelled while it is in flight, the
         // task still finishes and the dropped transaction rolls back, instead of a connection
         // going back to the pool inside an open transaction (holding SQLite's write lock).
-        let tx = match &*self.pools {
-            Pools::Sqlite { pool, writer } => {
-                let guard = writer.clone().lock_owned().await;
-                let pool = pool.clone();
-                let tx = detached(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await?;
-                Tx {
-                    inner: TxInner::Sqlite(tx),
-                    _writer: Some(guard),
-                }
-            }
+        let inner = match &*self.pools {
+            Pools::Sqlite(lite) => TxInner::Sqlite(lite.begin().await?),
             Pools::Postgres(pool) => {
                 let pool = pool.clone();
-                Tx {
-                    inner: TxInner::Postgres(detached(async move { pool.begin().await }).await?),
-                    _writer: None,
-                }
+                TxInner::Postgres(detached(async move { pool.begin().await }).await?)
             }
         };
         timing::record(started.elapsed());
-        Ok(tx)
+        Ok(Tx { inner })
     }
 
     /// Runs one write transaction: `op` gets a transaction begun for it and commits it (a
@@ -214,17 +163,133 @@ impl Db {
         self.retries.load(Ordering::Relaxed)
     }
 
+    /// Answers when the database does (readiness probes): `SELECT 1` on a reader (SQLite) or a
+    /// pooled connection (PostgreSQL), without waiting for the writer.
+    pub async fn ping(&self) -> Result<()> {
+        let started = Instant::now();
+        match &*self.pools {
+            Pools::Sqlite(lite) => lite.ping()?,
+            Pools::Postgres(pool) => sqlx::raw_sql("SELECT 1").execute(pool).await.map(drop)?,
+        }
+        timing::record(started.elapsed());
+        Ok(())
+    }
+
     /// Closes every connection (used at shutdown, after in-flight requests finish).
     pub async fn close(&self) {
         match &*self.pools {
-            Pools::Sqlite { pool, .. } => pool.close().await,
+            Pools::Sqlite(lite) => lite.close().await,
             Pools::Postgres(pool) => pool.close().await,
         }
+    }
+
+    /// Every row the statement returns. On SQLite a read runs inline on a reader connection.
+    pub async fn all<T: DbRow>(&self, stmt: &impl Statement) -> Result<Vec<T>> {
+        let started = Instant::now();
+        let out = match &*self.pools {
+            Pools::Sqlite(lite) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = lite.run(&sql, &v.0 .0, sqlite::all::<T>).await;
+                sqlite::log(&sql, started);
+                out
+            }
+            Pools::Postgres(pool) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    /// [`Db::all`] for a read that may walk many rows (a deep `OFFSET` page): on SQLite it
+    /// runs on the blocking pool rather than inline, so a slow statement does not hold an async
+    /// worker thread. The same as [`Db::all`] on PostgreSQL.
+    pub async fn all_long<T: DbRow>(&self, stmt: &impl Statement) -> Result<Vec<T>> {
+        let Pools::Sqlite(lite) = &*self.pools else {
+            return self.all(stmt).await;
+        };
+        let started = Instant::now();
+        let (sql, v) = stmt.render(Backend::Sqlite);
+        let out = lite.run_detached(&sql, &v.0 .0, sqlite::all::<T>).await;
+        sqlite::log(&sql, started);
+        timing::record(started.elapsed());
+        out
+    }
+
+    /// The first row the statement returns, if any.
+    pub async fn opt<T: DbRow>(&self, stmt: &impl Statement) -> Result<Option<T>> {
+        let started = Instant::now();
+        let out = match &*self.pools {
+            Pools::Sqlite(lite) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = lite.run(&sql, &v.0 .0, sqlite::opt::<T>).await;
+                sqlite::log(&sql, started);
+                out
+            }
+            Pools::Postgres(pool) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    pub async fn one<T: DbRow>(&self, stmt: &impl Statement) -> Result<T> {
+        self.opt(stmt).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Runs an INSERT, UPDATE or DELETE on its own (autocommit); returns the rows affected. On
+    /// SQLite it goes through the writer slot, so a task holding a [`Tx`] must write through
+    /// that instead (this would wait for the slot it holds).
+    pub async fn exec(&self, stmt: &impl Statement) -> Result<u64> {
+        let started = Instant::now();
+        let out = match &*self.pools {
+            Pools::Sqlite(lite) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = lite.write_detached(&sql, &v.0 .0, sqlite::exec).await;
+                sqlite::log(&sql, started);
+                out
+            }
+            Pools::Postgres(pool) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_with(&sql, v)
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    /// Runs literal SQL (several statements allowed): migrations and tests only. On SQLite it
+    /// goes through the writer slot.
+    pub async fn raw(&self, sql: &str) -> Result<()> {
+        let started = Instant::now();
+        match &*self.pools {
+            Pools::Sqlite(lite) => {
+                let out = lite.batch_detached(sql).await;
+                sqlite::log(sql, started);
+                out?
+            }
+            Pools::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
+        }
+        timing::record(started.elapsed());
+        Ok(())
     }
 }
 
 enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(sqlite::Writer),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -232,7 +297,6 @@ enum TxInner {
 /// Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
     inner: TxInner,
-    _writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
@@ -247,16 +311,96 @@ impl Tx {
     /// cancelled meanwhile, and the SQLite writer slot is released only after it.
     pub async fn commit(self) -> Result<()> {
         let started = Instant::now();
-        let Tx { inner, _writer } = self;
-        detached(async move {
-            let r = match inner {
-                TxInner::Sqlite(tx) => tx.commit().await,
-                TxInner::Postgres(tx) => tx.commit().await,
-            };
-            drop(_writer);
-            r
-        })
-        .await?;
+        match self.inner {
+            TxInner::Sqlite(writer) => writer.commit().await?,
+            TxInner::Postgres(tx) => detached(tx.commit()).await?,
+        }
+        timing::record(started.elapsed());
+        Ok(())
+    }
+
+    /// Every row the statement returns.
+    pub async fn all<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<Vec<T>> {
+        let started = Instant::now();
+        let out = match &mut self.inner {
+            TxInner::Sqlite(w) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = w.run(&sql, &v.0 .0, sqlite::all::<T>);
+                sqlite::log(&sql, started);
+                out
+            }
+            TxInner::Postgres(tx) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    /// The first row the statement returns, if any.
+    pub async fn opt<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<Option<T>> {
+        let started = Instant::now();
+        let out = match &mut self.inner {
+            TxInner::Sqlite(w) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = w.run(&sql, &v.0 .0, sqlite::opt::<T>);
+                sqlite::log(&sql, started);
+                out
+            }
+            TxInner::Postgres(tx) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_as_with::<_, T, _>(&sql, v)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    pub async fn one<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<T> {
+        self.opt(stmt).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
+    pub async fn exec(&mut self, stmt: &impl Statement) -> Result<u64> {
+        let started = Instant::now();
+        let out = match &mut self.inner {
+            TxInner::Sqlite(w) => {
+                let (sql, v) = stmt.render(Backend::Sqlite);
+                let out = w.run(&sql, &v.0 .0, sqlite::exec);
+                sqlite::log(&sql, started);
+                out
+            }
+            TxInner::Postgres(tx) => {
+                let (sql, v) = stmt.render(Backend::Postgres);
+                sqlx::query_with(&sql, v)
+                    .execute(&mut **tx)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(Into::into)
+            }
+        };
+        timing::record(started.elapsed());
+        out
+    }
+
+    /// Runs literal SQL (several statements allowed): migrations only.
+    pub async fn raw(&mut self, sql: &str) -> Result<()> {
+        let started = Instant::now();
+        match &mut self.inner {
+            TxInner::Sqlite(w) => {
+                let out = w.batch(sql);
+                sqlite::log(sql, started);
+                out?
+            }
+            TxInner::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+        }
         timing::record(started.elapsed());
         Ok(())
     }
@@ -275,111 +419,11 @@ async fn detached<T: Send + 'static>(
     }
 }
 
-/// Matches a `Db`'s backend, binding its pool.
-macro_rules! on_pool {
-    ($this:ident, |$a:ident| $sa:expr, |$b:ident| $pa:expr) => {
-        match &*$this.pools {
-            Pools::Sqlite { pool: $a, .. } => $sa,
-            Pools::Postgres($b) => $pa,
-        }
-    };
-}
-
-/// Matches a `Tx`'s backend, binding its connection.
-macro_rules! on_tx {
-    ($this:ident, |$a:ident| $sa:expr, |$b:ident| $pa:expr) => {
-        match &mut $this.inner {
-            TxInner::Sqlite(tx) => {
-                let $a = &mut **tx;
-                $sa
-            }
-            TxInner::Postgres(tx) => {
-                let $b = &mut **tx;
-                $pa
-            }
-        }
-    };
-}
-
-/// Renders `$stmt` for the executor's dialect, runs `$call`, and adds the time to the request's
-/// database timer. `$ex` is bound to a pool (`Db`) or to the open transaction's connection (`Tx`).
-macro_rules! run {
-    ($on:ident, $this:ident, $stmt:expr, |$sql:ident, $values:ident, $ex:ident| $call:expr) => {{
-        let started = Instant::now();
-        let out = $on!(
-            $this,
-            |$ex| {
-                let ($sql, $values) = $stmt.render(Backend::Sqlite);
-                $call
-            },
-            |$ex| {
-                let ($sql, $values) = $stmt.render(Backend::Postgres);
-                $call
-            }
-        );
-        timing::record(started.elapsed());
-        out
-    }};
-}
-
-/// The query methods, written once and instantiated for pools (`Db`) and transactions (`Tx`).
-/// `$on` is a macro that matches the receiver's backend and binds its executor.
-macro_rules! query_methods {
-    ($recv:ty, $on:ident) => {
-        pub async fn all<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<Vec<T>> {
-            Ok(run!($on, self, stmt, |sql, v, ex| {
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_all(ex)
-                    .await?
-            }))
-        }
-
-        pub async fn opt<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<Option<T>> {
-            Ok(run!($on, self, stmt, |sql, v, ex| {
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_optional(ex)
-                    .await?
-            }))
-        }
-
-        pub async fn one<T: DbRow>(self: $recv, stmt: &impl Statement) -> Result<T> {
-            self.opt(stmt).await?.ok_or(StoreError::NotFound)
-        }
-
-        /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
-        pub async fn exec(self: $recv, stmt: &impl Statement) -> Result<u64> {
-            Ok(run!($on, self, stmt, |sql, v, ex| {
-                sqlx::query_with(&sql, v).execute(ex).await?.rows_affected()
-            }))
-        }
-
-        /// Runs literal SQL (several statements allowed): migrations and health checks only.
-        pub async fn raw(self: $recv, sql: &str) -> Result<()> {
-            let started = Instant::now();
-            $on!(
-                self,
-                |ex| sqlx::raw_sql(sql).execute(ex).await.map(drop)?,
-                |ex| sqlx::raw_sql(sql).execute(ex).await.map(drop)?
-            );
-            timing::record(started.elapsed());
-            Ok(())
-        }
-    };
-}
-
-impl Db {
-    query_methods!(&Self, on_pool);
-}
-
-impl Tx {
-    query_methods!(&mut Self, on_tx);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(sqlx::FromRow, Debug)]
+    #[derive(sqlx::FromRow, serde::Deserialize, Debug)]
     struct Row {
         a: String,
         b: Option<String>,
@@ -416,5 +460,7 @@ mod tests {
             ("x", Some("y")),
             "{row:?}"
         );
+        let rows: Vec<Row> = db.all_long(&q).await.unwrap();
+        assert_eq!(rows.len(), 1, "a long read finds the same rows");
     }
 }

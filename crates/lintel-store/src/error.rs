@@ -41,8 +41,12 @@ pub enum StoreError {
     /// A database URL that names no supported backend.
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
+    /// An error PostgreSQL (through sqlx) reported, with no meaning of its own here.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// An error SQLite (through rusqlite) reported, with no meaning of its own here.
+    #[error(transparent)]
+    Sqlite(rusqlite::Error),
 }
 
 /// The kinds of clash with an existing record, so that callers match on a type, not on text.
@@ -82,13 +86,50 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// SQLite's errors, sorted the way PostgreSQL's are: a unique or primary-key violation is a
+/// conflict (carrying SQLite's message, which names the table and columns: `UNIQUE constraint
+/// failed: accounts.email`), busy and locked (once the busy timeout has run out) mean "try again
+/// shortly", no row where one was expected is not found; anything else is an error of its own.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, msg)
+                if matches!(
+                    f.extended_code,
+                    ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                StoreError::Conflict(Conflict::Unique(
+                    msg.clone().unwrap_or_else(|| f.to_string()),
+                ))
+            }
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+/// A SQLite row that does not fit its struct (a column of another type, a NULL where a value is
+/// required, a missing column): the stored value cannot be read back.
+impl From<crate::sqlite::DecodeError> for StoreError {
+    fn from(e: crate::sqlite::DecodeError) -> Self {
+        StoreError::Corrupt(e.0)
+    }
+}
+
 /// Error codes that mean "try again shortly": PostgreSQL connection exceptions (class 08) and
-/// operator interventions such as a shutdown in progress (57P01–57P03); SQLite's busy and locked
-/// (5, 6) once the busy timeout has run out.
+/// operator interventions such as a shutdown in progress (57P01–57P03).
 fn transient(code: Option<&str>) -> bool {
-    code.is_some_and(|c| {
-        c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "5" | "6")
-    })
+    code.is_some_and(|c| c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03"))
 }
 
 /// PostgreSQL's codes for a transaction rolled back because it lost to a concurrent one:

@@ -18,6 +18,7 @@ pub mod portfolio;
 pub mod prepared;
 mod retry;
 mod scope;
+mod sqlite;
 mod store;
 pub mod timing;
 

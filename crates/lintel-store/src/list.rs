@@ -84,6 +84,9 @@ fn bad_cursor() -> StoreError {
     )])
 }
 
+/// From this many rows skipped on, a page is read as a long statement ([`Db::all_long`]).
+const LONG_OFFSET: u64 = 2_000;
+
 /// One page of `rows` (already scoped and filtered, with its columns) in `order`, with `total`
 /// (counted by the caller over the same filters). `key_of` gives a row's order values (the
 /// sort value, if any, then the key) for the next page's cursor.
@@ -147,7 +150,13 @@ pub(crate) async fn page<R: DbRow, T>(
     }
     rows.order_by((order.key.0.clone(), order.key.1.clone()), order.dir())
         .limit(p.limit() + 1);
-    let mut found: Vec<R> = db.all(&rows).await?;
+    // A deep page walks `offset` index entries before its rows (about 6 ms for 100,000 on
+    // SQLite): such a read runs off the async worker threads.
+    let mut found: Vec<R> = if p.offset() >= LONG_OFFSET {
+        db.all_long(&rows).await?
+    } else {
+        db.all(&rows).await?
+    };
     let more = found.len() as u64 > p.limit();
     found.truncate(p.limit() as usize);
     let next = match found.last() {

@@ -29,7 +29,7 @@ impl Store {
 
     /// Answers when the database does (for readiness probes).
     pub async fn ping(&self) -> Result<()> {
-        self.db.raw("SELECT 1").await
+        self.db.ping().await
     }
 
     pub fn backend(&self) -> crate::Backend {

@@ -1,0 +1,214 @@
+//! SQLite rows into the store's row structs, by column name, through serde.
+//!
+//! Every row struct derives `serde::Deserialize` besides `sqlx::FromRow` (which PostgreSQL
+//! decodes with). A row is presented to serde as a map from column name to value, so a struct
+//! takes the columns it names whatever their order, and extra columns are ignored, as with
+//! `FromRow`. Values are read in place from SQLite's buffers (no copy of the row before decoding)
+//! and only the plain types the row structs use are understood: `String`, `i64`, `f64`, `bool`
+//! (stored as an integer) and `Option`s of them.
+
+use std::fmt;
+
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+/// Why a row could not be turned into its struct: a column of an unexpected type, a NULL in a
+/// column that is not an `Option`, a missing column.
+#[derive(Debug)]
+pub(crate) struct DecodeError(pub(crate) String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl de::Error for DecodeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DecodeError(msg.to_string())
+    }
+}
+
+/// Decodes the current row into `T` by column name.
+pub(crate) fn decode<T: DeserializeOwned>(row: &Row<'_>) -> Result<T, DecodeError> {
+    T::deserialize(RowDe { row })
+}
+
+/// A whole row: a map of column name to value.
+struct RowDe<'a, 'stmt> {
+    row: &'a Row<'stmt>,
+}
+
+impl<'de> Deserializer<'de> for RowDe<'_, '_> {
+    type Error = DecodeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        let count = self.row.as_ref().column_count();
+        visitor.visit_map(Columns {
+            row: self.row,
+            next: 0,
+            count,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+struct Columns<'a, 'stmt> {
+    row: &'a Row<'stmt>,
+    next: usize,
+    count: usize,
+}
+
+impl Columns<'_, '_> {
+    fn name(&self, i: usize) -> Result<&str, DecodeError> {
+        self.row
+            .as_ref()
+            .column_name(i)
+            .map_err(|e| DecodeError(e.to_string()))
+    }
+}
+
+impl<'de> MapAccess<'de> for Columns<'_, '_> {
+    type Error = DecodeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DecodeError> {
+        if self.next >= self.count {
+            return Ok(None);
+        }
+        let name = self.name(self.next)?;
+        seed.deserialize(de::value::StrDeserializer::<DecodeError>::new(name))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DecodeError> {
+        let i = self.next;
+        self.next += 1;
+        let value = self
+            .row
+            .get_ref(i)
+            .map_err(|e| DecodeError(e.to_string()))?;
+        seed.deserialize(Column(value)).map_err(|e| {
+            let name = self.name(i).unwrap_or("?");
+            DecodeError(format!("column {name}: {e}"))
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.count - self.next)
+    }
+}
+
+/// One column's value, borrowed from the statement.
+struct Column<'a>(ValueRef<'a>);
+
+impl<'de> Deserializer<'de> for Column<'_> {
+    type Error = DecodeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0 {
+            ValueRef::Null => visitor.visit_unit(),
+            ValueRef::Integer(i) => visitor.visit_i64(i),
+            ValueRef::Real(f) => visitor.visit_f64(f),
+            ValueRef::Text(t) => {
+                visitor.visit_str(std::str::from_utf8(t).map_err(|e| DecodeError(e.to_string()))?)
+            }
+            ValueRef::Blob(b) => visitor.visit_bytes(b),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0 {
+            ValueRef::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    /// SQLite has no boolean type: `true` and `false` are stored as 1 and 0.
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0 {
+            ValueRef::Integer(i) => visitor.visit_bool(i != 0),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Row {
+        name: String,
+        note: Option<String>,
+        count: i64,
+        total: Option<i64>,
+        ratio: f64,
+        whole: f64,
+        active: bool,
+        maybe: Option<bool>,
+    }
+
+    fn one<T: DeserializeOwned>(sql: &str) -> Result<T, DecodeError> {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let mut st = c.prepare(sql).unwrap();
+        let mut rows = st.query([]).unwrap();
+        decode(rows.next().unwrap().unwrap())
+    }
+
+    #[test]
+    fn columns_are_matched_by_name_in_any_order() {
+        let row: Row = one(
+            "SELECT 1 AS active, 'x' AS name, 'extra' AS unused, NULL AS note, 3 AS count, \
+             NULL AS total, 0.5 AS ratio, 2 AS whole, 0 AS maybe",
+        )
+        .unwrap();
+        assert_eq!(
+            row,
+            Row {
+                name: "x".into(),
+                note: None,
+                count: 3,
+                total: None,
+                ratio: 0.5,
+                whole: 2.0,
+                active: true,
+                maybe: Some(false),
+            }
+        );
+    }
+
+    #[test]
+    fn mismatches_name_the_column() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Need {
+            n: i64,
+        }
+        let e = one::<Need>("SELECT NULL AS n").unwrap_err();
+        assert!(e.0.contains("column n"), "{e}");
+        let e = one::<Need>("SELECT 'text' AS n").unwrap_err();
+        assert!(e.0.contains("column n"), "{e}");
+        let e = one::<Need>("SELECT 1 AS m").unwrap_err();
+        assert!(e.0.contains("missing field `n`"), "{e}");
+    }
+}
