@@ -131,7 +131,23 @@ impl<K: IdKind> FromStr for Id<K> {
 
 impl<K: IdKind> Serialize for Id<K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // Written whole on the stack and handed over as one string: `collect_str` would go
+        // through the formatter piece by piece.
+        let mut buf = [0u8; 64];
+        let (prefix, n) = (K::PREFIX.as_bytes(), K::PREFIX.len());
+        if n + 1 + ulid::ULID_LEN > buf.len() {
+            return s.collect_str(self);
+        }
+        buf[..n].copy_from_slice(prefix);
+        buf[n] = b'_';
+        let mut ulid = [0u8; ulid::ULID_LEN];
+        let text = self.0.array_to_str(&mut ulid);
+        text.make_ascii_lowercase();
+        buf[n + 1..n + 1 + ulid::ULID_LEN].copy_from_slice(text.as_bytes());
+        match std::str::from_utf8(&buf[..n + 1 + ulid::ULID_LEN]) {
+            Ok(id) => s.serialize_str(id),
+            Err(_) => s.collect_str(self),
+        }
     }
 }
 
@@ -210,6 +226,7 @@ mod tests {
     fn round_trips_and_rejects_other_prefixes() {
         let id = PropertyId::new();
         let s = id.to_string();
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{s}\""));
         assert!(s.starts_with("prop_") && s.len() == 31, "{s}");
         assert_eq!(s.parse::<PropertyId>().unwrap(), id);
         assert!(s.parse::<UnitId>().is_err());

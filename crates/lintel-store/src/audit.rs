@@ -96,7 +96,7 @@ fn audit_values(e: &Emitted, org: OrgId, actor: &Actor, at: i64) -> [Value; 12] 
     ]
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct AuditRow {
     id: String,
     actor_type: String,

@@ -23,16 +23,21 @@ use crate::timing;
 
 pub use crate::backend::Backend;
 
-/// A row type that decodes from both backends: derive `sqlx::FromRow` (PostgreSQL) and
-/// `serde::Deserialize` (SQLite, by column name) with portable field types: `String`, `i64`,
-/// `f64`, `bool` and their `Option`s.
-pub trait DbRow:
-    for<'r> sqlx::FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin + 'static
-{
+/// A row type that decodes from both backends: derive `serde::Deserialize` (by column name,
+/// see [`crate::row`]) with portable field types: `String`, `i64`, `f64`, `bool` and their
+/// `Option`s.
+pub trait DbRow: serde::de::DeserializeOwned + Send + Unpin + 'static {}
+impl<T> DbRow for T where T: serde::de::DeserializeOwned + Send + Unpin + 'static {}
+
+/// PostgreSQL rows decoded as [`crate::row`] decodes them.
+fn pg_rows<T: DbRow>(rows: Vec<PgRow>) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|r| Ok(crate::row::decode(r)?))
+        .collect()
 }
-impl<T> DbRow for T where
-    T: for<'r> sqlx::FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin + 'static
-{
+
+fn pg_row<T: DbRow>(row: Option<PgRow>) -> Result<Option<T>> {
+    row.map(|r| Ok(crate::row::decode(&r)?)).transpose()
 }
 
 /// Pool sizing and timeouts.
@@ -89,7 +94,7 @@ pub struct Db {
 }
 
 /// Counts rows: `SELECT COUNT(*) AS n`.
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct Count {
     pub n: i64,
 }
@@ -195,10 +200,7 @@ impl Db {
             }
             Pools::Postgres(pool) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(Into::into)
+                pg_rows(sqlx::query_with(&sql, v).fetch_all(pool).await?)
             }
         };
         timing::record(started.elapsed());
@@ -232,10 +234,7 @@ impl Db {
             }
             Pools::Postgres(pool) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(Into::into)
+                pg_row(sqlx::query_with(&sql, v).fetch_optional(pool).await?)
             }
         };
         timing::record(started.elapsed());
@@ -331,10 +330,7 @@ impl Tx {
             }
             TxInner::Postgres(tx) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err(Into::into)
+                pg_rows(sqlx::query_with(&sql, v).fetch_all(&mut **tx).await?)
             }
         };
         timing::record(started.elapsed());
@@ -353,10 +349,7 @@ impl Tx {
             }
             TxInner::Postgres(tx) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_as_with::<_, T, _>(&sql, v)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(Into::into)
+                pg_row(sqlx::query_with(&sql, v).fetch_optional(&mut **tx).await?)
             }
         };
         timing::record(started.elapsed());
@@ -423,7 +416,7 @@ async fn detached<T: Send + 'static>(
 mod tests {
     use super::*;
 
-    #[derive(sqlx::FromRow, serde::Deserialize, Debug)]
+    #[derive(serde::Deserialize, Debug)]
     struct Row {
         a: String,
         b: Option<String>,

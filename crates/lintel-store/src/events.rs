@@ -156,7 +156,7 @@ pub struct OutboxEvent {
     pub created_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct OutboxRow {
     id: String,
     org_id: String,

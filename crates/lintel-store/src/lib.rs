@@ -17,6 +17,7 @@ mod migrate;
 pub mod portfolio;
 pub mod prepared;
 mod retry;
+mod row;
 mod scope;
 mod sqlite;
 mod store;

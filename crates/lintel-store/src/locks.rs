@@ -67,13 +67,13 @@ static BUILDING: Prepared<SelectStatement, 2> =
 static API_KEY: Prepared<SelectStatement, 2> =
     Prepared::new(|| lock_by_key(K::Table, K::OrgId, K::Id, K::Id));
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct Locked {
     #[allow(dead_code)]
     id: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct PropertyState {
     archived_at: Option<i64>,
 }

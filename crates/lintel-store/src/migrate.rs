@@ -35,7 +35,7 @@ fn rekey_units(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
 /// An arbitrary constant naming Lintel's migration lock.
 const PG_LOCK_KEY: i64 = 0x6c69_6e74_656c;
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct Applied {
     version: i64,
 }

@@ -23,7 +23,7 @@ pub struct Account {
     pub last_org: Option<OrgId>,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct AccountRow {
     id: String,
     email: String,
@@ -62,7 +62,7 @@ pub struct MembershipRecord {
     pub joined_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct MembershipRow {
     id: String,
     name: String,

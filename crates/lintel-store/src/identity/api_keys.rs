@@ -24,7 +24,7 @@ pub struct NewApiKey {
     pub secret_hash: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct KeyRow {
     id: String,
     name: String,
@@ -169,7 +169,7 @@ impl ApiKeyRepo<'_> {
 
 /// The user a new key created by `actor` acts for.
 async fn owner_for(tx: &mut Tx, org: OrgId, actor: &Actor) -> Result<Option<UserId>> {
-    #[derive(sqlx::FromRow, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     struct Owner {
         owner_user_id: Option<String>,
     }

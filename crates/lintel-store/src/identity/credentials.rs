@@ -41,7 +41,7 @@ pub struct KeyPrincipal {
     pub last_used_at: Option<Timestamp>,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct SessionAuthRow {
     id: String,
     user_id: String,
@@ -53,7 +53,7 @@ struct SessionAuthRow {
     last_seen_at: i64,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct KeyAuthRow {
     id: String,
     org_id: String,

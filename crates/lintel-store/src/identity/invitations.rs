@@ -28,7 +28,7 @@ pub struct NewInvitation {
     pub token_hash: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct InvitationRow {
     id: String,
     org_id: String,
@@ -285,7 +285,7 @@ pub struct FoundInvitation {
     pub organisation_name: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct OrgNameRow {
     name: String,
     plan: String,

@@ -23,7 +23,7 @@ pub struct NewUserRecord {
     pub password_hash: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct MemberRow {
     id: String,
     org_id: String,

@@ -11,7 +11,7 @@ use crate::events::{self, Change};
 use crate::identity::schema::Organisations as O;
 use crate::locks;
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct OrgRow {
     id: String,
     name: String,

@@ -17,7 +17,7 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct SessionRow {
     id: String,
     user_agent: Option<String>,

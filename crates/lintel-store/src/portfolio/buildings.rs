@@ -15,7 +15,7 @@ use crate::portfolio::schema::{Buildings as B, Properties as P};
 use crate::prepared::{key, slot, Prepared};
 use crate::scope::{self, OrgRef};
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct BuildingRow {
     id: String,
     org_id: String,

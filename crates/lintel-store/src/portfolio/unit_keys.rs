@@ -16,12 +16,12 @@ pub(crate) fn keys(name: &str, suite: Option<&str>) -> (String, Option<String>) 
     (name_key(name), suite.map(name_key))
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct PropertyRow {
     property_id: String,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct KeyedRow {
     id: String,
     name: String,
@@ -108,7 +108,7 @@ mod tests {
     use crate::db::{ConnectOptions, Db};
     use crate::migrate::run_until;
 
-    #[derive(sqlx::FromRow, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     struct Keys {
         id: String,
         name_key: String,

@@ -19,7 +19,6 @@
 //!
 //! docs/decisions/0011-sqlite-executor.md has the measurements behind these choices.
 
-mod row;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex as StdMutex, PoisonError};
@@ -34,7 +33,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
 
-pub(crate) use row::DecodeError;
+pub(crate) use crate::row::DecodeError;
 
 /// A statement that took longer is logged as a warning (sqlx's threshold for PostgreSQL's).
 const SLOW_STATEMENT: Duration = Duration::from_secs(1);
@@ -515,7 +514,7 @@ pub(crate) fn all<T: DeserializeOwned>(
     let mut rows = st.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(row::decode(row)?);
+        out.push(crate::row::decode(row)?);
     }
     Ok(out)
 }
@@ -527,7 +526,7 @@ pub(crate) fn opt<T: DeserializeOwned>(
 ) -> Result<Option<T>> {
     let mut rows = st.raw_query();
     match rows.next()? {
-        Some(row) => Ok(Some(row::decode(row)?)),
+        Some(row) => Ok(Some(crate::row::decode(row)?)),
         None => Ok(None),
     }
 }

@@ -213,7 +213,7 @@ fn timestamp(w: &mut impl Write, now: SystemTime) -> fmt::Result {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = lintel_domain::time::civil_from_days(days as i64);
     let mut buf = *b"0000-00-00T00:00:00.000000Z";
     let mut put = |at: usize, width: usize, mut n: u64| {
         for i in (at..at + width).rev() {
@@ -222,28 +222,13 @@ fn timestamp(w: &mut impl Write, now: SystemTime) -> fmt::Result {
         }
     };
     put(0, 4, y as u64);
-    put(5, 2, m);
-    put(8, 2, d);
+    put(5, 2, u64::from(m));
+    put(8, 2, u64::from(d));
     put(11, 2, rest / 3600);
     put(14, 2, rest % 3600 / 60);
     put(17, 2, rest % 60);
     put(20, 6, u64::from(since.subsec_micros()));
     w.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
-}
-
-/// The proleptic Gregorian date of a day number counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

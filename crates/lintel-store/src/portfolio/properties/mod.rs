@@ -18,7 +18,7 @@ use crate::portfolio::unit_counts;
 use crate::prepared::{key, slot, Prepared};
 use crate::scope::{self, OrgRef};
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct PropertyRow {
     id: String,
     org_id: String,
@@ -264,14 +264,14 @@ impl PropertyRepo<'_> {
     }
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct RentRow {
     rent_currency: String,
     units: i64,
     total: Option<i64>,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct AreaRow {
     area: i64,
 }

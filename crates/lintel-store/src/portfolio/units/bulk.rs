@@ -29,7 +29,7 @@ pub(crate) fn name_taken(field: &str) -> StoreError {
     StoreError::Invalid(vec![FieldError::new(field, NAME_TAKEN)])
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct KeyRow {
     name_key: String,
     suite_key: Option<String>,

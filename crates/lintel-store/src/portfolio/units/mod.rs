@@ -41,7 +41,7 @@ pub(crate) const COLUMNS: [U; 20] = [
     U::UpdatedAt,
 ];
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct UnitRow {
     id: String,
     org_id: String,
@@ -132,7 +132,7 @@ async fn get_locked(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)>
     row.into_unit()
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct PropertyOf {
     property_id: String,
 }
