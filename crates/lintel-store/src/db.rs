@@ -31,9 +31,7 @@ impl<T> DbRow for T where T: serde::de::DeserializeOwned + Send + Unpin + 'stati
 
 /// PostgreSQL rows decoded as [`crate::row`] decodes them.
 fn pg_rows<T: DbRow>(rows: Vec<PgRow>) -> Result<Vec<T>> {
-    rows.iter()
-        .map(|r| Ok(crate::row::decode(r)?))
-        .collect()
+    rows.iter().map(|r| Ok(crate::row::decode(r)?)).collect()
 }
 
 fn pg_row<T: DbRow>(row: Option<PgRow>) -> Result<Option<T>> {

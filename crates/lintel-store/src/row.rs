@@ -96,17 +96,36 @@ impl Cells for PgRow {
         ) -> Result<T, DecodeError> {
             T::decode(v).map_err(failed)
         }
-        let ty = v.type_info().name().to_string();
-        Ok(match ty.as_str() {
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN" => Cell::Text(get(v)?),
-            "INT8" => Cell::Int(get(v)?),
-            "INT4" => Cell::Int(get::<i32>(v)?.into()),
-            "INT2" => Cell::Int(get::<i16>(v)?.into()),
-            "FLOAT8" => Cell::Real(get(v)?),
-            "FLOAT4" => Cell::Real(get::<f32>(v)?.into()),
-            "BOOL" => Cell::Bool(get(v)?),
-            "BYTEA" => Cell::Bytes(get(v)?),
+        enum Kind {
+            Text,
+            I8,
+            I4,
+            I2,
+            F8,
+            F4,
+            Bool,
+            Bytes,
+        }
+        let kind = match v.type_info().name() {
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN" => Kind::Text,
+            "INT8" => Kind::I8,
+            "INT4" => Kind::I4,
+            "INT2" => Kind::I2,
+            "FLOAT8" => Kind::F8,
+            "FLOAT4" => Kind::F4,
+            "BOOL" => Kind::Bool,
+            "BYTEA" => Kind::Bytes,
             other => return Err(DecodeError(format!("unsupported column type {other}"))),
+        };
+        Ok(match kind {
+            Kind::Text => Cell::Text(get(v)?),
+            Kind::I8 => Cell::Int(get(v)?),
+            Kind::I4 => Cell::Int(get::<i32>(v)?.into()),
+            Kind::I2 => Cell::Int(get::<i16>(v)?.into()),
+            Kind::F8 => Cell::Real(get(v)?),
+            Kind::F4 => Cell::Real(get::<f32>(v)?.into()),
+            Kind::Bool => Cell::Bool(get(v)?),
+            Kind::Bytes => Cell::Bytes(get(v)?),
         })
     }
 }

@@ -19,7 +19,6 @@
 //!
 //! docs/decisions/0011-sqlite-executor.md has the measurements behind these choices.
 
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
