@@ -2,7 +2,7 @@
 //! transaction ([`crate::events`]), and listed per organisation.
 
 use lintel_domain::{Actor, AuditEntry, AuditId, KeyPart, ListRequest, OrgId, Page, Timestamp};
-use sea_query::{Expr, Iden, InsertStatement, Query, Value};
+use sea_query::{Expr, InsertStatement, Query, Value};
 
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
@@ -12,7 +12,7 @@ use crate::prepared::{insert_row, Prepared};
 use crate::scope;
 
 /// The audit log's table and columns.
-#[derive(Iden, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum AuditLog {
     Table,
     Id,
@@ -28,6 +28,21 @@ pub enum AuditLog {
     CorrelationId,
     CreatedAt,
 }
+
+crate::iden::iden!(AuditLog = "audit_log" {
+    Id = "id",
+    OrgId = "org_id",
+    ActorType = "actor_type",
+    ActorId = "actor_id",
+    Action = "action",
+    EntityType = "entity_type",
+    EntityId = "entity_id",
+    BeforeJson = "before_json",
+    AfterJson = "after_json",
+    RequestId = "request_id",
+    CorrelationId = "correlation_id",
+    CreatedAt = "created_at",
+});
 
 crate::scope::org_tables!(AuditLog);
 

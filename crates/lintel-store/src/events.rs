@@ -4,7 +4,7 @@
 //! One call, [`emit`], so no write can record one without the other.
 
 use lintel_domain::{Actor, EventId, EventKind, OrgId, Timestamp};
-use sea_query::{Expr, Iden, InsertStatement, Order, Query, Value};
+use sea_query::{Expr, InsertStatement, Order, Query, Value};
 use serde::Serialize;
 
 use crate::audit;
@@ -13,7 +13,7 @@ use crate::error::{parse_col, Result, StoreError};
 use crate::prepared::{insert_row, Prepared};
 
 /// The outbox's table and columns.
-#[derive(Iden, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Outbox {
     Table,
     Id,
@@ -30,6 +30,22 @@ pub enum Outbox {
     CreatedAt,
     PublishedAt,
 }
+
+crate::iden::iden!(Outbox = "outbox" {
+    Id = "id",
+    OrgId = "org_id",
+    Kind = "kind",
+    EntityType = "entity_type",
+    EntityId = "entity_id",
+    ActorType = "actor_type",
+    ActorId = "actor_id",
+    RequestId = "request_id",
+    CorrelationId = "correlation_id",
+    BeforeJson = "before_json",
+    AfterJson = "after_json",
+    CreatedAt = "created_at",
+    PublishedAt = "published_at",
+});
 
 crate::scope::org_tables!(Outbox);
 

@@ -10,6 +10,7 @@ mod backend;
 pub mod db;
 pub mod error;
 pub mod events;
+mod iden;
 pub mod identity;
 mod list;
 mod locks;

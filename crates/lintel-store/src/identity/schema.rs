@@ -1,8 +1,6 @@
 //! The identity context's tables and columns, for building statements with sea-query.
 
-use sea_query::Iden;
-
-#[derive(Iden, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Organisations {
     Table,
     Id,
@@ -13,7 +11,16 @@ pub enum Organisations {
     UpdatedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Organisations = "organisations" {
+    Id = "id",
+    Name = "name",
+    Plan = "plan",
+    DemoSlug = "demo_slug",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Users {
     Table,
     Id,
@@ -25,7 +32,17 @@ pub enum Users {
     UpdatedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Users = "users" {
+    Id = "id",
+    Email = "email",
+    Name = "name",
+    PasswordHash = "password_hash",
+    LastOrgId = "last_org_id",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Memberships {
     Table,
     OrgId,
@@ -35,7 +52,15 @@ pub enum Memberships {
     UpdatedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Memberships = "memberships" {
+    OrgId = "org_id",
+    UserId = "user_id",
+    Role = "role",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Invitations {
     Table,
     Id,
@@ -51,7 +76,21 @@ pub enum Invitations {
     RevokedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Invitations = "invitations" {
+    Id = "id",
+    OrgId = "org_id",
+    Email = "email",
+    Role = "role",
+    TokenHash = "token_hash",
+    InvitedBy = "invited_by",
+    CreatedAt = "created_at",
+    ExpiresAt = "expires_at",
+    AcceptedAt = "accepted_at",
+    AcceptedBy = "accepted_by",
+    RevokedAt = "revoked_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Sessions {
     Table,
     Id,
@@ -66,7 +105,20 @@ pub enum Sessions {
     ExpiresAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Sessions = "sessions" {
+    Id = "id",
+    OrgId = "org_id",
+    UserId = "user_id",
+    TokenHash = "token_hash",
+    CsrfHash = "csrf_hash",
+    UserAgent = "user_agent",
+    Ip = "ip",
+    CreatedAt = "created_at",
+    LastSeenAt = "last_seen_at",
+    ExpiresAt = "expires_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum ApiKeys {
     Table,
     Id,
@@ -81,6 +133,20 @@ pub enum ApiKeys {
     LastUsedAt,
     RevokedAt,
 }
+
+crate::iden::iden!(ApiKeys = "api_keys" {
+    Id = "id",
+    OrgId = "org_id",
+    Name = "name",
+    Role = "role",
+    Prefix = "prefix",
+    SecretHash = "secret_hash",
+    CreatedBy = "created_by",
+    OwnerUserId = "owner_user_id",
+    CreatedAt = "created_at",
+    LastUsedAt = "last_used_at",
+    RevokedAt = "revoked_at",
+});
 
 crate::scope::org_tables!(Sessions, ApiKeys, Invitations);
 

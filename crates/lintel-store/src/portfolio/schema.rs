@@ -1,8 +1,6 @@
 //! The portfolio context's tables and columns, for building statements with sea-query.
 
-use sea_query::Iden;
-
-#[derive(Iden, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Buildings {
     Table,
     Id,
@@ -22,7 +20,25 @@ pub enum Buildings {
     UpdatedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Buildings = "buildings" {
+    Id = "id",
+    OrgId = "org_id",
+    Name = "name",
+    AddressLine1 = "address_line1",
+    AddressLine2 = "address_line2",
+    City = "city",
+    Region = "region",
+    PostalCode = "postal_code",
+    Country = "country",
+    NumberOfUnits = "number_of_units",
+    Description = "description",
+    AmenitiesJson = "amenities_json",
+    SearchName = "search_name",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Properties {
     Table,
     Id,
@@ -44,7 +60,27 @@ pub enum Properties {
     UpdatedAt,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Properties = "properties" {
+    Id = "id",
+    OrgId = "org_id",
+    BuildingId = "building_id",
+    Name = "name",
+    Kind = "kind",
+    Status = "status",
+    AddressLine1 = "address_line1",
+    AddressLine2 = "address_line2",
+    City = "city",
+    Region = "region",
+    PostalCode = "postal_code",
+    Country = "country",
+    Description = "description",
+    SearchText = "search_text",
+    ArchivedAt = "archived_at",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+#[derive(Clone, Copy)]
 pub enum Units {
     Table,
     Id,
@@ -73,7 +109,32 @@ pub enum Units {
     SuiteKey,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(Units = "units" {
+    Id = "id",
+    OrgId = "org_id",
+    PropertyId = "property_id",
+    Name = "name",
+    Suite = "suite",
+    UnitType = "unit_type",
+    Bedrooms = "bedrooms",
+    Bathrooms = "bathrooms",
+    AreaSqft = "area_sqft",
+    RentMinor = "rent_minor",
+    RentCurrency = "rent_currency",
+    Furnishing = "furnishing",
+    Storage = "storage",
+    ParkingStalls = "parking_stalls",
+    MaxOccupancy = "max_occupancy",
+    MaxOccupancySet = "max_occupancy_set",
+    Status = "status",
+    Description = "description",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+    NameKey = "name_key",
+    SuiteKey = "suite_key",
+});
+
+#[derive(Clone, Copy)]
 pub enum UnitCounts {
     Table,
     OrgId,
@@ -82,13 +143,26 @@ pub enum UnitCounts {
     N,
 }
 
-#[derive(Iden, Clone, Copy)]
+crate::iden::iden!(UnitCounts = "unit_counts" {
+    OrgId = "org_id",
+    PropertyId = "property_id",
+    Status = "status",
+    N = "n",
+});
+
+#[derive(Clone, Copy)]
 pub enum OrgUnitCounts {
     Table,
     OrgId,
     Status,
     N,
 }
+
+crate::iden::iden!(OrgUnitCounts = "org_unit_counts" {
+    OrgId = "org_id",
+    Status = "status",
+    N = "n",
+});
 
 crate::scope::org_tables!(Buildings, Properties, Units);
 

@@ -8,6 +8,18 @@ use serde_json::json;
 
 use super::helpers::*;
 
+/// Rate limits count in fixed windows (one minute; fifteen for failed sign-ins per account),
+/// aligned on UTC: a test that counts attempts across a window's end would see its count start
+/// again. Waits for a new window when the current one ends within `need`.
+async fn fresh_window(window_ms: i64, need: std::time::Duration) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let left = window_ms - now.rem_euclid(window_ms);
+    let need = i64::try_from(need.as_millis()).unwrap_or(i64::MAX);
+    if left < need {
+        tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 50)).await;
+    }
+}
+
 backend_test_with!(
     unknown_emails_cost_one_hash_verification_too,
     relaxed(),
@@ -53,6 +65,7 @@ backend_test_with!(
     failed_sign_ins_are_limited_per_account_from_any_address,
     account_limited(),
     |app| {
+        fresh_window(15 * 60_000, std::time::Duration::from_secs(20)).await;
         let (email, _, _) = person(&app, "locked").await;
         let (other, _, _) = person(&app, "free").await;
         let attempt = |peer: &'static str, email: String, password: &'static str| {
@@ -105,6 +118,7 @@ backend_test_with!(
     clients_behind_a_trusted_proxy_have_their_own_login_bucket,
     behind_proxy(),
     |app| {
+        fresh_window(60_000, std::time::Duration::from_secs(20)).await;
         let attempt = |peer: &'static str, xff: &'static str| {
             let body = json!({"email": unique_email("p"), "password": "wrong-password-zz"});
             let headers = [("x-forwarded-for", xff)];
@@ -170,6 +184,7 @@ backend_test_with!(
     the_sign_in_form_reports_its_own_limit,
     form_limited(),
     |app| {
+        fresh_window(60_000, std::time::Duration::from_secs(20)).await;
         let form = format!(
             "email={}&password=wrong-password-zz",
             unique_email("f").replace('@', "%40")
