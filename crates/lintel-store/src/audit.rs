@@ -11,38 +11,23 @@ use crate::list;
 use crate::prepared::{insert_row, Prepared};
 use crate::scope;
 
-/// The audit log's table and columns.
-#[derive(Clone, Copy)]
-pub enum AuditLog {
-    Table,
-    Id,
-    OrgId,
-    ActorType,
-    ActorId,
-    Action,
-    EntityType,
-    EntityId,
-    BeforeJson,
-    AfterJson,
-    RequestId,
-    CorrelationId,
-    CreatedAt,
+crate::iden::table! {
+    /// The audit log's table and columns.
+    pub enum AuditLog = "audit_log" {
+        Id = "id",
+        OrgId = "org_id",
+        ActorType = "actor_type",
+        ActorId = "actor_id",
+        Action = "action",
+        EntityType = "entity_type",
+        EntityId = "entity_id",
+        BeforeJson = "before_json",
+        AfterJson = "after_json",
+        RequestId = "request_id",
+        CorrelationId = "correlation_id",
+        CreatedAt = "created_at",
+    }
 }
-
-crate::iden::iden!(AuditLog = "audit_log" {
-    Id = "id",
-    OrgId = "org_id",
-    ActorType = "actor_type",
-    ActorId = "actor_id",
-    Action = "action",
-    EntityType = "entity_type",
-    EntityId = "entity_id",
-    BeforeJson = "before_json",
-    AfterJson = "after_json",
-    RequestId = "request_id",
-    CorrelationId = "correlation_id",
-    CreatedAt = "created_at",
-});
 
 crate::scope::org_tables!(AuditLog);
 

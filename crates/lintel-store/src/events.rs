@@ -12,40 +12,24 @@ use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::prepared::{insert_row, Prepared};
 
-/// The outbox's table and columns.
-#[derive(Clone, Copy)]
-pub enum Outbox {
-    Table,
-    Id,
-    OrgId,
-    Kind,
-    EntityType,
-    EntityId,
-    ActorType,
-    ActorId,
-    RequestId,
-    CorrelationId,
-    BeforeJson,
-    AfterJson,
-    CreatedAt,
-    PublishedAt,
+crate::iden::table! {
+    /// The outbox's table and columns.
+    pub enum Outbox = "outbox" {
+        Id = "id",
+        OrgId = "org_id",
+        Kind = "kind",
+        EntityType = "entity_type",
+        EntityId = "entity_id",
+        ActorType = "actor_type",
+        ActorId = "actor_id",
+        RequestId = "request_id",
+        CorrelationId = "correlation_id",
+        BeforeJson = "before_json",
+        AfterJson = "after_json",
+        CreatedAt = "created_at",
+        PublishedAt = "published_at",
+    }
 }
-
-crate::iden::iden!(Outbox = "outbox" {
-    Id = "id",
-    OrgId = "org_id",
-    Kind = "kind",
-    EntityType = "entity_type",
-    EntityId = "entity_id",
-    ActorType = "actor_type",
-    ActorId = "actor_id",
-    RequestId = "request_id",
-    CorrelationId = "correlation_id",
-    BeforeJson = "before_json",
-    AfterJson = "after_json",
-    CreatedAt = "created_at",
-    PublishedAt = "published_at",
-});
 
 crate::scope::org_tables!(Outbox);
 

@@ -2,14 +2,37 @@
 //!
 //! `#[derive(sea_query::Iden)]` writes an identifier by formatting its name into a new string
 //! and copying it again to double any quote characters, twice per identifier on every statement
-//! rendered: about 45k instructions for one list page. [`iden!`] gives the same names (the table
-//! is the `Table` variant, columns in `snake_case`) and writes them straight into the SQL; our
-//! names never contain quote characters.
+//! rendered. [`table!`] declares a table's enum with the same names (the table is the `Table`
+//! variant, columns in `snake_case`), each written once, and writes them straight into the SQL;
+//! our names never contain quote characters.
 
-/// `iden!(Units = "units" { Id = "id", OrgId = "org_id" })` implements `sea_query::Iden` for the
-/// enum `Units`: `Units::Table` is `"units"`, each listed variant its column.
-macro_rules! iden {
-    ($name:ident = $table:literal { $($variant:ident = $column:literal),+ $(,)? }) => {
+/// Declares a table's enum with its SQL names, each written once:
+///
+/// ```ignore
+/// crate::iden::table! {
+///     pub enum Units = "units" {
+///         Id = "id",
+///         OrgId = "org_id",
+///     }
+/// }
+/// ```
+///
+/// gives `enum Units { Table, Id, OrgId }` (`Units::Table` is `"units"`) implementing
+/// `sea_query::Iden`.
+macro_rules! table {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident = $table:literal {
+            $($(#[$vmeta:meta])* $variant:ident = $column:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        $vis enum $name {
+            Table,
+            $($(#[$vmeta])* $variant,)+
+        }
+
         impl $name {
             /// The table's or column's SQL name.
             pub const fn sql(self) -> &'static str {
@@ -33,19 +56,18 @@ macro_rules! iden {
         }
     };
 }
-pub(crate) use iden;
+pub(crate) use table;
 
 #[cfg(test)]
 mod tests {
     use sea_query::{Expr, Iden, PostgresQueryBuilder, Query, SqliteQueryBuilder};
 
-    #[derive(Clone, Copy)]
-    enum Fast {
-        Table,
-        OrgId,
-        AddressLine1,
+    super::table! {
+        enum Fast = "fast" {
+            OrgId = "org_id",
+            AddressLine1 = "address_line1",
+        }
     }
-    super::iden!(Fast = "fast" { OrgId = "org_id", AddressLine1 = "address_line1" });
 
     #[derive(Iden, Clone, Copy)]
     enum Derived {

@@ -1,152 +1,84 @@
 //! The identity context's tables and columns, for building statements with sea-query.
 
-#[derive(Clone, Copy)]
-pub enum Organisations {
-    Table,
-    Id,
-    Name,
-    Plan,
-    DemoSlug,
-    CreatedAt,
-    UpdatedAt,
+crate::iden::table! {
+    pub enum Organisations = "organisations" {
+        Id = "id",
+        Name = "name",
+        Plan = "plan",
+        DemoSlug = "demo_slug",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
 }
 
-crate::iden::iden!(Organisations = "organisations" {
-    Id = "id",
-    Name = "name",
-    Plan = "plan",
-    DemoSlug = "demo_slug",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Users {
-    Table,
-    Id,
-    Email,
-    Name,
-    PasswordHash,
-    LastOrgId,
-    CreatedAt,
-    UpdatedAt,
+crate::iden::table! {
+    pub enum Users = "users" {
+        Id = "id",
+        Email = "email",
+        Name = "name",
+        PasswordHash = "password_hash",
+        LastOrgId = "last_org_id",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
 }
 
-crate::iden::iden!(Users = "users" {
-    Id = "id",
-    Email = "email",
-    Name = "name",
-    PasswordHash = "password_hash",
-    LastOrgId = "last_org_id",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Memberships {
-    Table,
-    OrgId,
-    UserId,
-    Role,
-    CreatedAt,
-    UpdatedAt,
+crate::iden::table! {
+    pub enum Memberships = "memberships" {
+        OrgId = "org_id",
+        UserId = "user_id",
+        Role = "role",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
 }
 
-crate::iden::iden!(Memberships = "memberships" {
-    OrgId = "org_id",
-    UserId = "user_id",
-    Role = "role",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Invitations {
-    Table,
-    Id,
-    OrgId,
-    Email,
-    Role,
-    TokenHash,
-    InvitedBy,
-    CreatedAt,
-    ExpiresAt,
-    AcceptedAt,
-    AcceptedBy,
-    RevokedAt,
+crate::iden::table! {
+    pub enum Invitations = "invitations" {
+        Id = "id",
+        OrgId = "org_id",
+        Email = "email",
+        Role = "role",
+        TokenHash = "token_hash",
+        InvitedBy = "invited_by",
+        CreatedAt = "created_at",
+        ExpiresAt = "expires_at",
+        AcceptedAt = "accepted_at",
+        AcceptedBy = "accepted_by",
+        RevokedAt = "revoked_at",
+    }
 }
 
-crate::iden::iden!(Invitations = "invitations" {
-    Id = "id",
-    OrgId = "org_id",
-    Email = "email",
-    Role = "role",
-    TokenHash = "token_hash",
-    InvitedBy = "invited_by",
-    CreatedAt = "created_at",
-    ExpiresAt = "expires_at",
-    AcceptedAt = "accepted_at",
-    AcceptedBy = "accepted_by",
-    RevokedAt = "revoked_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Sessions {
-    Table,
-    Id,
-    OrgId,
-    UserId,
-    TokenHash,
-    CsrfHash,
-    UserAgent,
-    Ip,
-    CreatedAt,
-    LastSeenAt,
-    ExpiresAt,
+crate::iden::table! {
+    pub enum Sessions = "sessions" {
+        Id = "id",
+        OrgId = "org_id",
+        UserId = "user_id",
+        TokenHash = "token_hash",
+        CsrfHash = "csrf_hash",
+        UserAgent = "user_agent",
+        Ip = "ip",
+        CreatedAt = "created_at",
+        LastSeenAt = "last_seen_at",
+        ExpiresAt = "expires_at",
+    }
 }
 
-crate::iden::iden!(Sessions = "sessions" {
-    Id = "id",
-    OrgId = "org_id",
-    UserId = "user_id",
-    TokenHash = "token_hash",
-    CsrfHash = "csrf_hash",
-    UserAgent = "user_agent",
-    Ip = "ip",
-    CreatedAt = "created_at",
-    LastSeenAt = "last_seen_at",
-    ExpiresAt = "expires_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum ApiKeys {
-    Table,
-    Id,
-    OrgId,
-    Name,
-    Role,
-    Prefix,
-    SecretHash,
-    CreatedBy,
-    OwnerUserId,
-    CreatedAt,
-    LastUsedAt,
-    RevokedAt,
+crate::iden::table! {
+    pub enum ApiKeys = "api_keys" {
+        Id = "id",
+        OrgId = "org_id",
+        Name = "name",
+        Role = "role",
+        Prefix = "prefix",
+        SecretHash = "secret_hash",
+        CreatedBy = "created_by",
+        OwnerUserId = "owner_user_id",
+        CreatedAt = "created_at",
+        LastUsedAt = "last_used_at",
+        RevokedAt = "revoked_at",
+    }
 }
-
-crate::iden::iden!(ApiKeys = "api_keys" {
-    Id = "id",
-    OrgId = "org_id",
-    Name = "name",
-    Role = "role",
-    Prefix = "prefix",
-    SecretHash = "secret_hash",
-    CreatedBy = "created_by",
-    OwnerUserId = "owner_user_id",
-    CreatedAt = "created_at",
-    LastUsedAt = "last_used_at",
-    RevokedAt = "revoked_at",
-});
 
 crate::scope::org_tables!(Sessions, ApiKeys, Invitations);
 

@@ -1,168 +1,92 @@
 //! The portfolio context's tables and columns, for building statements with sea-query.
 
-#[derive(Clone, Copy)]
-pub enum Buildings {
-    Table,
-    Id,
-    OrgId,
-    Name,
-    AddressLine1,
-    AddressLine2,
-    City,
-    Region,
-    PostalCode,
-    Country,
-    NumberOfUnits,
-    Description,
-    AmenitiesJson,
-    SearchName,
-    CreatedAt,
-    UpdatedAt,
+crate::iden::table! {
+    pub enum Buildings = "buildings" {
+        Id = "id",
+        OrgId = "org_id",
+        Name = "name",
+        AddressLine1 = "address_line1",
+        AddressLine2 = "address_line2",
+        City = "city",
+        Region = "region",
+        PostalCode = "postal_code",
+        Country = "country",
+        NumberOfUnits = "number_of_units",
+        Description = "description",
+        AmenitiesJson = "amenities_json",
+        SearchName = "search_name",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
 }
 
-crate::iden::iden!(Buildings = "buildings" {
-    Id = "id",
-    OrgId = "org_id",
-    Name = "name",
-    AddressLine1 = "address_line1",
-    AddressLine2 = "address_line2",
-    City = "city",
-    Region = "region",
-    PostalCode = "postal_code",
-    Country = "country",
-    NumberOfUnits = "number_of_units",
-    Description = "description",
-    AmenitiesJson = "amenities_json",
-    SearchName = "search_name",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Properties {
-    Table,
-    Id,
-    OrgId,
-    BuildingId,
-    Name,
-    Kind,
-    Status,
-    AddressLine1,
-    AddressLine2,
-    City,
-    Region,
-    PostalCode,
-    Country,
-    Description,
-    SearchText,
-    ArchivedAt,
-    CreatedAt,
-    UpdatedAt,
+crate::iden::table! {
+    pub enum Properties = "properties" {
+        Id = "id",
+        OrgId = "org_id",
+        BuildingId = "building_id",
+        Name = "name",
+        Kind = "kind",
+        Status = "status",
+        AddressLine1 = "address_line1",
+        AddressLine2 = "address_line2",
+        City = "city",
+        Region = "region",
+        PostalCode = "postal_code",
+        Country = "country",
+        Description = "description",
+        SearchText = "search_text",
+        ArchivedAt = "archived_at",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
 }
 
-crate::iden::iden!(Properties = "properties" {
-    Id = "id",
-    OrgId = "org_id",
-    BuildingId = "building_id",
-    Name = "name",
-    Kind = "kind",
-    Status = "status",
-    AddressLine1 = "address_line1",
-    AddressLine2 = "address_line2",
-    City = "city",
-    Region = "region",
-    PostalCode = "postal_code",
-    Country = "country",
-    Description = "description",
-    SearchText = "search_text",
-    ArchivedAt = "archived_at",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-});
-
-#[derive(Clone, Copy)]
-pub enum Units {
-    Table,
-    Id,
-    OrgId,
-    PropertyId,
-    Name,
-    Suite,
-    UnitType,
-    Bedrooms,
-    Bathrooms,
-    AreaSqft,
-    RentMinor,
-    RentCurrency,
-    Furnishing,
-    Storage,
-    ParkingStalls,
-    MaxOccupancy,
-    MaxOccupancySet,
-    Status,
-    Description,
-    CreatedAt,
-    UpdatedAt,
-    /// The canonical caseless form of `name` (see `lintel_domain::text::name_key`).
-    NameKey,
-    /// The canonical caseless form of `suite`, or NULL.
-    SuiteKey,
+crate::iden::table! {
+    pub enum Units = "units" {
+        Id = "id",
+        OrgId = "org_id",
+        PropertyId = "property_id",
+        Name = "name",
+        Suite = "suite",
+        UnitType = "unit_type",
+        Bedrooms = "bedrooms",
+        Bathrooms = "bathrooms",
+        AreaSqft = "area_sqft",
+        RentMinor = "rent_minor",
+        RentCurrency = "rent_currency",
+        Furnishing = "furnishing",
+        Storage = "storage",
+        ParkingStalls = "parking_stalls",
+        MaxOccupancy = "max_occupancy",
+        MaxOccupancySet = "max_occupancy_set",
+        Status = "status",
+        Description = "description",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+        /// The canonical caseless form of `name` (see `lintel_domain::text::name_key`).
+        NameKey = "name_key",
+        /// The canonical caseless form of `suite`, or NULL.
+        SuiteKey = "suite_key",
+    }
 }
 
-crate::iden::iden!(Units = "units" {
-    Id = "id",
-    OrgId = "org_id",
-    PropertyId = "property_id",
-    Name = "name",
-    Suite = "suite",
-    UnitType = "unit_type",
-    Bedrooms = "bedrooms",
-    Bathrooms = "bathrooms",
-    AreaSqft = "area_sqft",
-    RentMinor = "rent_minor",
-    RentCurrency = "rent_currency",
-    Furnishing = "furnishing",
-    Storage = "storage",
-    ParkingStalls = "parking_stalls",
-    MaxOccupancy = "max_occupancy",
-    MaxOccupancySet = "max_occupancy_set",
-    Status = "status",
-    Description = "description",
-    CreatedAt = "created_at",
-    UpdatedAt = "updated_at",
-    NameKey = "name_key",
-    SuiteKey = "suite_key",
-});
-
-#[derive(Clone, Copy)]
-pub enum UnitCounts {
-    Table,
-    OrgId,
-    PropertyId,
-    Status,
-    N,
+crate::iden::table! {
+    pub enum UnitCounts = "unit_counts" {
+        OrgId = "org_id",
+        PropertyId = "property_id",
+        Status = "status",
+        N = "n",
+    }
 }
 
-crate::iden::iden!(UnitCounts = "unit_counts" {
-    OrgId = "org_id",
-    PropertyId = "property_id",
-    Status = "status",
-    N = "n",
-});
-
-#[derive(Clone, Copy)]
-pub enum OrgUnitCounts {
-    Table,
-    OrgId,
-    Status,
-    N,
+crate::iden::table! {
+    pub enum OrgUnitCounts = "org_unit_counts" {
+        OrgId = "org_id",
+        Status = "status",
+        N = "n",
+    }
 }
-
-crate::iden::iden!(OrgUnitCounts = "org_unit_counts" {
-    OrgId = "org_id",
-    Status = "status",
-    N = "n",
-});
 
 crate::scope::org_tables!(Buildings, Properties, Units);
 
