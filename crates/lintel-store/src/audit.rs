@@ -164,21 +164,8 @@ impl AuditTrail<'_> {
             .clone()
             .expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n"))
             .to_owned();
-        let rows = base
-            .columns([
-                AuditLog::Id,
-                AuditLog::ActorType,
-                AuditLog::ActorId,
-                AuditLog::Action,
-                AuditLog::EntityType,
-                AuditLog::EntityId,
-                AuditLog::BeforeJson,
-                AuditLog::AfterJson,
-                AuditLog::RequestId,
-                AuditLog::CorrelationId,
-                AuditLog::CreatedAt,
-            ])
-            .to_owned();
+        // The columns an entry is written with (the organisation's too, which the row ignores).
+        let rows = base.columns(AUDIT_COLUMNS).to_owned();
         let order = list::Order::by_key("-id", AuditLog::Table, AuditLog::Id, true);
         let key = |r: &AuditRow| vec![KeyPart::Text(r.id.clone())];
         let req = req.into();
