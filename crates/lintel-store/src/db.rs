@@ -12,10 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolOptions;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgRow};
-use sqlx::{Connection, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::{Connection, Postgres};
 
 use crate::error::{Result, StoreError};
+use crate::fetch::{run_pg, All, Changed, Fetch, First};
+use crate::pg_tx::PgTx;
 use crate::prepared::Statement;
 use crate::retry::WRITE_RETRIES;
 use crate::sqlite::{self, Sqlite};
@@ -28,15 +30,6 @@ pub use crate::backend::Backend;
 /// `Option`s.
 pub trait DbRow: serde::de::DeserializeOwned + Send + Unpin + 'static {}
 impl<T> DbRow for T where T: serde::de::DeserializeOwned + Send + Unpin + 'static {}
-
-/// PostgreSQL rows decoded as [`crate::row`] decodes them.
-fn pg_rows<T: DbRow>(rows: Vec<PgRow>) -> Result<Vec<T>> {
-    rows.iter().map(|r| Ok(crate::row::decode(r)?)).collect()
-}
-
-fn pg_row<T: DbRow>(row: Option<PgRow>) -> Result<Option<T>> {
-    row.map(|r| Ok(crate::row::decode(&r)?)).transpose()
-}
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone)]
@@ -125,18 +118,15 @@ impl Db {
     }
 
     /// Starts a write transaction. On SQLite it waits for the single writer slot and takes the
-    /// write lock up front (`BEGIN IMMEDIATE`), so a read-then-write never fails as busy.
+    /// write lock up front (`BEGIN IMMEDIATE`, or a savepoint in the open batch: group commit,
+    /// [`crate::sqlite`]), so a read-then-write never fails as busy. On PostgreSQL nothing is
+    /// sent yet ([`crate::pg_tx`]).
     pub async fn begin(&self) -> Result<Tx> {
         let started = Instant::now();
-        // `BEGIN` runs in its own task: if the request is cancelled while it is in flight, the
-        // task still finishes and the dropped transaction rolls back, instead of a connection
-        // going back to the pool inside an open transaction (holding SQLite's write lock).
         let inner = match &*self.pools {
             Pools::Sqlite(lite) => TxInner::Sqlite(lite.begin().await?),
-            Pools::Postgres(pool) => {
-                let pool = pool.clone();
-                TxInner::Postgres(detached(async move { pool.begin().await }).await?)
-            }
+            // Opened on the server by its first statement that is not deferred ([`PgTx`]).
+            Pools::Postgres(pool) => TxInner::Postgres(PgTx::new(pool.clone())),
         };
         timing::record(started.elapsed());
         Ok(Tx { inner })
@@ -186,23 +176,33 @@ impl Db {
         }
     }
 
-    /// Every row the statement returns. On SQLite a read runs inline on a reader connection.
-    pub async fn all<T: DbRow>(&self, stmt: &impl Statement) -> Result<Vec<T>> {
+    /// Runs a statement outside any transaction. On SQLite a read runs inline on a reader
+    /// connection and a write goes through the writer slot.
+    async fn fetch<F: Fetch>(&self, stmt: &impl Statement) -> Result<F::Out> {
         let started = Instant::now();
         let out = match &*self.pools {
             Pools::Sqlite(lite) => {
                 let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = lite.run(&sql, &v.0 .0, sqlite::all::<T>).await;
+                let out = if F::WRITES {
+                    lite.write_detached(&sql, &v.0 .0, F::SQLITE).await
+                } else {
+                    lite.run(&sql, &v.0 .0, F::SQLITE).await
+                };
                 sqlite::log(&sql, started);
                 out
             }
             Pools::Postgres(pool) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                pg_rows(sqlx::query_with(&sql, v).fetch_all(pool).await?)
+                F::from_pg(run_pg(F::WANTS, &sql, v, pool).await?)
             }
         };
         timing::record(started.elapsed());
         out
+    }
+
+    /// Every row the statement returns.
+    pub async fn all<T: DbRow>(&self, stmt: &impl Statement) -> Result<Vec<T>> {
+        self.fetch::<All<T>>(stmt).await
     }
 
     /// [`Db::all`] for a read that may walk many rows (a deep `OFFSET` page): on SQLite it
@@ -214,7 +214,7 @@ impl Db {
         };
         let started = Instant::now();
         let (sql, v) = stmt.render(Backend::Sqlite);
-        let out = lite.run_detached(&sql, &v.0 .0, sqlite::all::<T>).await;
+        let out = lite.run_detached(&sql, &v.0 .0, All::<T>::SQLITE).await;
         sqlite::log(&sql, started);
         timing::record(started.elapsed());
         out
@@ -222,21 +222,7 @@ impl Db {
 
     /// The first row the statement returns, if any.
     pub async fn opt<T: DbRow>(&self, stmt: &impl Statement) -> Result<Option<T>> {
-        let started = Instant::now();
-        let out = match &*self.pools {
-            Pools::Sqlite(lite) => {
-                let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = lite.run(&sql, &v.0 .0, sqlite::opt::<T>).await;
-                sqlite::log(&sql, started);
-                out
-            }
-            Pools::Postgres(pool) => {
-                let (sql, v) = stmt.render(Backend::Postgres);
-                pg_row(sqlx::query_with(&sql, v).fetch_optional(pool).await?)
-            }
-        };
-        timing::record(started.elapsed());
-        out
+        self.fetch::<First<T>>(stmt).await
     }
 
     pub async fn one<T: DbRow>(&self, stmt: &impl Statement) -> Result<T> {
@@ -247,25 +233,7 @@ impl Db {
     /// SQLite it goes through the writer slot, so a task holding a [`Tx`] must write through
     /// that instead (this would wait for the slot it holds).
     pub async fn exec(&self, stmt: &impl Statement) -> Result<u64> {
-        let started = Instant::now();
-        let out = match &*self.pools {
-            Pools::Sqlite(lite) => {
-                let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = lite.write_detached(&sql, &v.0 .0, sqlite::exec).await;
-                sqlite::log(&sql, started);
-                out
-            }
-            Pools::Postgres(pool) => {
-                let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_with(&sql, v)
-                    .execute(pool)
-                    .await
-                    .map(|r| r.rows_affected())
-                    .map_err(Into::into)
-            }
-        };
-        timing::record(started.elapsed());
-        out
+        self.fetch::<Changed>(stmt).await
     }
 
     /// Runs literal SQL (several statements allowed): migrations and tests only. On SQLite it
@@ -287,7 +255,7 @@ impl Db {
 
 enum TxInner {
     Sqlite(sqlite::Writer),
-    Postgres(Transaction<'static, Postgres>),
+    Postgres(PgTx),
 }
 
 /// A write transaction: everything a request changes, with its audit entry, commits together.
@@ -310,48 +278,40 @@ impl Tx {
         let started = Instant::now();
         match self.inner {
             TxInner::Sqlite(writer) => writer.commit().await?,
-            TxInner::Postgres(tx) => detached(tx.commit()).await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
         timing::record(started.elapsed());
         Ok(())
     }
 
-    /// Every row the statement returns.
-    pub async fn all<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<Vec<T>> {
+    /// Runs a statement inside the transaction (on SQLite inline: the transaction holds the
+    /// write lock).
+    async fn fetch<F: Fetch>(&mut self, stmt: &impl Statement) -> Result<F::Out> {
         let started = Instant::now();
         let out = match &mut self.inner {
             TxInner::Sqlite(w) => {
                 let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = w.run(&sql, &v.0 .0, sqlite::all::<T>);
+                let out = w.run(&sql, &v.0 .0, F::SQLITE);
                 sqlite::log(&sql, started);
                 out
             }
             TxInner::Postgres(tx) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                pg_rows(sqlx::query_with(&sql, v).fetch_all(&mut **tx).await?)
+                F::from_pg(run_pg(F::WANTS, &sql, v, tx.conn().await?).await?)
             }
         };
         timing::record(started.elapsed());
         out
     }
 
+    /// Every row the statement returns.
+    pub async fn all<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<Vec<T>> {
+        self.fetch::<All<T>>(stmt).await
+    }
+
     /// The first row the statement returns, if any.
     pub async fn opt<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<Option<T>> {
-        let started = Instant::now();
-        let out = match &mut self.inner {
-            TxInner::Sqlite(w) => {
-                let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = w.run(&sql, &v.0 .0, sqlite::opt::<T>);
-                sqlite::log(&sql, started);
-                out
-            }
-            TxInner::Postgres(tx) => {
-                let (sql, v) = stmt.render(Backend::Postgres);
-                pg_row(sqlx::query_with(&sql, v).fetch_optional(&mut **tx).await?)
-            }
-        };
-        timing::record(started.elapsed());
-        out
+        self.fetch::<First<T>>(stmt).await
     }
 
     pub async fn one<T: DbRow>(&mut self, stmt: &impl Statement) -> Result<T> {
@@ -360,25 +320,22 @@ impl Tx {
 
     /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
     pub async fn exec(&mut self, stmt: &impl Statement) -> Result<u64> {
-        let started = Instant::now();
-        let out = match &mut self.inner {
-            TxInner::Sqlite(w) => {
-                let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = w.run(&sql, &v.0 .0, sqlite::exec);
-                sqlite::log(&sql, started);
-                out
-            }
+        self.fetch::<Changed>(stmt).await
+    }
+
+    /// Runs a write whose result is not needed (an event, an audit entry, a new row): at once
+    /// on SQLite; on PostgreSQL with the transaction's next statement or its commit, in the
+    /// same round trip ([`crate::pg_tx`]). Its errors may therefore surface from a later call
+    /// on the transaction, and it must not be one another deferred write's rows depend on.
+    pub async fn defer(&mut self, stmt: &impl Statement) -> Result<()> {
+        match &mut self.inner {
+            TxInner::Sqlite(_) => self.fetch::<Changed>(stmt).await.map(drop),
             TxInner::Postgres(tx) => {
                 let (sql, v) = stmt.render(Backend::Postgres);
-                sqlx::query_with(&sql, v)
-                    .execute(&mut **tx)
-                    .await
-                    .map(|r| r.rows_affected())
-                    .map_err(Into::into)
+                tx.defer(&sql, v);
+                Ok(())
             }
-        };
-        timing::record(started.elapsed());
-        out
+        }
     }
 
     /// Runs literal SQL (several statements allowed): migrations only.
@@ -390,23 +347,13 @@ impl Tx {
                 sqlite::log(sql, started);
                 out?
             }
-            TxInner::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+            TxInner::Postgres(tx) => sqlx::raw_sql(sql)
+                .execute(tx.conn().await?)
+                .await
+                .map(drop)?,
         }
         timing::record(started.elapsed());
         Ok(())
-    }
-}
-
-/// Runs a transaction-control step to completion in its own task, so a cancelled request cannot
-/// leave it half done.
-async fn detached<T: Send + 'static>(
-    step: impl std::future::Future<Output = sqlx::Result<T>> + Send + 'static,
-) -> Result<T> {
-    match tokio::spawn(step).await {
-        Ok(r) => Ok(r?),
-        Err(e) => Err(StoreError::Unavailable(format!(
-            "transaction step failed: {e}"
-        ))),
     }
 }
 

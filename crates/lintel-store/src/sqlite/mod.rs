@@ -28,11 +28,15 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql};
 use sea_query::Value;
 use serde::de::DeserializeOwned;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Result, StoreError};
 
 pub(crate) use crate::row::DecodeError;
+
+mod writer;
+
+use writer::Slots;
+pub(crate) use writer::Writer;
 
 /// A statement that took longer is logged as a warning (sqlx's threshold for PostgreSQL's).
 const SLOW_STATEMENT: Duration = Duration::from_secs(1);
@@ -285,9 +289,8 @@ impl Drop for Reader<'_> {
 pub(crate) struct Sqlite {
     target: Target,
     readers: Readers,
-    /// The writer slot and the writer connection in it (`None` once closed, or after a failed
-    /// rollback left it unusable: it is then opened again by the next writer).
-    writer: Arc<Mutex<Option<Connection>>>,
+    /// The writer slot, with group commit ([`writer`]).
+    writer: Slots,
     closed: AtomicBool,
 }
 
@@ -318,7 +321,7 @@ impl Sqlite {
                 max: usize::try_from(max_readers.max(1)).unwrap_or(usize::MAX),
                 acquire_timeout,
             },
-            writer: Arc::new(Mutex::new(Some(writer))),
+            writer: Slots::new(writer),
             closed: AtomicBool::new(false),
         })
     }
@@ -363,28 +366,25 @@ impl Sqlite {
         }
     }
 
-    /// Runs a statement through the writer slot in autocommit mode, on the blocking pool.
+    /// Runs one statement as a write transaction of its own (see [`Sqlite::begin`]).
     pub(crate) async fn write_detached<R: Send + 'static>(
         &self,
         sql: &str,
         values: &[Value],
         op: Op<R>,
     ) -> Result<R> {
-        let writer = self.writer().await?;
-        let (sql, values) = (sql.to_owned(), values.to_vec());
-        blocking(move || {
-            let conn = writer.conn();
-            let mut st = prepare(conn, &sql, &values)?;
-            op(conn, &mut st)
-        })
-        .await
+        let writer = self.begin().await?;
+        let out = writer.run(sql, values, op)?;
+        writer.commit().await?;
+        Ok(out)
     }
 
-    /// Runs literal SQL, several statements allowed, through the writer slot.
+    /// Runs literal SQL, several statements allowed, through the writer slot, outside any
+    /// transaction (an open batch is committed first).
     pub(crate) async fn batch_detached(&self, sql: &str) -> Result<()> {
-        let writer = self.writer().await?;
+        let slot = self.writer.settled(&self.target, &self.closed).await?;
         let sql = sql.to_owned();
-        blocking(move || Ok(writer.conn().execute_batch(&sql)?)).await
+        blocking(move || Ok(slot.conn().execute_batch(&sql)?)).await
     }
 
     /// Checks that a reader answers.
@@ -394,90 +394,18 @@ impl Sqlite {
         Ok(())
     }
 
-    /// Waits for the writer slot.
-    async fn writer(&self) -> Result<Writer> {
-        let mut slot = self.writer.clone().lock_owned().await;
-        if self.closed.load(Ordering::Acquire) {
-            return Err(closed());
-        }
-        if slot.is_none() {
-            *slot = Some(self.target.open_writer()?);
-        }
-        Ok(Writer { slot })
-    }
-
-    /// Waits for the writer slot, then starts a write transaction that holds SQLite's write
-    /// lock from the start (`BEGIN IMMEDIATE`). Runs on the blocking pool: if the request is
-    /// cancelled meanwhile, the transaction begun is dropped there, and rolled back.
+    /// Waits for the writer slot, then starts a write transaction holding SQLite's write lock
+    /// (a new batch with `BEGIN IMMEDIATE`, or a savepoint in the open one: [`writer`]).
     pub(crate) async fn begin(&self) -> Result<Writer> {
-        let writer = self.writer().await?;
-        blocking(move || {
-            writer.conn().execute_batch("BEGIN IMMEDIATE")?;
-            Ok(writer)
-        })
-        .await
+        self.writer.begin(&self.target, &self.closed).await
     }
 
     /// Closes every connection; statements after this fail as unavailable. Waits for the
-    /// transaction in progress, if any.
+    /// transaction in progress, if any, and commits the open batch.
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.readers.close();
-        let conn = self.writer.lock().await.take();
-        // Closing the last connection checkpoints the WAL: disk work, off the async threads.
-        let _ = tokio::task::spawn_blocking(move || drop(conn)).await;
-    }
-}
-
-/// The writer connection, held with the writer slot. Dropped inside a transaction (a request
-/// that failed or was cancelled before `COMMIT`), it rolls the transaction back before the slot
-/// is released.
-pub(crate) struct Writer {
-    slot: OwnedMutexGuard<Option<Connection>>,
-}
-
-impl Writer {
-    fn conn(&self) -> &Connection {
-        self.slot.as_ref().expect("a writer has its connection")
-    }
-
-    /// Runs a statement inline (the transaction already holds the write lock).
-    pub(crate) fn run<R>(&self, sql: &str, values: &[Value], op: Op<R>) -> Result<R> {
-        let conn = self.conn();
-        let mut st = prepare(conn, sql, values)?;
-        op(conn, &mut st)
-    }
-
-    /// Runs literal SQL inline, several statements allowed.
-    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.conn().execute_batch(sql)?)
-    }
-
-    /// Commits on the blocking pool (it waits for the disk); the slot is released after it,
-    /// also when the request is cancelled meanwhile.
-    pub(crate) async fn commit(self) -> Result<()> {
-        blocking(move || {
-            let r = self.conn().execute_batch("COMMIT");
-            drop(self);
-            Ok(r?)
-        })
-        .await
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        let Some(conn) = self.slot.as_ref() else {
-            return;
-        };
-        if conn.is_autocommit() {
-            return;
-        }
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            // Closing the connection rolls back what it had open; the next writer opens anew.
-            tracing::error!(error = %e, "rollback failed; reopening the writer connection");
-            *self.slot = None;
-        }
+        self.writer.close().await;
     }
 }
 
@@ -614,7 +542,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/s.db", dir.path().display());
         let db = Sqlite::open(&url, 2, Duration::from_secs(1)).await.unwrap();
-        let writer = db.writer().await.unwrap();
+        let writer = db.begin().await.unwrap();
         let reader = db.readers.take(&db.target).unwrap();
         for conn in [writer.conn(), &reader] {
             let get = |p: &str| -> String {
@@ -660,5 +588,117 @@ mod tests {
     #[derive(serde::Deserialize)]
     struct Count {
         n: i64,
+    }
+
+    async fn table_t() -> (tempfile::TempDir, Arc<Sqlite>) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/g.db", dir.path().display());
+        let db = Arc::new(Sqlite::open(&url, 2, Duration::from_secs(5)).await.unwrap());
+        db.batch_detached("CREATE TABLE t (a INTEGER)")
+            .await
+            .unwrap();
+        (dir, db)
+    }
+
+    async fn rows(db: &Sqlite) -> Vec<i64> {
+        #[derive(serde::Deserialize)]
+        struct A {
+            a: i64,
+        }
+        let got: Vec<A> = db
+            .run("SELECT a FROM t ORDER BY a", &[], all)
+            .await
+            .unwrap();
+        got.into_iter().map(|r| r.a).collect()
+    }
+
+    /// Starts a writer task that inserts `a`, and commits unless `fail`; returns once it is
+    /// queued for the writer slot.
+    async fn queue_writer(
+        db: &Arc<Sqlite>,
+        a: i64,
+        fail: bool,
+    ) -> tokio::task::JoinHandle<Result<()>> {
+        let before = db.writer.queued();
+        let d = db.clone();
+        let task = tokio::spawn(async move {
+            let w = d.begin().await?;
+            w.run("INSERT INTO t VALUES (?)", &[Value::BigInt(Some(a))], exec)?;
+            if fail {
+                return Err(StoreError::Unavailable("the request failed".into()));
+            }
+            w.commit().await
+        });
+        while db.writer.queued() == before {
+            tokio::task::yield_now().await;
+        }
+        task
+    }
+
+    /// Writers queued behind one another share one `COMMIT`; each is answered only after it,
+    /// and readers (which see only committed data) then see every row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_writers_share_one_commit() {
+        let (_dir, db) = table_t().await;
+        let (_, commits_before) = db.writer.counts().await;
+        let first = db.begin().await.unwrap();
+        first
+            .run("INSERT INTO t VALUES (?)", &[Value::BigInt(Some(0))], exec)
+            .unwrap();
+        let mut queued = Vec::new();
+        for a in 1..=10 {
+            queued.push(queue_writer(&db, a, false).await);
+        }
+        first.commit().await.unwrap();
+        for task in queued {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(rows(&db).await, (0..=10).collect::<Vec<_>>());
+        let (waiting, commits) = db.writer.counts().await;
+        assert_eq!(
+            (waiting, commits - commits_before),
+            (0, 1),
+            "one COMMIT for 11 writers"
+        );
+    }
+
+    /// A writer that fails inside a batch undoes only its own work: the writers before and
+    /// after it in the same batch commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_writer_in_a_batch_undoes_only_its_own_work() {
+        let (_dir, db) = table_t().await;
+        let first = db.begin().await.unwrap();
+        first
+            .run("INSERT INTO t VALUES (?)", &[Value::BigInt(Some(1))], exec)
+            .unwrap();
+        let failing = queue_writer(&db, 2, true).await;
+        let last = queue_writer(&db, 3, false).await;
+        first.commit().await.unwrap();
+        assert!(failing.await.unwrap().is_err());
+        last.await.unwrap().unwrap();
+        assert_eq!(rows(&db).await, vec![1, 3]);
+    }
+
+    /// A lone writer commits at once, and an autocommit statement or literal SQL after a
+    /// batch sees it committed.
+    #[tokio::test]
+    async fn a_lone_writer_commits_at_once() {
+        let (_dir, db) = table_t().await;
+        let (_, before) = db.writer.counts().await;
+        let w = db.begin().await.unwrap();
+        w.run("INSERT INTO t VALUES (1)", &[], exec).unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(rows(&db).await, vec![1]);
+        db.write_detached("INSERT INTO t VALUES (2)", &[], exec)
+            .await
+            .unwrap();
+        db.batch_detached("INSERT INTO t VALUES (3)").await.unwrap();
+        assert_eq!(rows(&db).await, vec![1, 2, 3]);
+        let (_, after) = db.writer.counts().await;
+        assert_eq!(
+            after - before,
+            2,
+            "the literal SQL ran outside any transaction"
+        );
     }
 }

@@ -6,3 +6,4 @@ mod outbox;
 mod pages;
 mod portfolio;
 mod support;
+mod writes;

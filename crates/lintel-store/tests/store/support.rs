@@ -31,8 +31,46 @@ macro_rules! store_test {
 }
 pub(crate) use store_test;
 
+/// Like [`store_test`], with a [`lintel_store::Db`] of the test's own on the fresh database
+/// (migrated) instead of the store.
+macro_rules! db_test {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let fresh = $crate::support::Fresh::sqlite().await;
+                let $db = &$crate::support::db(&fresh.url).await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(fresh) = $crate::support::Fresh::postgres().await else {
+                    return;
+                };
+                let $db = &$crate::support::db(&fresh.url).await;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use db_test;
+
+pub async fn db(url: &str) -> lintel_store::Db {
+    let opts = ConnectOptions {
+        max_connections: 4,
+        ..Default::default()
+    };
+    lintel_store::Db::connect(url, &opts)
+        .await
+        .expect("connect")
+}
+
 pub struct Fresh {
     pub store: Store,
+    /// The database's URL, for a second connection of the test's own.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     drop_pg: Option<(String, String)>,
 }
@@ -44,6 +82,7 @@ impl Fresh {
         let store = connect(&url).await;
         Fresh {
             store,
+            url,
             _dir: Some(dir),
             drop_pg: None,
         }
@@ -63,9 +102,11 @@ impl Fresh {
                 .unwrap();
         }
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        let store = connect(&format!("{base}/{name}")).await;
+        let url = format!("{base}/{name}");
+        let store = connect(&url).await;
         Some(Fresh {
             store,
+            url,
             _dir: None,
             drop_pg: Some((admin, name)),
         })
