@@ -46,7 +46,7 @@ pub(crate) async fn project(
     for chunk in events.chunks(CHUNK) {
         let values = |e: &Emitted| audit_values(e, org, actor, at);
         if let [one] = chunk {
-            tx.defer(&AUDIT_ROW.with(values(one))).await?;
+            tx.defer(AUDIT_ROW.with(values(one))).await?;
             continue;
         }
         let mut stmt = Query::insert();
@@ -54,7 +54,7 @@ pub(crate) async fn project(
         for e in chunk {
             stmt.values_panic(values(e).map(Into::into));
         }
-        tx.defer(&stmt).await?;
+        tx.defer(stmt).await?;
     }
     Ok(())
 }

@@ -22,6 +22,7 @@ use crate::prepared::Statement;
 use crate::retry::WRITE_RETRIES;
 use crate::sqlite::{self, Sqlite};
 use crate::timing;
+use sea_query_binder::SqlxValues;
 
 pub use crate::backend::Backend;
 
@@ -287,18 +288,19 @@ impl Tx {
     /// Runs a statement inside the transaction (on SQLite inline: the transaction holds the
     /// write lock).
     async fn fetch<F: Fetch>(&mut self, stmt: &impl Statement) -> Result<F::Out> {
+        let (sql, v) = stmt.render(self.backend());
+        self.run::<F>(&sql, v).await
+    }
+
+    async fn run<F: Fetch>(&mut self, sql: &str, v: SqlxValues) -> Result<F::Out> {
         let started = Instant::now();
         let out = match &mut self.inner {
             TxInner::Sqlite(w) => {
-                let (sql, v) = stmt.render(Backend::Sqlite);
-                let out = w.run(&sql, &v.0 .0, F::SQLITE);
-                sqlite::log(&sql, started);
+                let out = w.run(sql, &v.0 .0, F::SQLITE);
+                sqlite::log(sql, started);
                 out
             }
-            TxInner::Postgres(tx) => {
-                let (sql, v) = stmt.render(Backend::Postgres);
-                F::from_pg(run_pg(F::WANTS, &sql, v, tx.conn().await?).await?)
-            }
+            TxInner::Postgres(tx) => F::from_pg(run_pg(F::WANTS, sql, v, tx.conn().await?).await?),
         };
         timing::record(started.elapsed());
         out
@@ -327,12 +329,15 @@ impl Tx {
     /// on SQLite; on PostgreSQL with the transaction's next statement or its commit, in the
     /// same round trip ([`crate::pg_tx`]). Its errors may therefore surface from a later call
     /// on the transaction, and it must not be one another deferred write's rows depend on.
-    pub async fn defer(&mut self, stmt: &impl Statement) -> Result<()> {
+    pub async fn defer(&mut self, stmt: impl Statement) -> Result<()> {
         match &mut self.inner {
-            TxInner::Sqlite(_) => self.fetch::<Changed>(stmt).await.map(drop),
+            TxInner::Sqlite(_) => {
+                let (sql, v) = stmt.into_rendered(Backend::Sqlite);
+                self.run::<Changed>(&sql, v).await.map(drop)
+            }
             TxInner::Postgres(tx) => {
-                let (sql, v) = stmt.render(Backend::Postgres);
-                tx.defer(&sql, v);
+                let (sql, v) = stmt.into_rendered(Backend::Postgres);
+                tx.defer(sql, v);
                 Ok(())
             }
         }

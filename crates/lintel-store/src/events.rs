@@ -129,7 +129,7 @@ pub async fn emit_many<B: Serialize, A: Serialize>(
     for chunk in events.chunks(CHUNK) {
         let values = |e: &Emitted| outbox_values(e, org, actor, now);
         if let [one] = chunk {
-            tx.defer(&OUTBOX_ROW.with(values(one))).await?;
+            tx.defer(OUTBOX_ROW.with(values(one))).await?;
             continue;
         }
         let mut stmt = Query::insert();
@@ -137,7 +137,7 @@ pub async fn emit_many<B: Serialize, A: Serialize>(
         for e in chunk {
             stmt.values_panic(values(e).map(Into::into));
         }
-        tx.defer(&stmt).await?;
+        tx.defer(stmt).await?;
     }
     audit::project(tx, org, actor, &events, now).await
 }

@@ -17,6 +17,9 @@
 //! snapshot from before the statement), which is why only writes whose results are not read are
 //! deferred; foreign keys between them are checked at the end of the statement, as usual.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use sea_query::{Value, Values};
 use sea_query_binder::SqlxValues;
 use sqlx::postgres::PgPool;
@@ -43,8 +46,8 @@ impl PgTx {
     }
 
     /// Keeps a rendered write to send with the next statement or at commit.
-    pub(crate) fn defer(&mut self, sql: &str, values: SqlxValues) {
-        self.deferred.push((sql.to_owned(), values.0 .0));
+    pub(crate) fn defer(&mut self, sql: String, values: SqlxValues) {
+        self.deferred.push((sql, values.0 .0));
     }
 
     /// The transaction's connection for a statement that must run now: opens the transaction
@@ -105,48 +108,107 @@ pub(crate) async fn detached<T: Send + 'static>(
 
 /// The deferred writes as one statement: the last one as the main statement, the others as
 /// data-modifying `WITH` parts, placeholders renumbered to follow one another.
-fn combine(mut writes: Vec<(String, Vec<Value>)>) -> Option<(String, Vec<Value>)> {
-    let (last_sql, last_values) = writes.pop()?;
-    if writes.is_empty() {
-        return Some((last_sql, last_values));
+fn combine(mut writes: Vec<(String, Vec<Value>)>) -> Option<(Arc<str>, Vec<Value>)> {
+    if writes.len() == 1 {
+        let (sql, values) = writes.pop()?;
+        return Some((sql.into(), values));
     }
-    let len = writes.iter().map(|(s, _)| s.len() + 16).sum::<usize>() + last_sql.len();
-    let mut sql = String::with_capacity(len);
-    let mut values = Vec::new();
-    for (n, (part, vals)) in writes.into_iter().enumerate() {
-        sql.push_str(if n == 0 { "WITH " } else { ", " });
-        sql.push_str(&format!("w{n} AS ("));
-        shift_placeholders(&part, values.len(), &mut sql);
-        sql.push(')');
-        values.extend(vals);
-    }
-    sql.push(' ');
-    shift_placeholders(&last_sql, values.len(), &mut sql);
-    values.extend(last_values);
+    let sql = combined_sql(writes.iter().map(|(s, _)| s.as_str()))?;
+    let values: Vec<Value> = writes.into_iter().flat_map(|(_, v)| v).collect();
+    debug_assert_eq!(
+        shift_placeholders(&sql, 0, &mut String::new()),
+        values.len(),
+        "each statement numbers its values $1..$n"
+    );
     Some((sql, values))
 }
 
-/// Appends `sql` with every placeholder `$n` outside quotes written as `$(n + by)`.
-fn shift_placeholders(sql: &str, by: usize, out: &mut String) {
+/// The statements whose combination is kept: the same few shapes recur (a record, its event,
+/// its audit entry), and renumbering their placeholders costs more than looking them up.
+const COMBINED_KEPT: usize = 256;
+
+/// A combination kept: the statements it was made of, and its SQL.
+type Kept = (Vec<String>, Arc<str>);
+
+/// The SQL of [`combine`], from a cache of the shapes seen (at most [`COMBINED_KEPT`]).
+fn combined_sql<'a>(parts: impl Iterator<Item = &'a str> + Clone) -> Option<Arc<str>> {
+    use std::hash::{Hash, Hasher};
+    static KEPT: Mutex<Option<HashMap<u64, Kept>>> = Mutex::new(None);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.clone().for_each(|p| p.hash(&mut h));
+    let key = h.finish();
+    {
+        let kept = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, sql)) = kept.as_ref().and_then(|k| k.get(&key)) {
+            if parts.clone().eq(seen.iter().map(String::as_str)) {
+                return Some(sql.clone());
+            }
+        }
+    }
+    let sql: Arc<str> = write_combined(parts.clone())?.into();
+    let mut kept = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+    let kept = kept.get_or_insert_with(HashMap::new);
+    if kept.len() < COMBINED_KEPT {
+        kept.insert(key, (parts.map(str::to_owned).collect(), sql.clone()));
+    }
+    Some(sql)
+}
+
+fn write_combined<'a>(parts: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut parts = parts.peekable();
+    let mut sql = String::new();
+    let mut placeholders = 0;
+    let mut n = 0;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_some() {
+            let _ = write!(sql, "{}w{n} AS (", if n == 0 { "WITH " } else { ", " });
+            placeholders += shift_placeholders(part, placeholders, &mut sql);
+            sql.push(')');
+            n += 1;
+        } else {
+            if n > 0 {
+                sql.push(' ');
+            }
+            shift_placeholders(part, placeholders, &mut sql);
+            return Some(sql);
+        }
+    }
+    None
+}
+
+/// Appends `sql` with every placeholder `$n` outside quotes written as `$(n + by)`; returns the
+/// highest `n` (the statement's number of values).
+fn shift_placeholders(sql: &str, by: usize, out: &mut String) -> usize {
+    use std::fmt::Write as _;
+    let bytes = sql.as_bytes();
     let mut quote = None;
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), _) if c == q => quote = None,
-            (None, '$') if chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) => {
-                let mut n = 0usize;
-                while let Some((_, d)) = chars.next_if(|(_, d)| d.is_ascii_digit()) {
-                    n = n * 10 + d.to_digit(10).expect("a digit") as usize;
-                }
-                out.push('$');
-                out.push_str(&(n + by).to_string());
+    let (mut copied, mut i, mut highest) = (0, 0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let digits = bytes[i + 1..]
+                    .iter()
+                    .take_while(|d| d.is_ascii_digit())
+                    .count();
+                let n: usize = sql[i + 1..i + 1 + digits].parse().expect("digits");
+                highest = highest.max(n);
+                out.push_str(&sql[copied..i]);
+                let _ = write!(out, "${}", n + by);
+                i += 1 + digits;
+                copied = i;
                 continue;
             }
-            _ => {}
+            None => {}
         }
-        out.push(c);
+        i += 1;
     }
+    out.push_str(&sql[copied..]);
+    highest
 }
 
 #[cfg(test)]
@@ -177,15 +239,25 @@ mod tests {
         };
         assert_eq!(combine(vec![]), None);
         let one = combine(vec![w("INSERT INTO a VALUES ($1)", &[1])]).unwrap();
-        assert_eq!(one.0, "INSERT INTO a VALUES ($1)");
+        assert_eq!(&*one.0, "INSERT INTO a VALUES ($1)");
         let three = combine(vec![
             w("INSERT INTO a VALUES ($1, $2)", &[1, 2]),
             w("INSERT INTO b VALUES ($1)", &[3]),
             w("INSERT INTO c VALUES ($1, $2)", &[4, 5]),
         ])
         .unwrap();
+        let again = combine(vec![
+            w("INSERT INTO a VALUES ($1, $2)", &[6, 7]),
+            w("INSERT INTO b VALUES ($1)", &[8]),
+            w("INSERT INTO c VALUES ($1, $2)", &[9, 10]),
+        ])
+        .unwrap();
+        assert!(
+            Arc::ptr_eq(&three.0, &again.0),
+            "the same shape is combined once"
+        );
         assert_eq!(
-            three.0,
+            &*three.0,
             "WITH w0 AS (INSERT INTO a VALUES ($1, $2)), w1 AS (INSERT INTO b VALUES ($3)) \
              INSERT INTO c VALUES ($4, $5)"
         );

@@ -140,6 +140,16 @@ pub struct Bound<'a> {
 /// [`Prepared`] one with its arguments.
 pub trait Statement: Sync {
     fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues);
+
+    /// [`Statement::render`] for a statement that is not needed afterwards: its values are
+    /// moved rather than copied where it can.
+    fn into_rendered(self, backend: Backend) -> (String, SqlxValues)
+    where
+        Self: Sized,
+    {
+        let (sql, values) = self.render(backend);
+        (sql.into_owned(), values)
+    }
 }
 
 impl<T: SqlxBinder + Sync> Statement for T {
@@ -167,6 +177,24 @@ impl Statement for Bound<'_> {
             )
             .collect();
         (Cow::Borrowed(r.sql.as_str()), SqlxValues(Values(values)))
+    }
+
+    fn into_rendered(mut self, backend: Backend) -> (String, SqlxValues) {
+        let r = self.prepared.rendered(backend);
+        let mut slots = r.slots.iter().peekable();
+        let values = (r.values.iter().enumerate())
+            .map(
+                |(pos, constant)| match slots.next_if(|&&(at, _)| at == pos) {
+                    // An argument is moved at its last use (a slot may be used more than once).
+                    Some(&(_, n)) if slots.clone().all(|&(_, m)| m != n) => {
+                        std::mem::replace(&mut self.args[n], Value::Bool(None))
+                    }
+                    Some(&(_, n)) => self.args[n].clone(),
+                    None => constant.clone(),
+                },
+            )
+            .collect();
+        (r.sql.clone(), SqlxValues(Values(values)))
     }
 }
 
@@ -222,6 +250,27 @@ mod tests {
             let (want_sql, want) = fresh.render(backend);
             assert_eq!(sql, want_sql);
             assert_eq!(got.0 .0, want.0 .0);
+        }
+    }
+
+    /// Moved or copied, the values are the same, also for a slot used twice.
+    #[test]
+    fn rendered_by_value_is_rendered_by_reference() {
+        static TWICE: Prepared<SelectStatement, 2> = Prepared::new(|| {
+            let mut s = stmt(slot(0), slot(1));
+            s.and_where(Expr::col(Alias::new("c")).eq(slot(0)));
+            s
+        });
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let args: [Value; 2] = ["one".into(), "two".into()];
+            let bound = TWICE.with(args.clone());
+            let (sql, values) = bound.render(backend);
+            let (owned_sql, owned) = TWICE.with(args).into_rendered(backend);
+            assert_eq!((owned_sql.as_str(), &owned.0 .0), (&*sql, &values.0 .0));
+            assert_eq!(
+                values.0 .0.iter().filter(|v| **v == "one".into()).count(),
+                2
+            );
         }
     }
 

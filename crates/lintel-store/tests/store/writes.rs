@@ -39,32 +39,32 @@ db_test!(
         // Only deferred writes: committed together.
         let mut tx = db.begin().await.unwrap();
         for a in [1, 2, 3] {
-            tx.defer(&insert(a)).await.unwrap();
+            tx.defer(insert(a)).await.unwrap();
         }
         tx.commit().await.unwrap();
         assert_eq!(rows(db).await, [1, 2, 3]);
 
         // A read inside the transaction sees its deferred writes.
         let mut tx = db.begin().await.unwrap();
-        tx.defer(&insert(4)).await.unwrap();
+        tx.defer(insert(4)).await.unwrap();
         let q = Query::select()
             .expr_as(Expr::col(Alias::new("a")).max(), Alias::new("a"))
             .from(Alias::new("deferred_t"))
             .to_owned();
         let max: A = tx.one(&q).await.unwrap();
         assert_eq!(max.a, 4, "the read saw the deferred write");
-        tx.defer(&insert(5)).await.unwrap();
+        tx.defer(insert(5)).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(rows(db).await, [1, 2, 3, 4, 5]);
 
         // Dropped without commit: nothing of it stays.
         let mut tx = db.begin().await.unwrap();
-        tx.defer(&insert(6)).await.unwrap();
+        tx.defer(insert(6)).await.unwrap();
         tx.exec(&insert(7)).await.unwrap();
-        tx.defer(&insert(8)).await.unwrap();
+        tx.defer(insert(8)).await.unwrap();
         drop(tx);
         let mut tx = db.begin().await.unwrap();
-        tx.defer(&insert(9)).await.unwrap();
+        tx.defer(insert(9)).await.unwrap();
         drop(tx);
         assert_eq!(rows(db).await, [1, 2, 3, 4, 5]);
 
@@ -72,8 +72,8 @@ db_test!(
         // or from the commit (PostgreSQL); the writes with it are not kept.
         let failed = async {
             let mut tx = db.begin().await?;
-            tx.defer(&insert(10)).await?;
-            tx.defer(&insert(1)).await?;
+            tx.defer(insert(10)).await?;
+            tx.defer(insert(1)).await?;
             tx.commit().await
         }
         .await;
@@ -84,7 +84,7 @@ db_test!(
         let failed = async {
             let mut tx = db.begin().await?;
             tx.exec(&insert(11)).await?;
-            tx.defer(&insert(-1)).await?;
+            tx.defer(insert(-1)).await?;
             tx.commit().await
         }
         .await;

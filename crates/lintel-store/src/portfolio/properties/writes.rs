@@ -117,7 +117,7 @@ pub(crate) async fn insert_property(
         .clone()
         .into_property(PropertyId::new(), org, Timestamp::now());
     let (p, a) = (&created, &created.address);
-    tx.defer(&INSERT.with([
+    tx.defer(INSERT.with([
         p.id.to_string().into(),
         org.to_string().into(),
         p.building_id.map(|b| b.to_string()).into(),
