@@ -72,7 +72,11 @@ impl<T: DbRow> Fetch for All<T> {
         let Got::Rows(rows) = got else {
             unreachable!("asked for rows")
         };
-        rows.iter().map(|r| Ok(crate::row::decode(r)?)).collect()
+        let mut out = crate::row::Rows::new();
+        for r in &rows {
+            out.push(r)?;
+        }
+        Ok(out.into_vec())
     }
 }
 

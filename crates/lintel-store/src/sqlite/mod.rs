@@ -439,11 +439,11 @@ pub(crate) fn all<T: DeserializeOwned>(
     st: &mut CachedStatement<'_>,
 ) -> Result<Vec<T>> {
     let mut rows = st.raw_query();
-    let mut out = Vec::new();
+    let mut out = crate::row::Rows::new();
     while let Some(row) = rows.next()? {
-        out.push(crate::row::decode(row)?);
+        out.push(row)?;
     }
-    Ok(out)
+    Ok(out.into_vec())
 }
 
 /// The first row, decoded, if any.
