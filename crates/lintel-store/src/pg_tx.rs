@@ -58,10 +58,8 @@ impl PgTx {
             self.open = Some(detached(async move { pool.begin().await }).await?);
         }
         let tx = self.open.as_mut().expect("opened above");
-        if let Some((sql, values)) = combine(std::mem::take(&mut self.deferred)) {
-            sqlx::query_with(&sql, SqlxValues(Values(values)))
-                .execute(&mut **tx)
-                .await?;
+        if let Some(writes) = combine(std::mem::take(&mut self.deferred)) {
+            send(writes, &mut **tx).await?;
         }
         Ok(&mut **tx)
     }
@@ -73,24 +71,27 @@ impl PgTx {
         let deferred = combine(std::mem::take(&mut self.deferred));
         match (self.open.take(), deferred) {
             (None, None) => Ok(()),
-            (None, Some((sql, values))) => {
+            (None, Some(writes)) => {
                 let pool = self.pool.clone();
-                detached(async move {
-                    let q = sqlx::query_with(&sql, SqlxValues(Values(values)));
-                    q.execute(&pool).await.map(drop)
-                })
-                .await
+                detached(async move { send(writes, &pool).await }).await
             }
             (Some(mut tx), deferred) => {
-                if let Some((sql, values)) = deferred {
-                    sqlx::query_with(&sql, SqlxValues(Values(values)))
-                        .execute(&mut *tx)
-                        .await?;
+                if let Some(writes) = deferred {
+                    send(writes, &mut *tx).await?;
                 }
                 detached(tx.commit()).await
             }
         }
     }
+}
+
+/// Sends the combined deferred writes as one statement.
+async fn send<'e, E>((sql, values): (Arc<str>, Vec<Value>), on: E) -> sqlx::Result<()>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    let q = sqlx::query_with(&sql, SqlxValues(Values(values)));
+    q.execute(on).await.map(drop)
 }
 
 /// Runs a transaction-control step to completion in its own task, so a cancelled request cannot

@@ -87,12 +87,12 @@ impl Slots {
     }
 
     /// Waits for the slot. No transaction of its own is open yet; one of earlier writers may be.
-    async fn take(&self, target: &Target, closed_: &AtomicBool) -> Result<OwnedMutexGuard<Slot>> {
+    async fn take(&self, target: &Target, is_closed: &AtomicBool) -> Result<OwnedMutexGuard<Slot>> {
         let mut slot = {
             let _queued = Queued::new(&self.queued);
             self.slot.clone().lock_owned().await
         };
-        if closed_.load(Ordering::Acquire) {
+        if is_closed.load(Ordering::Acquire) {
             return Err(closed());
         }
         if slot.conn.is_none() {
@@ -104,8 +104,8 @@ impl Slots {
     /// Waits for the slot and starts a write transaction: a new batch (`BEGIN IMMEDIATE`, on
     /// the blocking pool), or a savepoint in the open one. Cancelled while `BEGIN` runs, the
     /// writer is dropped there and rolls back.
-    pub(super) async fn begin(&self, target: &Target, closed_: &AtomicBool) -> Result<Writer> {
-        let slot = self.take(target, closed_).await?;
+    pub(super) async fn begin(&self, target: &Target, is_closed: &AtomicBool) -> Result<Writer> {
+        let slot = self.take(target, is_closed).await?;
         let mut writer = Writer {
             slot,
             shared: self.clone_handles(),
@@ -129,9 +129,9 @@ impl Slots {
     pub(super) async fn settled(
         &self,
         target: &Target,
-        closed_: &AtomicBool,
+        is_closed: &AtomicBool,
     ) -> Result<OwnedMutexGuard<Slot>> {
-        let slot = self.take(target, closed_).await?;
+        let slot = self.take(target, is_closed).await?;
         blocking(move || {
             let mut slot = slot;
             commit_batch(&mut slot);
