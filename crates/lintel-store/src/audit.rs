@@ -9,7 +9,7 @@ use crate::error::{parse_col, Result, StoreError};
 use crate::events::Emitted;
 use crate::list;
 use crate::prepared::{insert_row, Prepared};
-use crate::scope;
+use crate::scope::{self, OrgRef};
 
 crate::iden::table! {
     /// The audit log's table and columns.
@@ -147,32 +147,44 @@ pub struct AuditTrail<'a> {
     pub(crate) org: OrgId,
 }
 
+/// `GET /api/audit-log`: filter 0 is the entity type, 1 the entity's ID.
+static LIST: list::List = list::List::new(
+    // The columns an entry is written with (the organisation's too, which the row ignores).
+    || {
+        scope::select::<AuditLog>(OrgRef::Slot)
+            .columns(AUDIT_COLUMNS)
+            .to_owned()
+    },
+    || scope::count::<AuditLog>(OrgRef::Slot),
+    |q, on| {
+        if on.has(0) {
+            q.and_where(Expr::col(AuditLog::EntityType).eq(list::On::slot(0)));
+        }
+        if on.has(1) {
+            q.and_where(Expr::col(AuditLog::EntityId).eq(list::On::slot(1)));
+        }
+    },
+);
+
 impl AuditTrail<'_> {
     pub async fn list(
         &self,
         f: &AuditFilter,
         req: impl Into<ListRequest>,
     ) -> Result<Page<AuditEntry>> {
-        let mut base = scope::select::<AuditLog>(self.org);
+        let mut filters = list::Filters::new(self.org);
         if let Some(t) = &f.entity_type {
-            base.and_where(Expr::col(AuditLog::EntityType).eq(t.as_str()));
+            filters.set(0, t.as_str());
         }
         if let Some(id) = &f.entity_id {
-            base.and_where(Expr::col(AuditLog::EntityId).eq(id.as_str()));
+            filters.set(1, id.as_str());
         }
-        let count = base
-            .clone()
-            .expr_as(Expr::col(AuditLog::Id).count(), sea_query::Alias::new("n"))
-            .to_owned();
-        // The columns an entry is written with (the organisation's too, which the row ignores).
-        let rows = base.columns(AUDIT_COLUMNS).to_owned();
         let order = list::Order::by_key("-id", AuditLog::Table, AuditLog::Id, true);
         let key = |r: &AuditRow| vec![KeyPart::Text(r.id.clone())];
         let req = req.into();
         list::counted(
             self.db,
-            &count,
-            rows,
+            LIST.with(filters),
             &order,
             &req,
             key,

@@ -8,20 +8,27 @@
 //! written once with sea-query, so both dialects come from the same definition.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
+use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value, Values};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 
 use crate::backend::Backend;
 
 const SLOT_TAG: &str = "\u{0}lintel-slot:";
-const MAX_SLOTS: usize = 16;
+pub(crate) const MAX_SLOTS: usize = 16;
 
 /// The placeholder for text argument `n` in a prepared statement's definition.
 pub(crate) fn slot(n: usize) -> String {
     assert!(n < MAX_SLOTS, "at most {MAX_SLOTS} slots");
     format!("{SLOT_TAG}{n}")
+}
+
+/// The placeholder for argument `n` where sea-query takes a number (`LIMIT`, `OFFSET`): one of
+/// the last [`MAX_SLOTS`] values of `u64`, which no row count or offset comes near.
+pub(crate) fn number_slot(n: usize) -> u64 {
+    assert!(n < MAX_SLOTS, "at most {MAX_SLOTS} slots");
+    u64::MAX - n as u64
 }
 
 /// The arguments `[organisation, id]` of a by-id lookup, from the typed IDs.
@@ -49,6 +56,9 @@ pub(crate) fn insert_row<T: sea_query::Iden + Copy + 'static, const N: usize>(
 fn slot_of(v: &Value) -> Option<usize> {
     match v {
         Value::String(Some(s)) => s.strip_prefix(SLOT_TAG)?.parse().ok(),
+        Value::BigUnsigned(Some(n)) if *n > u64::MAX - MAX_SLOTS as u64 => {
+            Some((u64::MAX - n) as usize)
+        }
         _ => None,
     }
 }
@@ -62,13 +72,19 @@ struct Rendered {
 }
 
 impl Rendered {
-    fn new((sql, values): (String, SqlxValues), arity: usize) -> Rendered {
+    fn new((sql, values): (String, SqlxValues)) -> Rendered {
         let values = values.0 .0;
         let slots: Vec<(usize, usize)> = values
             .iter()
             .enumerate()
             .filter_map(|(pos, v)| slot_of(v).map(|n| (pos, n)))
             .collect();
+        Rendered { sql, values, slots }
+    }
+
+    /// The rendering of a statement that uses each of its `arity` arguments, and only those.
+    fn exact(rendered: (String, SqlxValues), arity: usize) -> Rendered {
+        let Rendered { sql, values, slots } = Rendered::new(rendered);
         for n in 0..arity {
             assert!(
                 slots.iter().any(|&(_, s)| s == n),
@@ -122,11 +138,114 @@ impl<S: SqlxBinder, const N: usize> Render for Prepared<S, N> {
         match backend {
             Backend::Sqlite => self
                 .sqlite
-                .get_or_init(|| Rendered::new((self.build)().build_sqlx(SqliteQueryBuilder), N)),
-            Backend::Postgres => self
-                .postgres
-                .get_or_init(|| Rendered::new((self.build)().build_sqlx(PostgresQueryBuilder), N)),
+                .get_or_init(|| Rendered::exact((self.build)().build_sqlx(SqliteQueryBuilder), N)),
+            Backend::Postgres => self.postgres.get_or_init(|| {
+                Rendered::exact((self.build)().build_sqlx(PostgresQueryBuilder), N)
+            }),
         }
+    }
+}
+
+/// What picks one of a few shapes of a statement: which optional parts it has (a list's
+/// filters), how it reads (a page number or a cursor) and the name of its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ShapeKey {
+    pub parts: u32,
+    pub mode: u8,
+    pub order: &'static str,
+}
+
+/// A select whose shape is one of a few (a list's filters, paging and order), built and
+/// rendered once per shape and backend the first time it is run, then re-run with new values
+/// like a [`Prepared`] one. A shape's rendering is kept for the life of the process: a list has
+/// a few dozen shapes at most, so the set is small and bounded by the code, not by requests.
+pub(crate) struct Shapes {
+    known: RwLock<Vec<(Backend, ShapeKey, &'static Rendered)>>,
+}
+
+impl Shapes {
+    pub(crate) const fn new() -> Self {
+        Shapes {
+            known: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// The statement of shape `key` with `args` in its slots. `build` makes it, with slots for
+    /// its values, when the shape has not been seen yet; the same key must always build the
+    /// same statement. Arguments the shape does not use are ignored.
+    pub(crate) fn with<'a>(
+        &'a self,
+        key: ShapeKey,
+        build: &'a (dyn Fn() -> SelectStatement + Sync),
+        args: Vec<Value>,
+    ) -> Shaped<'a> {
+        Shaped {
+            shapes: self,
+            key,
+            build,
+            args,
+        }
+    }
+
+    fn rendered(
+        &self,
+        backend: Backend,
+        key: ShapeKey,
+        build: &dyn Fn() -> SelectStatement,
+    ) -> &'static Rendered {
+        let find = |known: &[(Backend, ShapeKey, &'static Rendered)]| {
+            (known.iter())
+                .find(|(b, k, _)| *b == backend && *k == key)
+                .map(|&(_, _, r)| r)
+        };
+        if let Some(r) = find(&self.known.read().unwrap_or_else(|e| e.into_inner())) {
+            return r;
+        }
+        let stmt = build();
+        let rendered = match backend {
+            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+        };
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = find(&known) {
+            return r;
+        }
+        let r: &'static Rendered = Box::leak(Box::new(Rendered::new(rendered)));
+        known.push((backend, key, r));
+        r
+    }
+}
+
+/// A [`Shapes`] statement with the arguments of one call.
+pub(crate) struct Shaped<'a> {
+    shapes: &'a Shapes,
+    key: ShapeKey,
+    build: &'a (dyn Fn() -> SelectStatement + Sync),
+    args: Vec<Value>,
+}
+
+impl Statement for Shaped<'_> {
+    fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues) {
+        let r = self.shapes.rendered(backend, self.key, self.build);
+        (Cow::Borrowed(r.sql.as_str()), r.fill(&self.args))
+    }
+}
+
+impl Rendered {
+    /// The values of one call: the constants, with `args` in the slots. Built in one pass
+    /// rather than cloned and patched: cloning the slots' placeholder strings only to drop them
+    /// was most of a prepared write's cost here.
+    fn fill(&self, args: &[Value]) -> SqlxValues {
+        let mut slots = self.slots.iter().peekable();
+        let values = (self.values.iter().enumerate())
+            .map(
+                |(pos, constant)| match slots.next_if(|&&(at, _)| at == pos) {
+                    Some(&(_, n)) => args[n].clone(),
+                    None => constant.clone(),
+                },
+            )
+            .collect();
+        SqlxValues(Values(values))
     }
 }
 
@@ -165,18 +284,7 @@ impl<T: SqlxBinder + Sync> Statement for T {
 impl Statement for Bound<'_> {
     fn render(&self, backend: Backend) -> (Cow<'_, str>, SqlxValues) {
         let r = self.prepared.rendered(backend);
-        // Built in one pass rather than cloned and patched: cloning the slots' placeholder
-        // strings only to drop them was most of a prepared write's cost here.
-        let mut slots = r.slots.iter().peekable();
-        let values = (r.values.iter().enumerate())
-            .map(
-                |(pos, constant)| match slots.next_if(|&&(at, _)| at == pos) {
-                    Some(&(_, n)) => self.args[n].clone(),
-                    None => constant.clone(),
-                },
-            )
-            .collect();
-        (Cow::Borrowed(r.sql.as_str()), SqlxValues(Values(values)))
+        (Cow::Borrowed(r.sql.as_str()), r.fill(&self.args))
     }
 
     fn into_rendered(mut self, backend: Backend) -> (String, SqlxValues) {
@@ -272,6 +380,44 @@ mod tests {
                 2
             );
         }
+    }
+
+    /// A shape is built once per backend, renders like a fresh statement (numeric slots too),
+    /// and ignores arguments it has no slot for.
+    #[test]
+    fn shapes_are_built_once_and_render_like_fresh_statements() {
+        static SHAPES: Shapes = Shapes::new();
+        let built = std::sync::atomic::AtomicUsize::new(0);
+        let build = || {
+            built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut s = stmt(slot(0), slot(2));
+            s.limit(number_slot(3)).offset(number_slot(4));
+            s
+        };
+        let key = ShapeKey {
+            parts: 1,
+            mode: 0,
+            order: "x",
+        };
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            for (a, limit) in [("a", 21u64), ("b", 101)] {
+                let args: Vec<Value> = vec![
+                    a.into(),
+                    "unused".into(),
+                    "z".into(),
+                    limit.into(),
+                    40u64.into(),
+                ];
+                let shaped = SHAPES.with(key, &build, args);
+                let (sql, values) = shaped.render(backend);
+                let mut fresh = stmt(a.into(), "z".into());
+                fresh.limit(limit).offset(40);
+                let (want_sql, want) = fresh.render(backend);
+                assert_eq!(sql, want_sql);
+                assert_eq!(values.0 .0, want.0 .0);
+            }
+        }
+        assert_eq!(built.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 
     #[test]

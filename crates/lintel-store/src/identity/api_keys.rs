@@ -12,7 +12,7 @@ use crate::events::{self, Change};
 use crate::identity::schema::ApiKeys as K;
 use crate::list;
 use crate::locks;
-use crate::scope;
+use crate::scope::{self, OrgRef};
 
 /// A key to be stored: the secret is already hashed.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ impl KeyRow {
     }
 }
 
-fn select(org: OrgId) -> SelectStatement {
+fn select(org: impl Into<OrgRef>) -> SelectStatement {
     scope::select::<K>(org)
         .columns([
             K::Id,
@@ -138,14 +138,16 @@ impl ApiKeyRepo<'_> {
 
     /// The keys, newest first.
     pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<ApiKey>> {
-        let count = scope::count::<K>(self.org);
+        static LIST: list::List = list::List::new(
+            || select(OrgRef::Slot),
+            || scope::count::<K>(OrgRef::Slot),
+            list::no_filters,
+        );
         let order = list::Order::by_key("-id", K::Table, K::Id, true);
         let key = |r: &KeyRow| vec![KeyPart::Text(r.id.clone())];
-        let rows = select(self.org);
         list::counted(
             self.db,
-            &count,
-            rows,
+            LIST.with(list::Filters::new(self.org)),
             &order,
             &req.into(),
             key,

@@ -18,7 +18,7 @@ use crate::identity::schema::{
 };
 use crate::list;
 use crate::locks;
-use crate::scope;
+use crate::scope::{self, OrgRef};
 
 /// An invitation to be stored: the token is already hashed.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ fn by_token(token_hash: &str) -> SelectStatement {
         .to_owned()
 }
 
-fn in_org(org: OrgId) -> SelectStatement {
+fn in_org(org: impl Into<OrgRef>) -> SelectStatement {
     scope::select::<I>(org).columns(COLUMNS).to_owned()
 }
 
@@ -229,12 +229,16 @@ impl InvitationRepo<'_> {
 
     /// The organisation's invitations, newest first.
     pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<Invitation>> {
-        let count = scope::count::<I>(self.org);
+        static LIST: list::List = list::List::new(
+            || in_org(OrgRef::Slot),
+            || scope::count::<I>(OrgRef::Slot),
+            list::no_filters,
+        );
         let order = list::Order::by_key("-id", I::Table, I::Id, true);
         let key = |r: &InvitationRow| vec![KeyPart::Text(r.id.clone())];
-        let rows = in_org(self.org);
         let map = InvitationRow::into_invitation;
-        list::counted(self.db, &count, rows, &order, &req.into(), key, map).await
+        let filters = list::Filters::new(self.org);
+        list::counted(self.db, LIST.with(filters), &order, &req.into(), key, map).await
     }
 
     /// Withdraws an invitation so its link stops working. An accepted one is

@@ -13,7 +13,7 @@ use crate::events::{self, Change};
 use crate::identity::schema::{Memberships as M, Sessions, Users as Us};
 use crate::list;
 use crate::locks;
-use crate::scope;
+use crate::scope::{self, OrgRef};
 
 /// A new account to be stored: the password is already hashed.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ impl MemberRow {
 }
 
 /// The members of `org`: each account joined with its membership there.
-pub(crate) fn select_members(org: OrgId) -> SelectStatement {
+pub(crate) fn select_members(org: impl Into<OrgRef>) -> SelectStatement {
     scope::select::<M>(org)
         .column((Us::Table, Us::Id))
         .column((M::Table, M::OrgId))
@@ -178,14 +178,16 @@ impl MemberRepo<'_> {
 
     /// The members, oldest account first.
     pub async fn list(&self, req: impl Into<ListRequest>) -> Result<Page<User>> {
-        let count = scope::count::<M>(self.org);
+        static LIST: list::List = list::List::new(
+            || select_members(OrgRef::Slot),
+            || scope::count::<M>(OrgRef::Slot),
+            list::no_filters,
+        );
         let order = list::Order::by_key("id", M::Table, M::UserId, false);
         let key = |r: &MemberRow| vec![KeyPart::Text(r.id.clone())];
-        let rows = select_members(self.org);
         list::counted(
             self.db,
-            &count,
-            rows,
+            LIST.with(list::Filters::new(self.org)),
             &order,
             &req.into(),
             key,

@@ -10,7 +10,7 @@ use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::list;
 use crate::locks;
-use crate::portfolio::properties::like_contains;
+use crate::portfolio::properties::{like, like_pattern};
 use crate::portfolio::schema::{Buildings as B, Properties as P};
 use crate::prepared::{key, slot, Prepared};
 use crate::scope::{self, OrgRef};
@@ -75,6 +75,18 @@ fn properties_count() -> SimpleExpr {
 }
 
 /// The organisation's buildings, with every column a [`Building`] needs.
+/// `GET /api/buildings`: filter 0 is the search text's `LIKE` pattern.
+static LIST: list::List = list::List::new(
+    || select(OrgRef::Slot),
+    || scope::count::<B>(OrgRef::Slot),
+    |q, on| {
+        if on.has(0) {
+            // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
+            q.and_where(Expr::col((B::Table, B::SearchName)).like(like(list::On::slot(0))));
+        }
+    },
+);
+
 fn select(org: impl Into<OrgRef>) -> SelectStatement {
     scope::select::<B>(org)
         .columns(
@@ -166,19 +178,15 @@ impl BuildingRepo<'_> {
         f: &BuildingFilter,
         req: impl Into<ListRequest>,
     ) -> Result<Page<Building>> {
-        let mut q = select(self.org);
-        let mut count = scope::count::<B>(self.org);
+        let mut filters = list::Filters::new(self.org);
         if let Some(text) = f.q.as_deref() {
-            // Lower-cased in Rust on write, so the match is Unicode-aware on both backends.
-            let like = Expr::col((B::Table, B::SearchName)).like(like_contains(text));
-            q.and_where(like.clone());
-            count.and_where(like);
+            filters.set(0, like_pattern(text));
         }
         let order = list::Order::by_column("name", B::Table, B::Name, B::Id, false);
         let key =
             |r: &BuildingRow| vec![KeyPart::Text(r.name.clone()), KeyPart::Text(r.id.clone())];
         let map = BuildingRow::into_building;
-        list::counted(self.db, &count, q, &order, &req.into(), key, map).await
+        list::counted(self.db, LIST.with(filters), &order, &req.into(), key, map).await
     }
 
     /// Creates a building. A name already used in the organisation is a [`StoreError::Conflict`].

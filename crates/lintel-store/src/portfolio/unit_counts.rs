@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 
 use lintel_domain::portfolio::UnitStatus;
 use lintel_domain::{OrgId, PropertyId};
-use sea_query::{Alias, Expr, Func, OnConflict, Query, SimpleExpr, SubQueryStatement};
+use sea_query::{
+    Alias, Expr, Func, OnConflict, Query, SelectStatement, SimpleExpr, SubQueryStatement, Value,
+};
 
 use crate::db::{Count, Db, Tx};
 use crate::error::Result;
 use crate::portfolio::schema::{OrgUnitCounts as O, Properties as P, UnitCounts as C};
-use crate::scope;
+use crate::prepared::{slot, Prepared};
+use crate::scope::{self, OrgRef};
 
 /// `CAST(COALESCE(SUM(n), 0) AS BIGINT)`: PostgreSQL's `SUM(bigint)` is `numeric`.
 fn sum_n(col: SimpleExpr) -> SimpleExpr {
@@ -84,6 +87,36 @@ pub(crate) async fn apply(
     Ok(())
 }
 
+/// `[organisation, property, status]`: the units of one property, of one status.
+static OF_PROPERTY_STATUS: Prepared<SelectStatement, 3> = Prepared::new(|| {
+    let mut q = of_property_total();
+    q.and_where(Expr::col(C::Status).eq(slot(2)));
+    q
+});
+/// `[organisation, property]`.
+static OF_PROPERTY: Prepared<SelectStatement, 2> = Prepared::new(of_property_total);
+/// `[organisation, status]`.
+static OF_ORG_STATUS: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = of_org_total();
+    q.and_where(Expr::col(O::Status).eq(slot(1)));
+    q
+});
+/// `[organisation]`.
+static OF_ORG: Prepared<SelectStatement, 1> = Prepared::new(of_org_total);
+
+fn of_property_total() -> SelectStatement {
+    let mut q = scope::select::<C>(OrgRef::Slot);
+    q.expr_as(sum_n(Expr::col(C::N).into()), Alias::new("n"))
+        .and_where(Expr::col(C::PropertyId).eq(slot(1)));
+    q
+}
+
+fn of_org_total() -> SelectStatement {
+    let mut q = scope::select::<O>(OrgRef::Slot);
+    q.expr_as(sum_n(Expr::col(O::N).into()), Alias::new("n"));
+    q
+}
+
 /// How many of the organisation's units match the filter.
 pub(crate) async fn total(
     db: &Db,
@@ -91,26 +124,22 @@ pub(crate) async fn total(
     property: Option<PropertyId>,
     status: Option<UnitStatus>,
 ) -> Result<u64> {
-    let q = match property {
-        Some(p) => {
-            let mut q = scope::select::<C>(org);
-            q.expr_as(sum_n(Expr::col(C::N).into()), Alias::new("n"))
-                .and_where(Expr::col(C::PropertyId).eq(p.to_string()));
-            if let Some(s) = status {
-                q.and_where(Expr::col(C::Status).eq(s.as_str()));
-            }
-            q
+    let org = Value::from(org.to_string());
+    let c: Count = match (property, status) {
+        (Some(p), Some(s)) => {
+            let args = [org, p.to_string().into(), s.as_str().into()];
+            db.one(&OF_PROPERTY_STATUS.with(args)).await?
         }
-        None => {
-            let mut q = scope::select::<O>(org);
-            q.expr_as(sum_n(Expr::col(O::N).into()), Alias::new("n"));
-            if let Some(s) = status {
-                q.and_where(Expr::col(O::Status).eq(s.as_str()));
-            }
-            q
+        (Some(p), None) => {
+            db.one(&OF_PROPERTY.with([org, p.to_string().into()]))
+                .await?
         }
+        (None, Some(s)) => {
+            db.one(&OF_ORG_STATUS.with([org, s.as_str().into()]))
+                .await?
+        }
+        (None, None) => db.one(&OF_ORG.with([org])).await?,
     };
-    let c: Count = db.one(&q).await?;
     Ok(c.n.max(0) as u64)
 }
 

@@ -8,9 +8,9 @@ use lintel_domain::portfolio::{
     PropertyStatus, PropertyType, RentSummary, UnitStatus,
 };
 use lintel_domain::{KeyPart, ListRequest, OrgId, Page, PropertyId, Timestamp};
-use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, SelectStatement};
+use sea_query::{Alias, Expr, Func, LikeExpr, Order, SelectStatement};
 
-use crate::db::{Count, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result};
 use crate::list;
 use crate::portfolio::schema::{Properties as P, Units as U};
@@ -112,8 +112,14 @@ pub struct PropertyFilter {
     pub sort: PropertySort,
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE`.
-pub(crate) fn like_contains(text: &str) -> LikeExpr {
+/// `LIKE pattern ESCAPE '\\'`.
+pub(crate) fn like(pattern: impl Into<String>) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// `%text%`, lower-cased, for [`like`]: `%`, `_` and `\\` are escaped so user text matches
+/// literally.
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.to_lowercase().chars() {
@@ -123,7 +129,7 @@ pub(crate) fn like_contains(text: &str) -> LikeExpr {
         p.push(c);
     }
     p.push('%');
-    LikeExpr::new(p).escape('\\')
+    p
 }
 
 /// The properties of one organisation.
@@ -131,6 +137,29 @@ pub struct PropertyRepo<'a> {
     pub(crate) db: &'a Db,
     pub(crate) org: OrgId,
 }
+
+/// `GET /api/properties`: filter 0 is "archived" (else active), 1 the status, 2 the kind, 3 the
+/// search text's `LIKE` pattern.
+static LIST: list::List = list::List::new(
+    || select(OrgRef::Slot),
+    || scope::count::<P>(OrgRef::Slot),
+    |q, on| {
+        q.and_where(if on.has(0) {
+            Expr::col((P::Table, P::ArchivedAt)).is_not_null()
+        } else {
+            Expr::col((P::Table, P::ArchivedAt)).is_null()
+        });
+        if on.has(1) {
+            q.and_where(Expr::col((P::Table, P::Status)).eq(list::On::slot(1)));
+        }
+        if on.has(2) {
+            q.and_where(Expr::col((P::Table, P::Kind)).eq(list::On::slot(2)));
+        }
+        if on.has(3) {
+            q.and_where(Expr::col((P::Table, P::SearchText)).like(like(list::On::slot(3))));
+        }
+    },
+);
 
 /// One record by id: `[organisation, id]`.
 static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
@@ -155,26 +184,19 @@ impl PropertyRepo<'_> {
         f: &PropertyFilter,
         req: impl Into<ListRequest>,
     ) -> Result<Page<Property>> {
-        let mut cond = Cond::all();
-        cond = match f.availability {
-            Availability::Active => cond.add(Expr::col((P::Table, P::ArchivedAt)).is_null()),
-            Availability::Archived => cond.add(Expr::col((P::Table, P::ArchivedAt)).is_not_null()),
-        };
+        let mut filters = list::Filters::new(self.org);
+        if f.availability == Availability::Archived {
+            filters.flag(0);
+        }
         if let Some(s) = f.status {
-            cond = cond.add(Expr::col((P::Table, P::Status)).eq(s.as_str()));
+            filters.set(1, s.as_str());
         }
         if let Some(k) = f.kind {
-            cond = cond.add(Expr::col((P::Table, P::Kind)).eq(k.as_str()));
+            filters.set(2, k.as_str());
         }
         if let Some(q) = f.q.as_deref() {
-            cond = cond.add(Expr::col((P::Table, P::SearchText)).like(like_contains(q)));
+            filters.set(3, like_pattern(q));
         }
-        let count = scope::count::<P>(self.org)
-            .cond_where(cond.clone())
-            .to_owned();
-        let total: Count = self.db.one(&count).await?;
-        let mut q = select(self.org);
-        q.cond_where(cond);
         let (col, desc) = match f.sort {
             PropertySort::Name => (P::Name, false),
             PropertySort::NameDesc => (P::Name, true),
@@ -192,9 +214,8 @@ impl PropertyRepo<'_> {
             };
             vec![by, KeyPart::Text(r.id.clone())]
         };
-        let req = req.into();
-        let n = total.n.max(0) as u64;
-        list::page(self.db, q, &order, &req, n, key, PropertyRow::into_property).await
+        let map = PropertyRow::into_property;
+        list::counted(self.db, LIST.with(filters), &order, &req.into(), key, map).await
     }
 
     /// Side-by-side figures for 2–5 properties, in the order asked. Any unknown ID is NotFound.

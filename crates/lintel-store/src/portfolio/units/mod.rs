@@ -106,6 +106,21 @@ pub(crate) fn select(org: impl Into<OrgRef>) -> SelectStatement {
         .to_owned()
 }
 
+/// `GET /api/units`: filter 0 is the property, 1 the status (its total is kept by
+/// [`unit_counts`]).
+static LIST: list::List = list::List::new(
+    || select(OrgRef::Slot),
+    || scope::count::<U>(OrgRef::Slot),
+    |q, on| {
+        if on.has(0) {
+            q.and_where(Expr::col((U::Table, U::PropertyId)).eq(list::On::slot(0)));
+        }
+        if on.has(1) {
+            q.and_where(Expr::col((U::Table, U::Status)).eq(list::On::slot(1)));
+        }
+    },
+);
+
 /// One record by id: `[organisation, id]`.
 static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(by_id);
 
@@ -187,18 +202,27 @@ impl UnitRepo<'_> {
 
     /// Units in ID (creation) order. Another organisation's property simply matches nothing.
     pub async fn list(&self, f: &UnitFilter, req: impl Into<ListRequest>) -> Result<Page<Unit>> {
-        let mut q = select(self.org);
+        let mut filters = list::Filters::new(self.org);
         if let Some(p) = f.property_id {
-            q.and_where(Expr::col((U::Table, U::PropertyId)).eq(p.to_string()));
+            filters.set(0, p.to_string());
         }
         if let Some(s) = f.status {
-            q.and_where(Expr::col((U::Table, U::Status)).eq(s.as_str()));
+            filters.set(1, s.as_str());
         }
         let total = unit_counts::total(self.db, self.org, f.property_id, f.status).await?;
         let order = list::Order::by_key("id", U::Table, U::Id, false);
         let key = |r: &UnitRow| vec![KeyPart::Text(r.id.clone())];
         let unit = |r: UnitRow| r.into_unit().map(|(u, _)| u);
-        list::page(self.db, q, &order, &req.into(), total, key, unit).await
+        list::page(
+            self.db,
+            LIST.with(filters),
+            &order,
+            &req.into(),
+            total,
+            key,
+            unit,
+        )
+        .await
     }
 
     /// Applies a patch. The property must be writable; a name + suite already used by another
