@@ -285,6 +285,59 @@ impl Drop for Reader<'_> {
     }
 }
 
+/// A detached read's link to its waiter: the running statement's interrupt handle, and whether
+/// the waiter has gone.
+#[derive(Default)]
+struct Watch {
+    state: StdMutex<WatchState>,
+}
+
+#[derive(Default)]
+struct WatchState {
+    gone: bool,
+    running: Option<rusqlite::InterruptHandle>,
+}
+
+impl Watch {
+    fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lends `conn`'s interrupt handle until the returned guard drops, which must happen
+    /// before the connection goes back to its pool (an interrupt must never reach the next
+    /// statement to use it). Fails at once if the waiter has already gone.
+    fn lend(&self, conn: &Connection) -> Result<Lent<'_>> {
+        let mut s = self.state();
+        if s.gone {
+            return Err(StoreError::Unavailable("the read was cancelled".into()));
+        }
+        s.running = Some(conn.get_interrupt_handle());
+        Ok(Lent(self))
+    }
+}
+
+/// Takes the handle back from a [`Watch`].
+struct Lent<'a>(&'a Watch);
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        self.0.state().running = None;
+    }
+}
+
+/// Held by the waiter of a detached read: dropped before the read is done, it interrupts it.
+struct StopOnDrop(Arc<Watch>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let mut s = self.0.state();
+        s.gone = true;
+        if let Some(h) = s.running.take() {
+            h.interrupt();
+        }
+    }
+}
+
 /// The SQLite side of a [`crate::Db`].
 pub(crate) struct Sqlite {
     target: Target,
@@ -329,7 +382,23 @@ impl Sqlite {
     /// Runs `op` on a reader, inline. `None` when the statement is not read-only: the caller
     /// then runs it on the writer ([`Sqlite::write_detached`]).
     fn read<R>(&self, sql: &str, values: &[Value], op: Op<R>) -> Result<Option<R>> {
+        self.read_watched(sql, values, op, None)
+    }
+
+    /// [`Sqlite::read`], with the reader's interrupt handle lent to `watch` while the statement
+    /// runs (and only then), so that whoever waits for it can stop it.
+    fn read_watched<R>(
+        &self,
+        sql: &str,
+        values: &[Value],
+        op: Op<R>,
+        watch: Option<&Watch>,
+    ) -> Result<Option<R>> {
         let reader = self.readers.take(&self.target)?;
+        let _lent = match watch {
+            Some(w) => Some(w.lend(&reader)?),
+            None => None,
+        };
         let mut st = prepare(&reader, sql, values)?;
         if !st.readonly() {
             return Ok(None);
@@ -352,15 +421,19 @@ impl Sqlite {
     }
 
     /// Runs a read on a reader on the blocking pool instead of inline, for a statement that may
-    /// walk many rows (a deep `OFFSET`): the async worker thread stays free meanwhile.
+    /// walk many rows (a deep `OFFSET`): the async worker thread stays free meanwhile. If the
+    /// caller stops waiting (the request was cancelled or timed out), the statement is
+    /// interrupted and its reader freed at once rather than after the walk.
     pub(crate) async fn run_detached<R: Send + 'static>(
         self: &Arc<Self>,
         sql: &str,
         values: &[Value],
         op: Op<R>,
     ) -> Result<R> {
+        let watch = Arc::new(Watch::default());
+        let _stop = StopOnDrop(watch.clone());
         let (this, s, v) = (self.clone(), sql.to_owned(), values.to_vec());
-        match blocking(move || this.read(&s, &v, op)).await? {
+        match blocking(move || this.read_watched(&s, &v, op, Some(&watch))).await? {
             Some(r) => Ok(r),
             None => self.write_detached(sql, values, op).await,
         }
@@ -559,6 +632,29 @@ mod tests {
             assert_eq!(get("temp_store"), "Integer(2)", "MEMORY");
         }
         assert!(reader.execute_batch("CREATE TABLE t (a)").is_err());
+    }
+
+    /// A detached read whose waiter goes away is interrupted and gives its reader back: with
+    /// one reader, the next read gets it instead of timing out behind a walk of minutes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_detached_read_is_interrupted_and_frees_its_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/s.db", dir.path().display());
+        let db = Arc::new(Sqlite::open(&url, 1, Duration::from_secs(3)).await.unwrap());
+        let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                    WHERE x < 1000000000) SELECT COUNT(*) AS n FROM c";
+        let walk = db.run_detached(long, &[], all::<Count>);
+        let cancelled = tokio::time::timeout(Duration::from_millis(200), walk).await;
+        assert!(cancelled.is_err(), "the walk should still be running");
+        let n: Vec<Count> = db.run("SELECT 7 AS n", &[], all).await.unwrap();
+        assert_eq!(n[0].n, 7);
+        // A short detached read still completes, and an interrupt never outlives its statement.
+        let short = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                     WHERE x < 1000) SELECT COUNT(*) AS n FROM c";
+        let n: Vec<Count> = db.run_detached(short, &[], all).await.unwrap();
+        assert_eq!(n[0].n, 1000);
+        let n: Vec<Count> = db.run("SELECT 8 AS n", &[], all).await.unwrap();
+        assert_eq!(n[0].n, 8);
     }
 
     #[tokio::test]
