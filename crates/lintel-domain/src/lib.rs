@@ -8,6 +8,7 @@ pub mod enums;
 pub mod events;
 pub mod id;
 pub mod identity;
+pub mod lifecycle;
 pub mod money;
 pub mod pagination;
 pub mod plan;
@@ -20,6 +21,7 @@ pub mod validation;
 pub use audit::{Actor, ActorKind, AuditEntry};
 pub use events::{EntityKind, EventKind};
 pub use id::*;
+pub use lifecycle::{Lifecycle, Refused};
 pub use money::{Currency, Money};
 pub use pagination::{Cursor, KeyPart, ListRequest, Page, PageRequest, PageRule};
 pub use plan::{Cap, Feature, Limit, Plan};
@@ -27,7 +29,7 @@ pub use role::Role;
 pub use time::Timestamp;
 pub use validation::{FieldError, Validator};
 
-// Contexts still to come (empty until their issues).
+// Contexts still to come (empty, or with their first rules, until their issues).
 pub mod brokerage;
 pub mod comms;
 pub mod documents;
