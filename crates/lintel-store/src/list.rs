@@ -91,21 +91,20 @@ impl List {
             shapes: Shapes::new(),
         }
     }
-}
 
-/// A list with one request's filters.
-pub(crate) struct Query {
-    list: &'static List,
-    filters: Filters,
-}
-
-impl List {
+    /// This list with one request's filters, to run with [`page`] or [`counted`].
     pub fn with(&'static self, filters: Filters) -> Query {
         Query {
             list: self,
             filters,
         }
     }
+}
+
+/// A list with one request's filters.
+pub(crate) struct Query {
+    list: &'static List,
+    filters: Filters,
 }
 
 /// For a list without filters.
