@@ -217,6 +217,7 @@ id_kind!(
     "Invitation"
 );
 id_kind!(OutboxEventKind, EventId, "evt", "EventId", "Event");
+id_kind!(DocumentKind, DocumentId, "doc", "DocumentId", "Document");
 
 #[cfg(test)]
 mod tests {
