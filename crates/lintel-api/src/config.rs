@@ -44,6 +44,34 @@ impl Default for RateLimits {
     }
 }
 
+/// Where document bytes go and how their download links behave (decision 0013).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentsConfig {
+    pub backend: lintel_blobs::Backend,
+    /// The file holding the key that signs local download links (made on first use); `None`:
+    /// a random key per process.
+    pub link_key_file: Option<std::path::PathBuf>,
+    /// How long a download link works, in seconds.
+    pub signed_url_ttl_secs: u64,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
+}
+
+impl Default for DocumentsConfig {
+    /// Files under the system's temporary directory: for tests and tools that build an
+    /// [`ApiConfig`] by hand; `lintel serve` always sets the configured storage.
+    fn default() -> Self {
+        DocumentsConfig {
+            backend: lintel_blobs::Backend::Local {
+                dir: std::env::temp_dir().join("lintel-documents"),
+            },
+            link_key_file: None,
+            signed_url_ttl_secs: 15 * 60,
+            max_upload_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
 /// The HTTP layer's configuration.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -72,6 +100,7 @@ pub struct ApiConfig {
     /// The address people reach Lintel at (`https://lintel.example.com`), for links such as
     /// invitations; without it links are relative paths.
     pub public_url: Option<String>,
+    pub documents: DocumentsConfig,
 }
 
 impl Default for ApiConfig {
@@ -89,6 +118,7 @@ impl Default for ApiConfig {
             public_url: None,
             metrics_on_api: false,
             metrics_token: None,
+            documents: DocumentsConfig::default(),
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct Shared {
     pub config: Arc<ApiConfig>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Document bytes, and the key that signs their local download links.
+    pub blobs: lintel_blobs::Blobs,
+    pub links: lintel_blobs::LinkSigner,
 }
 
 impl std::ops::Deref for AppState {
@@ -63,11 +66,21 @@ impl AppState {
         // The dummy hash unknown emails are checked against is made now, not by the first
         // sign-in with an unknown email (which would then take twice as long as any other).
         lintel_app::identity::passwords::prepare().await?;
+        let docs = &config.documents;
+        let blobs = lintel_blobs::Blobs::open(&docs.backend)
+            .map_err(|e| anyhow::anyhow!("document storage: {e}"))?;
+        let links = match &docs.link_key_file {
+            Some(path) => lintel_blobs::LinkSigner::load_or_create(path)
+                .map_err(|e| anyhow::anyhow!("download link key {}: {e}", path.display()))?,
+            None => lintel_blobs::LinkSigner::random(),
+        };
         Ok(AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             metrics: Arc::new(metrics::Metrics::new()),
+            blobs,
+            links,
         })))
     }
 }

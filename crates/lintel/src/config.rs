@@ -16,6 +16,9 @@ use lintel_api::server::ServerLimits;
 use lintel_store::ConnectOptions;
 use serde::{Deserialize, Deserializer};
 
+mod storage;
+pub use storage::Storage;
+
 /// The configuration file read when `--config` is not given (if it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "lintel.toml";
 
@@ -41,6 +44,7 @@ pub const KEYS: &[&str] = &[
     "public_url",
     "metrics_bind",
     "metrics_token",
+    "storage",
 ];
 
 /// A credential-bearing setting. Never printed: `Debug` and `Display` show `[redacted]`.
@@ -103,6 +107,8 @@ pub struct Config {
     pub metrics_bind: Option<String>,
     /// A bearer token `/metrics` requires; alone, it serves `/metrics` on the API port.
     pub metrics_token: Option<Secret>,
+    /// Document storage (`[storage]`).
+    pub storage: Storage,
 }
 
 impl Default for Config {
@@ -129,6 +135,7 @@ impl Default for Config {
             public_url: None,
             metrics_bind: None,
             metrics_token: None,
+            storage: Storage::default(),
         }
     }
 }
@@ -218,6 +225,7 @@ impl Config {
                 bail!("configuration key `metrics_token` must be at least 16 characters");
             }
         }
+        self.storage.check()?;
         lintel_api::client_ip::parse_trusted(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("configuration key `trusted_proxies`: {e}"))?;
         if let Some(url) = &self.public_url {
@@ -269,6 +277,12 @@ impl Config {
             public_url: self.public_url.clone(),
             metrics_on_api: self.metrics_bind.is_none() && self.metrics_token.is_some(),
             metrics_token: self.metrics_token.as_ref().map(|t| t.expose().to_string()),
+            documents: lintel_api::config::DocumentsConfig {
+                backend: self.storage.backend(&self.data_dir),
+                link_key_file: Some(self.data_dir.join("keys").join("download-links.key")),
+                signed_url_ttl_secs: self.storage.signed_url_ttl_secs,
+                max_upload_bytes: self.storage.max_upload_bytes,
+            },
         }
     }
 }

@@ -21,6 +21,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), config.api_config())
         .await
         .context("starting the API")?;
+    let blobs_kind = state.blobs.kind();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics = match &config.metrics_bind {
         Some(bind) => {
@@ -38,7 +39,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    tracing::info!(%addr, backend, "listening on http://{addr}");
+    tracing::info!(%addr, backend, storage = blobs_kind, "listening on http://{addr}");
 
     let shutdown = async move {
         shutdown_signal().await;

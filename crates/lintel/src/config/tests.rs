@@ -270,3 +270,85 @@ fn server_limits_must_be_positive() {
         Ok(())
     });
 }
+
+#[test]
+fn storage_defaults_to_local_disk_and_layers_like_the_rest() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        let c = load(None)?;
+        assert_eq!(c.storage.signed_url_ttl_secs, 900);
+        assert_eq!(c.storage.max_upload_bytes, 25 * 1024 * 1024);
+        let docs = c.api_config().documents;
+        assert_eq!(
+            docs.backend,
+            lintel_blobs::Backend::Local {
+                dir: PathBuf::from("./lintel-data/documents")
+            }
+        );
+        assert_eq!(
+            docs.link_key_file,
+            Some(PathBuf::from("./lintel-data/keys/download-links.key"))
+        );
+
+        jail.set_env("LINTEL_STORAGE__SIGNED_URL_TTL_SECS", "60");
+        jail.set_env("LINTEL_STORAGE__MAX_UPLOAD_BYTES", "1000");
+        jail.set_env("LINTEL_STORAGE__BACKEND", "s3");
+        jail.set_env("LINTEL_STORAGE__S3__ENDPOINT", "http://127.0.0.1:9000");
+        jail.set_env("LINTEL_STORAGE__S3__BUCKET", "docs");
+        jail.set_env("LINTEL_STORAGE__S3__ACCESS_KEY_ID", "AKIDEXAMPLE");
+        jail.set_env("LINTEL_STORAGE__S3__SECRET_ACCESS_KEY", "very-secret-value");
+        let c = load(None)?;
+        assert_eq!(c.storage.backend, storage::StorageBackend::S3);
+        let docs = c.api_config().documents;
+        assert_eq!(
+            (docs.signed_url_ttl_secs, docs.max_upload_bytes),
+            (60, 1000)
+        );
+        let lintel_blobs::Backend::S3(s3) = docs.backend else {
+            panic!("s3 expected");
+        };
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            (s3.region.as_str(), s3.bucket.as_str()),
+            ("us-east-1", "docs")
+        );
+        assert_eq!(s3.secret_access_key, "very-secret-value");
+        assert!(
+            !format!("{c:?}").contains("very-secret-value"),
+            "secrets are redacted"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_storage_settings_name_their_key() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        for (file, key) in [
+            ("[storage]\nsigned_url_ttl_secs = 0\n", "storage.signed_url_ttl_secs"),
+            ("[storage]\nsigned_url_ttl_secs = 604801\n", "storage.signed_url_ttl_secs"),
+            ("[storage]\nmax_upload_bytes = 0\n", "storage.max_upload_bytes"),
+            ("[storage]\nbackend = \"s3\"\n", "storage.s3.bucket"),
+            (
+                "[storage]\nbackend = \"s3\"\n[storage.s3]\nbucket = \"b\"\n",
+                "storage.s3.access_key_id",
+            ),
+            (
+                "[storage]\nbackend = \"s3\"\n[storage.s3]\nbucket = \"b\"\naccess_key_id = \"a\"\n",
+                "storage.s3.secret_access_key",
+            ),
+            (
+                "[storage]\nbackend = \"s3\"\n[storage.s3]\nbucket = \"b\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\nendpoint = \"minio:9000\"\n",
+                "storage.s3.endpoint",
+            ),
+            ("[storage]\nbackend = \"ftp\"\n", "backend"),
+            ("[storage]\nbucket = \"b\"\n", "bucket"),
+        ] {
+            jail.create_file("bad.toml", file)?;
+            let err = load(Some("bad.toml")).unwrap_err();
+            assert!(err.contains(key), "{file}: {err}");
+        }
+        Ok(())
+    });
+}
