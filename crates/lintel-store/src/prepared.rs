@@ -111,13 +111,17 @@ pub(crate) struct Prepared<S, const N: usize> {
     postgres: OnceLock<Rendered>,
 }
 
-impl<S: SqlxBinder, const N: usize> Prepared<S, N> {
+impl<S: SqlxBinder + Sync, const N: usize> Prepared<S, N> {
     pub(crate) const fn new(build: fn() -> S) -> Self {
         Prepared {
             build,
             sqlite: OnceLock::new(),
             postgres: OnceLock::new(),
         }
+    }
+
+    fn render_exact(&self, backend: Backend) -> Rendered {
+        Rendered::exact((self.build)().into_rendered(backend), N)
     }
 
     /// The statement with its arguments, ready to run.
@@ -133,15 +137,11 @@ trait Render: Sync {
     fn rendered(&self, backend: Backend) -> &Rendered;
 }
 
-impl<S: SqlxBinder, const N: usize> Render for Prepared<S, N> {
+impl<S: SqlxBinder + Sync, const N: usize> Render for Prepared<S, N> {
     fn rendered(&self, backend: Backend) -> &Rendered {
         match backend {
-            Backend::Sqlite => self
-                .sqlite
-                .get_or_init(|| Rendered::exact((self.build)().build_sqlx(SqliteQueryBuilder), N)),
-            Backend::Postgres => self.postgres.get_or_init(|| {
-                Rendered::exact((self.build)().build_sqlx(PostgresQueryBuilder), N)
-            }),
+            Backend::Sqlite => self.sqlite.get_or_init(|| self.render_exact(backend)),
+            Backend::Postgres => self.postgres.get_or_init(|| self.render_exact(backend)),
         }
     }
 }
@@ -201,11 +201,7 @@ impl Shapes {
         if let Some(r) = find(&self.known.read().unwrap_or_else(|e| e.into_inner())) {
             return r;
         }
-        let stmt = build();
-        let rendered = match backend {
-            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
-            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
-        };
+        let rendered = build().into_rendered(backend);
         let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = find(&known) {
             return r;
