@@ -343,6 +343,13 @@ mod tests {
         maybe: Option<bool>,
     }
 
+    /// A struct with one required column, for the error cases.
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Need {
+        n: i64,
+    }
+
     fn one<T: DeserializeOwned>(sql: &str) -> Result<T, DecodeError> {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         let mut st = c.prepare(sql).unwrap();
@@ -406,11 +413,6 @@ mod tests {
                 maybe: None,
             }
         );
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Need {
-            n: i64,
-        }
         let e = each::<Need>("SELECT 1 AS n UNION ALL SELECT NULL").unwrap_err();
         assert!(e.0.contains("column n"), "{e}");
         let e = each::<Need>("SELECT 1 AS m UNION ALL SELECT 2").unwrap_err();
@@ -419,11 +421,6 @@ mod tests {
 
     #[test]
     fn mismatches_name_the_column() {
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Need {
-            n: i64,
-        }
         let e = one::<Need>("SELECT NULL AS n").unwrap_err();
         assert!(e.0.contains("column n"), "{e}");
         let e = one::<Need>("SELECT 'text' AS n").unwrap_err();
