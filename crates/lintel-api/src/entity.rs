@@ -87,6 +87,7 @@ impl ApiError {
     pub fn from_store(entity: Entity, e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound(entity.name()),
+            StoreError::Missing(name) => ApiError::NotFound(name),
             StoreError::Invalid(details) => ApiError::Validation(details),
             StoreError::Conflict(kind) => entity.conflict(&kind),
             StoreError::Gone(state) => ApiError::InvitationUnavailable(state),
@@ -110,6 +111,21 @@ impl Principal {
         move |e| match e {
             StoreError::LimitReached { limit, max } => self.limit_error(limit, max, state),
             e => ApiError::from_store(entity, e),
+        }
+    }
+}
+
+impl Principal {
+    /// Maps a use case's failure met while this caller acted on `entity`: store errors as
+    /// [`Principal::failed`] does, the others by their kind.
+    pub fn app_failed<'a>(
+        &'a self,
+        entity: Entity,
+        state: &'a AppState,
+    ) -> impl Fn(lintel_app::AppError) -> ApiError + 'a {
+        move |e| match e {
+            lintel_app::AppError::Store(e) => self.failed(entity, state)(e),
+            e => ApiError::from(e),
         }
     }
 }

@@ -117,6 +117,14 @@ pub enum ApiError {
     /// A body that is not sent as JSON (415); carries the media type sent, if any.
     #[error("unsupported media type")]
     UnsupportedMediaType(Option<String>),
+    /// A body of the right media type that cannot be taken for another reason (415): the
+    /// message says what to send instead (an upload of a kind of file Lintel does not store, an
+    /// upload not sent as `multipart/form-data`).
+    #[error("unsupported media: {0}")]
+    UnsupportedMedia(String),
+    /// An uploaded file over the configured limit (413), in bytes.
+    #[error("file too large")]
+    FileTooLarge(u64),
     /// The request body did not arrive within the body-read timeout (408).
     #[error("request body timed out")]
     RequestTimeout,
@@ -176,7 +184,10 @@ impl ApiError {
             }
             ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) | ApiError::UnsupportedMedia(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
@@ -279,6 +290,11 @@ impl ApiError {
                     ),
                 )
             }
+            ApiError::UnsupportedMedia(msg) => (ErrorCode::UnsupportedMediaType, msg.clone()),
+            ApiError::FileTooLarge(limit) => (
+                ErrorCode::PayloadTooLarge,
+                format!("File is larger than the limit of {limit} bytes."),
+            ),
             ApiError::RequestTimeout => (
                 ErrorCode::RequestTimeout,
                 "The request body was not received in time.".into(),
@@ -394,6 +410,17 @@ impl From<lintel_app::AppError> for ApiError {
         match e {
             lintel_app::AppError::Store(e) => ApiError::from(e),
             lintel_app::AppError::Internal(detail) => ApiError::Internal(detail),
+            lintel_app::AppError::Storage(detail) => {
+                tracing::warn!(error = %detail, "document storage unavailable");
+                ApiError::Unavailable(
+                    "The document storage is temporarily unavailable. Please retry shortly."
+                        .into(),
+                )
+            }
+            lintel_app::AppError::UnsupportedFile => ApiError::UnsupportedMedia(format!(
+                "Unsupported file type: upload a {} file.",
+                lintel_domain::documents::ACCEPTED_KINDS
+            )),
         }
     }
 }

@@ -17,6 +17,7 @@ mod identity;
 pub mod json;
 pub mod metrics;
 pub mod middleware;
+mod multipart;
 pub mod named_schemas;
 mod platform;
 mod portfolio;

@@ -49,7 +49,8 @@ impl QueryCheck {
         QueryCheck::default()
     }
 
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
+    /// Records a failing parameter checked by the caller itself.
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
 

@@ -97,6 +97,31 @@ impl utoipa::IntoResponses for BodyErrors {
     }
 }
 
+/// Uploads (`multipart/form-data`): the write errors, 413 for a file over the upload limit and
+/// 415 for a kind of file Lintel does not store.
+pub struct UploadErrors;
+
+impl utoipa::IntoResponses for UploadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut m = WriteErrors::responses();
+        m.extend(set(&[
+            (
+                "400",
+                "VALIDATION_ERROR: a malformed multipart/form-data body",
+            ),
+            (
+                "413",
+                "PAYLOAD_TOO_LARGE: the file is over storage.max_upload_bytes",
+            ),
+            (
+                "415",
+                "UNSUPPORTED_MEDIA_TYPE: not sent as multipart/form-data, or a file that is not PDF, PNG, JPEG, WebP, HEIC, plain text, CSV or DOCX",
+            ),
+        ]));
+        m
+    }
+}
+
 /// The answer to a body sent as anything but JSON.
 pub const UNSUPPORTED_MEDIA_TYPE: (&str, &str) = (
     "415",

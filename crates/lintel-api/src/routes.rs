@@ -11,6 +11,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::platform::routes())
         .merge(crate::portfolio::routes())
         .merge(crate::identity::routes())
+        .merge(crate::documents::routes())
 }
 
 /// Server-rendered pages and non-API endpoints; `/metrics` only when configured for this port.

@@ -7,6 +7,12 @@ pub enum AppError {
     /// The data layer refused or failed (not found, conflict, plan limit, unavailable, …).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The document storage could not be reached or refused the operation: worth retrying.
+    #[error("document storage unavailable: {0}")]
+    Storage(String),
+    /// An uploaded file of a kind Lintel does not store.
+    #[error("unsupported file type")]
+    UnsupportedFile,
     /// Work off the async workers (password hashing) could not finish.
     #[error("{0}")]
     Internal(String),

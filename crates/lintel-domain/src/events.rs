@@ -12,6 +12,7 @@ crate::string_enum! {
         Building => "building",
         Property => "property",
         Unit => "unit",
+        Document => "document",
     }
 }
 
@@ -38,6 +39,8 @@ crate::string_enum! {
         UnitCreated => "unit.create",
         UnitUpdated => "unit.update",
         UnitStatusChanged => "unit.status",
+        DocumentCreated => "document.create",
+        DocumentDeleted => "document.delete",
     }
 }
 
@@ -55,6 +58,7 @@ impl EventKind {
                 EntityKind::Property
             }
             UnitCreated | UnitUpdated | UnitStatusChanged => EntityKind::Unit,
+            DocumentCreated | DocumentDeleted => EntityKind::Document,
         }
     }
 }

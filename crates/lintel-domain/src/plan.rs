@@ -35,8 +35,26 @@ crate::string_enum! {
         Properties => "properties",
         Units => "units",
         Members => "members",
+        /// Bytes of stored documents.
+        DocumentBytes => "document_bytes",
     }
 }
+
+impl Limit {
+    /// What the limit counts, after its number in messages ("3 properties", "104857600 bytes
+    /// of document storage").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Limit::Properties => "properties",
+            Limit::Units => "units",
+            Limit::Members => "members",
+            Limit::DocumentBytes => "bytes of document storage",
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
 
 /// A plan's cap on a countable resource. Whatever adds such a resource takes one, so "no cap"
 /// is always said ([`Cap::Unlimited`]), never implied by a missing value.
@@ -67,6 +85,7 @@ struct PlanRow {
     properties: Option<u64>,
     units: Option<u64>,
     members: Option<u64>,
+    document_bytes: Option<u64>,
 }
 
 const PLANS: &[PlanRow] = &[
@@ -76,6 +95,7 @@ const PLANS: &[PlanRow] = &[
         properties: Some(3),
         units: Some(100),
         members: Some(5),
+        document_bytes: Some(100 * MIB),
     },
     PlanRow {
         plan: Plan::Pro,
@@ -83,6 +103,7 @@ const PLANS: &[PlanRow] = &[
         properties: Some(50),
         units: Some(2_500),
         members: Some(50),
+        document_bytes: Some(10 * GIB),
     },
     PlanRow {
         plan: Plan::Business,
@@ -90,6 +111,7 @@ const PLANS: &[PlanRow] = &[
         properties: None,
         units: None,
         members: None,
+        document_bytes: Some(100 * GIB),
     },
 ];
 
@@ -122,6 +144,7 @@ impl Plan {
             Limit::Properties => row.properties,
             Limit::Units => row.units,
             Limit::Members => row.members,
+            Limit::DocumentBytes => row.document_bytes,
         }
     }
 
@@ -143,5 +166,8 @@ mod tests {
         assert!(Plan::Business.has(Feature::ApiAccess));
         assert_eq!(Plan::lowest_with(Feature::ApiAccess), Plan::Business);
         assert_eq!(Plan::Business.limit(Limit::Units), None);
+        assert_eq!(Plan::Free.limit(Limit::DocumentBytes), Some(100 << 20));
+        assert_eq!(Plan::Pro.limit(Limit::DocumentBytes), Some(10 << 30));
+        assert_eq!(Plan::Business.limit(Limit::DocumentBytes), Some(100 << 30));
     }
 }

@@ -18,6 +18,14 @@ pub enum StoreError {
     /// The input refers to something that is not there (reported on its field).
     #[error("invalid reference")]
     Invalid(Vec<lintel_domain::FieldError>),
+    /// A record the input refers to (by ID) is not in the organisation: the name of its kind,
+    /// as in "Property not found.".
+    #[error("{0} not found")]
+    Missing(&'static str),
+    /// A step outside the database that the write depends on (storing or removing a document's
+    /// bytes) failed, so the write was not committed.
+    #[error("external step failed: {0}")]
+    External(String),
     /// The record exists but can no longer be used (an invitation already accepted, revoked or
     /// expired); carries its state.
     #[error("gone: {0}")]

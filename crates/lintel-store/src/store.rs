@@ -72,6 +72,11 @@ impl Store {
         Invites { db: &self.db }
     }
 
+    /// Documents found by ID alone, for signed download links.
+    pub fn linked_documents(&self) -> crate::documents::LinkedDocuments<'_> {
+        crate::documents::LinkedDocuments { db: &self.db }
+    }
+
     /// The outbox's events not yet delivered, for the consumers that work after the commit.
     pub fn outbox(&self) -> crate::events::OutboxReader<'_> {
         crate::events::OutboxReader { db: &self.db }

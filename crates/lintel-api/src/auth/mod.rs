@@ -89,7 +89,7 @@ impl Principal {
     /// The 403 PLAN_LIMIT_EXCEEDED answer for `limit`.
     pub fn limit_error(&self, limit: Limit, max: u64, state: &AppState) -> ApiError {
         ApiError::PlanLimitExceeded {
-            resource: limit.as_str(),
+            resource: limit.noun(),
             limit: max,
             plan: self.plan,
             upgrade_url: state.config.upgrade_url.clone(),

@@ -197,7 +197,7 @@ pub(super) async fn accept_invitation(
         Err(StoreError::LimitReached { limit, max }) => {
             let plan = state.store.orgs().get(org).await?.plan;
             return Err(ApiError::PlanLimitExceeded {
-                resource: limit.as_str(),
+                resource: limit.noun(),
                 limit: max,
                 plan,
                 upgrade_url: state.config.upgrade_url.clone(),

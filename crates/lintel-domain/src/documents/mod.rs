@@ -1,7 +1,15 @@
 //! The documents context (stored files: lease documents, ID checks, inspection photos,
 //! receipts). So far: what a document may be filed as ([`DocumentCategory`]), which kinds of
 //! file are accepted and how they are told from the bytes ([`FileKind`]), and the file name a
-//! client sends made safe to keep ([`clean_file_name`]). See `docs/architecture.md`.
+//! client sends made safe to keep ([`clean_file_name`]), and the stored record ([`Document`],
+//! attached to a [`DocumentTarget`]). See `docs/architecture.md`.
+
+mod record;
+
+pub use record::{
+    Document, DocumentEntityType, DocumentTarget, DocumentWithLink, NewDocument, UploadFields,
+    UploadMeta,
+};
 
 crate::string_enum! {
     /// What a document is filed as.
