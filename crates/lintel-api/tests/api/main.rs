@@ -4,6 +4,8 @@
 //!
 //! - `identity`: sign-up and sign-in, sessions, API keys, members, invitations, organisations,
 //!   passwords, sign-in limits, request IDs, the audit log;
+//! - `documents`: uploads, signed download links, deletes, and storage kept in step with the
+//!   records;
 //! - `portfolio`: properties, buildings, units (one at a time, in bulk, their names);
 //! - `platform`: what every route shares (health, contract headers, metrics), the OpenAPI
 //!   document and the contract it states, strict input, connection handling, concurrent,
@@ -22,6 +24,7 @@
 #[macro_use]
 mod support;
 
+mod documents;
 mod identity;
 mod platform;
 mod portfolio;

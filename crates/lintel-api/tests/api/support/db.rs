@@ -69,7 +69,20 @@ impl TestApp {
         Some(Self::start(&url, config, guard, "postgres").await)
     }
 
-    async fn start(url: &str, config: ApiConfig, guard: Guard, backend: &'static str) -> TestApp {
+    async fn start(
+        url: &str,
+        mut config: ApiConfig,
+        guard: Guard,
+        backend: &'static str,
+    ) -> TestApp {
+        // Each app keeps its documents in a directory of its own, unless the test chose a
+        // storage itself.
+        let documents = tempfile::tempdir().unwrap();
+        if config.documents.backend == test_config().documents.backend {
+            config.documents.backend = lintel_blobs::Backend::Local {
+                dir: documents.path().join("documents"),
+            };
+        }
         let opts = ConnectOptions {
             max_connections: 5,
             ..Default::default()
@@ -81,6 +94,7 @@ impl TestApp {
             router: lintel_api::router(state.clone()),
             state,
             backend,
+            documents,
             _guard: guard,
         }
     }

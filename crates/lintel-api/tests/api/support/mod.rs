@@ -7,6 +7,7 @@ mod macros;
 #[macro_use]
 pub mod auth;
 mod db;
+pub mod form;
 pub mod logs;
 pub mod units;
 pub mod wire;
@@ -38,6 +39,8 @@ pub struct TestApp {
     pub router: lintel_api::middleware::App,
     pub state: AppState,
     pub backend: &'static str,
+    /// Where this app's documents are stored (local backend).
+    pub documents: tempfile::TempDir,
     _guard: Guard,
 }
 
