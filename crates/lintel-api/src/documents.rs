@@ -75,8 +75,18 @@ async fn upload(
     let quota = auth.cap(Limit::DocumentBytes);
     let actor = auth.actor();
     let store = &state.store;
-    let done = uc::upload(store, storage(&state), auth.org, &actor, meta, upload.bytes, quota);
-    Ok(Created(done.await.map_err(auth.app_failed(ENTITY, &state))?))
+    let done = uc::upload(
+        store,
+        storage(&state),
+        auth.org,
+        &actor,
+        meta,
+        upload.bytes,
+        quota,
+    );
+    Ok(Created(
+        done.await.map_err(auth.app_failed(ENTITY, &state))?,
+    ))
 }
 
 /// Query parameters of `GET /api/documents`.
@@ -139,12 +149,21 @@ async fn list(
         entity_id,
         category,
     };
-    let docs = state.store.org(auth.org).documents().list(&filter, page).await;
+    let docs = state
+        .store
+        .org(auth.org)
+        .documents()
+        .list(&filter, page)
+        .await;
     Ok(Success(docs.map_err(auth.failed(ENTITY, &state))?))
 }
 
 /// The URL of a download link.
-fn link_url(state: &AppState, id: DocumentId, link: DownloadLink) -> (String, lintel_domain::Timestamp) {
+fn link_url(
+    state: &AppState,
+    id: DocumentId,
+    link: DownloadLink,
+) -> (String, lintel_domain::Timestamp) {
     match link {
         DownloadLink::Presigned { url, expires_at } => (url, expires_at),
         DownloadLink::Signed {
@@ -248,7 +267,10 @@ async fn download(
     if let Ok(v) = HeaderValue::from_str(&content_disposition(&doc.name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(res)
 }
 

@@ -413,8 +413,7 @@ impl From<lintel_app::AppError> for ApiError {
             lintel_app::AppError::Storage(detail) => {
                 tracing::warn!(error = %detail, "document storage unavailable");
                 ApiError::Unavailable(
-                    "The document storage is temporarily unavailable. Please retry shortly."
-                        .into(),
+                    "The document storage is temporarily unavailable. Please retry shortly.".into(),
                 )
             }
             lintel_app::AppError::UnsupportedFile => ApiError::UnsupportedMedia(format!(

@@ -43,7 +43,8 @@ pub async fn upload(
     bytes: Bytes,
     quota: Cap,
 ) -> AppResult<Document> {
-    let kind = FileKind::detect(&bytes, meta.file_name.as_deref()).ok_or(AppError::UnsupportedFile)?;
+    let kind =
+        FileKind::detect(&bytes, meta.file_name.as_deref()).ok_or(AppError::UnsupportedFile)?;
     let repo = store.org(org).documents();
     let size = bytes.len() as u64;
     let used = repo.usage().await?.max(0) as u64;
@@ -64,7 +65,11 @@ pub async fn upload(
         sha256: hex::encode(Sha256::digest(&bytes)),
     };
     let key = BlobKey::document(org, new.id);
-    storage.blobs.put(&key, bytes).await.map_err(storage_failed)?;
+    storage
+        .blobs
+        .put(&key, bytes)
+        .await
+        .map_err(storage_failed)?;
     match repo.create(actor, &new, quota).await {
         Ok(doc) => Ok(doc),
         Err(e) => {

@@ -251,7 +251,10 @@ mod tests {
         .unwrap_err();
         let got: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(got, ["file", "file", "entityId", "category", "name"]);
-        assert_eq!(errs[1].message, "file name must not contain control characters");
+        assert_eq!(
+            errs[1].message,
+            "file name must not contain control characters"
+        );
         assert_eq!(errs[2].message, "is not a unit ID");
         assert_eq!(errs[4].message, "must not contain path separators");
         let errs = UploadFields {
