@@ -1,6 +1,7 @@
 //! The store on its own, on SQLite and (when `LINTEL_TEST_POSTGRES_URL` is set) PostgreSQL:
 //! every test gets a fresh database.
 
+mod documents;
 mod isolation;
 mod outbox;
 mod pages;
