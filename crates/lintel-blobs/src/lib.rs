@@ -7,6 +7,8 @@
 //! ([`Blobs::presigned_get`]); on local disk a link to Lintel signed with [`LinkSigner`].
 
 mod link;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 //! records kept in agreement when the storage fails.
 
 mod access;
+mod s3;
 mod storage;
 
 use crate::support::form::{Form, PDF, PNG};
