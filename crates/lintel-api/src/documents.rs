@@ -28,7 +28,7 @@ use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Document");
 
-fn storage(state: &AppState) -> Storage<'_> {
+pub(crate) fn storage(state: &AppState) -> Storage<'_> {
     Storage {
         blobs: &state.blobs,
         links: &state.links,

@@ -88,6 +88,15 @@ impl ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound(entity.name()),
             StoreError::Missing(name) => ApiError::NotFound(name),
+            StoreError::Transition { code, message } => ApiError::Transition {
+                code: match code {
+                    "ALREADY_IN_STATUS" => crate::error::ErrorCode::AlreadyInStatus,
+                    _ => crate::error::ErrorCode::InvalidStatusTransition,
+                },
+                message,
+            },
+            StoreError::LeaseOverlap(other) => ApiError::LeaseOverlap(other),
+            StoreError::Refused(message) => ApiError::Conflict(message),
             StoreError::Invalid(details) => ApiError::Validation(details),
             StoreError::Conflict(kind) => entity.conflict(&kind),
             StoreError::Gone(state) => ApiError::InvitationUnavailable(state),

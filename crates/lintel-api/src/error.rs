@@ -40,6 +40,12 @@ pub enum ErrorCode {
     NotApplicable,
     ServiceUnavailable,
     InternalError,
+    /// A status change to the status the record already has (409).
+    AlreadyInStatus,
+    /// A status change the record's lifecycle does not allow (409).
+    InvalidStatusTransition,
+    /// A lease that would be in force over another lease of the same unit (409).
+    LeaseOverlap,
 }
 
 /// The error envelope: `{"success":false,"code":"NOT_FOUND","error":"Property not found."}`.
@@ -152,6 +158,12 @@ pub enum ApiError {
     Contention,
     #[error("internal: {0}")]
     Internal(String),
+    /// A status change the lifecycle refuses (409), with its code.
+    #[error("{message}")]
+    Transition { code: ErrorCode, message: String },
+    /// A lease that would overlap another lease of its unit in force (409): the other's ID.
+    #[error("lease overlap with {0}")]
+    LeaseOverlap(String),
 }
 
 impl ApiError {
@@ -179,9 +191,11 @@ impl ApiError {
             | ApiError::PlanContextUnavailable { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::EmailTaken(_) | ApiError::AccountExists => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Conflict(_)
+            | ApiError::EmailTaken(_)
+            | ApiError::AccountExists
+            | ApiError::Transition { .. }
+            | ApiError::LeaseOverlap(_) => StatusCode::CONFLICT,
             ApiError::InvitationUnavailable(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) | ApiError::UnsupportedMedia(_) => {
@@ -240,6 +254,11 @@ impl ApiError {
                 (ErrorCode::MethodNotAllowed, "Method not allowed.".into())
             }
             ApiError::Conflict(msg) => (ErrorCode::Conflict, msg.clone()),
+            ApiError::Transition { code, message } => (*code, message.clone()),
+            ApiError::LeaseOverlap(other) => (
+                ErrorCode::LeaseOverlap,
+                format!("The lease overlaps lease {other} of the same unit, which is in force."),
+            ),
             ApiError::EmailTaken(hint) => {
                 if !hint.is_empty() {
                     b.message = Some(hint.to_string());

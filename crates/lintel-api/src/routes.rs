@@ -12,6 +12,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::portfolio::routes())
         .merge(crate::identity::routes())
         .merge(crate::documents::routes())
+        .merge(crate::leasing::routes())
 }
 
 /// Server-rendered pages and non-API endpoints; `/metrics` only when configured for this port.

@@ -13,6 +13,9 @@ crate::string_enum! {
         Property => "property",
         Unit => "unit",
         Document => "document",
+        Tenant => "tenant",
+        Lease => "lease",
+        Renewal => "lease_renewal",
     }
 }
 
@@ -21,6 +24,7 @@ crate::string_enum! {
     EventKind {
         OrganisationCreated => "organisation.create",
         OrganisationPlanChanged => "organisation.plan",
+        OrganisationUpdated => "organisation.update",
         MemberAdded => "member.create",
         MemberRoleChanged => "member.role",
         MemberRemoved => "member.remove",
@@ -41,6 +45,18 @@ crate::string_enum! {
         UnitStatusChanged => "unit.status",
         DocumentCreated => "document.create",
         DocumentDeleted => "document.delete",
+        TenantCreated => "tenant.create",
+        TenantUpdated => "tenant.update",
+        TenantIdSubmitted => "tenant.id_submit",
+        TenantIdReviewed => "tenant.id_review",
+        TenantInvited => "tenant.invite",
+        LeaseCreated => "lease.create",
+        LeaseUpdated => "lease.update",
+        LeaseStatusChanged => "lease.status",
+        RenewalOffered => "lease_renewal.create",
+        RenewalWithdrawn => "lease_renewal.withdraw",
+        RenewalAnswered => "lease_renewal.respond",
+        RenewalReminded => "lease_renewal.remind",
     }
 }
 
@@ -49,7 +65,9 @@ impl EventKind {
     pub fn entity(self) -> EntityKind {
         use EventKind::*;
         match self {
-            OrganisationCreated | OrganisationPlanChanged => EntityKind::Organisation,
+            OrganisationCreated | OrganisationPlanChanged | OrganisationUpdated => {
+                EntityKind::Organisation
+            }
             MemberAdded | MemberRoleChanged | MemberRemoved | PasswordChanged => EntityKind::User,
             ApiKeyCreated | ApiKeyRevoked => EntityKind::ApiKey,
             InvitationCreated | InvitationRevoked | InvitationAccepted => EntityKind::Invitation,
@@ -59,6 +77,12 @@ impl EventKind {
             }
             UnitCreated | UnitUpdated | UnitStatusChanged => EntityKind::Unit,
             DocumentCreated | DocumentDeleted => EntityKind::Document,
+            TenantCreated | TenantUpdated | TenantIdSubmitted | TenantIdReviewed
+            | TenantInvited => EntityKind::Tenant,
+            LeaseCreated | LeaseUpdated | LeaseStatusChanged => EntityKind::Lease,
+            RenewalOffered | RenewalWithdrawn | RenewalAnswered | RenewalReminded => {
+                EntityKind::Renewal
+            }
         }
     }
 }

@@ -218,6 +218,22 @@ id_kind!(
 );
 id_kind!(OutboxEventKind, EventId, "evt", "EventId", "Event");
 id_kind!(DocumentKind, DocumentId, "doc", "DocumentId", "Document");
+id_kind!(TenantKind, TenantId, "ten", "TenantId", "Tenant");
+id_kind!(LeaseKind, LeaseId, "lease", "LeaseId", "Lease");
+id_kind!(
+    RenewalKind,
+    RenewalId,
+    "ren",
+    "LeaseRenewalId",
+    "Renewal offer"
+);
+id_kind!(
+    NotificationKind,
+    NotificationId,
+    "ntf",
+    "NotificationId",
+    "Notification"
+);
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,10 @@ pub use invitations::{
     AcceptInvitation, AcceptInvitationInput, Invitation, InvitationStatus, NewInvitationInput,
     INVITATION_TTL_MS,
 };
-pub use organisations::{Membership, NewOrganisationInput, SwitchOrganisationInput};
+pub use organisations::{
+    Membership, NewOrganisationInput, OrganisationSettings, OrganisationSettingsInput,
+    SwitchOrganisationInput,
+};
 pub use password::{PasswordChange, PasswordChangeInput};
 
 pub const PASSWORD_MIN: usize = 10;
@@ -341,6 +344,9 @@ pub struct Organisation {
     pub id: OrgId,
     pub name: String,
     pub plan: Plan,
+    /// IANA time zone (default `UTC`): what "today" is for the organisation's leases and rent.
+    #[schema(example = "America/Halifax")]
+    pub timezone: String,
     pub created_at: Timestamp,
 }
 

@@ -26,7 +26,7 @@ pub use money::{Currency, Money};
 pub use pagination::{Cursor, KeyPart, ListRequest, Page, PageRequest, PageRule};
 pub use plan::{Cap, Feature, Limit, Plan};
 pub use role::Role;
-pub use time::Timestamp;
+pub use time::{Date, Timestamp};
 pub use validation::{FieldError, Validator};
 
 // Contexts still to come (empty, or with their first rules, until their issues).

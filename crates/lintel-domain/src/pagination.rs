@@ -41,6 +41,10 @@ pub const BUILDINGS_PAGE: PageRule = PageRule::new(20, 100);
 pub const MEMBERS_PAGE: PageRule = PageRule::new(20, 100);
 pub const API_KEYS_PAGE: PageRule = PageRule::new(20, 100);
 pub const DOCUMENTS_PAGE: PageRule = PageRule::new(20, 100);
+pub const TENANTS_PAGE: PageRule = PageRule::new(20, 100);
+pub const LEASES_PAGE: PageRule = PageRule::new(20, 100);
+pub const RENEWALS_PAGE: PageRule = PageRule::new(20, 100);
+pub const NOTIFICATIONS_PAGE: PageRule = PageRule::fixed(25);
 pub const AUDIT_PAGE: PageRule = PageRule::fixed(25);
 
 /// The largest page number accepted (keeps offsets inside 64-bit arithmetic everywhere).

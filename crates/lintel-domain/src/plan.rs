@@ -37,6 +37,8 @@ crate::string_enum! {
         Members => "members",
         /// Bytes of stored documents.
         DocumentBytes => "document_bytes",
+        /// Leases in force (`active`, `renewed`, `notice_given`).
+        LeasesInForce => "leases_in_force",
     }
 }
 
@@ -49,6 +51,7 @@ impl Limit {
             Limit::Units => "units",
             Limit::Members => "members",
             Limit::DocumentBytes => "bytes of document storage",
+            Limit::LeasesInForce => "leases in force",
         }
     }
 }
@@ -86,6 +89,7 @@ struct PlanRow {
     units: Option<u64>,
     members: Option<u64>,
     document_bytes: Option<u64>,
+    leases_in_force: Option<u64>,
 }
 
 const PLANS: &[PlanRow] = &[
@@ -96,6 +100,7 @@ const PLANS: &[PlanRow] = &[
         units: Some(100),
         members: Some(5),
         document_bytes: Some(100 * MIB),
+        leases_in_force: Some(10),
     },
     PlanRow {
         plan: Plan::Pro,
@@ -104,6 +109,7 @@ const PLANS: &[PlanRow] = &[
         units: Some(2_500),
         members: Some(50),
         document_bytes: Some(10 * GIB),
+        leases_in_force: None,
     },
     PlanRow {
         plan: Plan::Business,
@@ -112,6 +118,7 @@ const PLANS: &[PlanRow] = &[
         units: None,
         members: None,
         document_bytes: Some(100 * GIB),
+        leases_in_force: None,
     },
 ];
 
@@ -145,6 +152,7 @@ impl Plan {
             Limit::Units => row.units,
             Limit::Members => row.members,
             Limit::DocumentBytes => row.document_bytes,
+            Limit::LeasesInForce => row.leases_in_force,
         }
     }
 

@@ -2,6 +2,69 @@
 
 use serde::{Serialize, Serializer};
 
+/// A calendar day, shown and stored as `YYYY-MM-DD` (which sorts as the days do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub chrono::NaiveDate);
+
+impl Date {
+    /// Parses `YYYY-MM-DD` exactly (no time, no other layout).
+    pub fn parse(raw: &str) -> Option<Date> {
+        if raw.len() != 10 {
+            return None;
+        }
+        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .map(Date)
+    }
+
+    /// Today in `tz`, an IANA time-zone name (UTC when unknown).
+    pub fn today_in(tz: &str) -> Date {
+        let now = chrono::Utc::now();
+        match tz.parse::<chrono_tz::Tz>() {
+            Ok(zone) => Date(now.with_timezone(&zone).date_naive()),
+            Err(_) => Date(now.date_naive()),
+        }
+    }
+
+    /// The next day.
+    pub fn succ(self) -> Date {
+        Date(self.0.succ_opt().unwrap_or(self.0))
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Date::parse(&raw).ok_or_else(|| serde::de::Error::custom("expected a date as YYYY-MM-DD"))
+    }
+}
+
+impl utoipa::PartialSchema for Date {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .examples([serde_json::json!("2026-09-01")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Date {}
+
 /// A UTC instant with millisecond precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);

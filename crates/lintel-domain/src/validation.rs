@@ -163,6 +163,41 @@ impl Validator {
         }
     }
 
+    /// An optional phone number: digits with the usual separators (`+`, spaces, `-`, `.`,
+    /// brackets), 5–20 digits, at most 32 characters; kept as sent, trimmed.
+    pub fn opt_phone(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let text = self.opt_text(field, value, 32)?;
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let allowed = |c: char| c.is_ascii_digit() || " +-.()".contains(c);
+        if !text.chars().all(allowed) || !(5..=20).contains(&digits) || text[1..].contains('+') {
+            self.error(field, "must be a phone number");
+            return None;
+        }
+        Some(text)
+    }
+
+    /// An optional e-mail address, lower-cased (see [`crate::identity::Email`]).
+    pub fn opt_email(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let raw = value?;
+        match crate::identity::Email::parse(raw) {
+            Ok(e) => Some(e.as_str().to_string()),
+            Err(m) => {
+                self.error(field, m);
+                None
+            }
+        }
+    }
+
+    /// An optional calendar day given as `YYYY-MM-DD`.
+    pub fn date(&mut self, field: &str, value: Option<&str>) -> Option<crate::time::Date> {
+        let raw = value?;
+        let parsed = crate::time::Date::parse(raw.trim());
+        if parsed.is_none() {
+            self.error(field, "must be a date as YYYY-MM-DD");
+        }
+        parsed
+    }
+
     /// An integer within `min..=max`.
     pub fn int_range(&mut self, field: &str, value: i64, min: i64, max: i64) -> Option<i64> {
         if value < min || value > max {

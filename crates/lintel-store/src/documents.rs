@@ -17,6 +17,7 @@ use sea_query::{Alias, Expr, InsertStatement, OnConflict, Query, SelectStatement
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
+use crate::leasing::schema::{Leases, Tenants};
 use crate::list;
 use crate::portfolio::schema::{Buildings, Properties, Units};
 use crate::prepared::{insert_row, key, slot, Prepared};
@@ -164,6 +165,8 @@ async fn target_exists(tx: &mut Tx, org: OrgId, target: DocumentTarget) -> Resul
         DocumentTarget::Property(_) => one::<Properties>(org, id),
         DocumentTarget::Building(_) => one::<Buildings>(org, id),
         DocumentTarget::Unit(_) => one::<Units>(org, id),
+        DocumentTarget::Tenant(_) => one::<Tenants>(org, id),
+        DocumentTarget::Lease(_) => one::<Leases>(org, id),
     };
     let found: Count = tx.one(&q).await?;
     Ok(found.n > 0)

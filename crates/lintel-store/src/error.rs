@@ -22,6 +22,18 @@ pub enum StoreError {
     /// as in "Property not found.".
     #[error("{0} not found")]
     Missing(&'static str),
+    /// A record's status cannot move as asked (its lifecycle's rules): the refusal's stable
+    /// code (`ALREADY_IN_STATUS`, `INVALID_STATUS_TRANSITION`) and its message.
+    #[error("{message}")]
+    Transition { code: &'static str, message: String },
+    /// A lease cannot come into force while another lease of the same unit, in force, overlaps
+    /// its dates: the other lease's ID.
+    #[error("overlaps lease {0}")]
+    LeaseOverlap(String),
+    /// The write breaks a rule of the record's current state (terms of a signed lease, an offer
+    /// already answered): the message for the client.
+    #[error("refused: {0}")]
+    Refused(String),
     /// A step outside the database that the write depends on (storing or removing a document's
     /// bytes) failed, so the write was not committed.
     #[error("external step failed: {0}")]
@@ -148,6 +160,15 @@ fn contention(code: Option<&str>) -> bool {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl<S: lintel_domain::Lifecycle> From<lintel_domain::Refused<S>> for StoreError {
+    fn from(r: lintel_domain::Refused<S>) -> Self {
+        StoreError::Transition {
+            code: r.code(),
+            message: r.to_string(),
+        }
+    }
+}
 
 /// Turns a stored enum string back into its domain type.
 pub(crate) fn parse_col<T: std::str::FromStr>(col: &str, raw: &str) -> Result<T> {

@@ -8,15 +8,15 @@
 use crate::contract::endpoints;
 use axum::extract::State;
 use lintel_domain::identity::{
-    Membership, NewOrganisationInput, Organisation, PasswordChangeInput, SwitchOrganisationInput,
-    User,
+    Membership, NewOrganisationInput, Organisation, OrganisationSettingsInput, PasswordChangeInput,
+    SwitchOrganisationInput, User,
 };
 use lintel_domain::Plan;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::sign_in::check_credentials;
-use crate::auth::{Auth, SessionAuth};
+use crate::auth::{AdminOnly, Auth, SessionAuth};
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
@@ -162,10 +162,44 @@ async fn create_organisation(
     }))
 }
 
+/// The caller's current organisation, with its plan and settings. Requires tenant or higher.
+#[utoipa::path(get, path = "/api/organisations/current", tag = "Organisations",
+    responses((status = 200, body = Envelope<Organisation>), ReadErrors))]
+async fn current_organisation(
+    auth: Auth,
+    State(state): State<AppState>,
+) -> ApiResult<Success<Organisation>> {
+    let org = state.store.orgs().get(auth.org).await;
+    Ok(Success(
+        org.map_err(auth.failed(Entity::Organisation, &state))?,
+    ))
+}
+
+/// Changes the current organisation's settings: its `name`, and its `timezone` (an IANA name,
+/// default `UTC`), which decides what "today" is for leases and, later, rent. Admin only.
+#[utoipa::path(patch, path = "/api/organisations/current", tag = "Organisations",
+    request_body = OrganisationSettingsInput,
+    responses((status = 200, body = Envelope<Organisation>), BodyErrors))]
+async fn update_organisation(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<OrganisationSettingsInput>,
+) -> ApiResult<Success<Organisation>> {
+    let settings = input.validate().map_err(ApiError::Validation)?;
+    let orgs = state.store.orgs();
+    let org = orgs
+        .update_settings(&auth.actor(), auth.org, &settings)
+        .await;
+    Ok(Success(
+        org.map_err(auth.failed(Entity::Organisation, &state))?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(endpoints!(change_password))
         .routes(endpoints!(organisations))
         .routes(endpoints!(switch_organisation))
         .routes(endpoints!(create_organisation))
+        .routes(endpoints!(current_organisation, update_organisation))
 }

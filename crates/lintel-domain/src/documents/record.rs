@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{clean_file_name, DocumentCategory};
-use crate::id::{BuildingId, DocumentId, OrgId, PropertyId, UnitId};
+use crate::id::{BuildingId, DocumentId, LeaseId, OrgId, PropertyId, TenantId, UnitId};
 use crate::time::Timestamp;
 use crate::validation::{FieldError, Validator};
 
@@ -13,6 +13,8 @@ crate::string_enum! {
         Property => "property",
         Building => "building",
         Unit => "unit",
+        Tenant => "tenant",
+        Lease => "lease",
     }
 }
 
@@ -22,6 +24,8 @@ pub enum DocumentTarget {
     Property(PropertyId),
     Building(BuildingId),
     Unit(UnitId),
+    Tenant(TenantId),
+    Lease(LeaseId),
 }
 
 impl DocumentTarget {
@@ -31,6 +35,8 @@ impl DocumentTarget {
             DocumentEntityType::Property => DocumentTarget::Property(id.parse().ok()?),
             DocumentEntityType::Building => DocumentTarget::Building(id.parse().ok()?),
             DocumentEntityType::Unit => DocumentTarget::Unit(id.parse().ok()?),
+            DocumentEntityType::Tenant => DocumentTarget::Tenant(id.parse().ok()?),
+            DocumentEntityType::Lease => DocumentTarget::Lease(id.parse().ok()?),
         })
     }
 
@@ -39,6 +45,8 @@ impl DocumentTarget {
             DocumentTarget::Property(_) => DocumentEntityType::Property,
             DocumentTarget::Building(_) => DocumentEntityType::Building,
             DocumentTarget::Unit(_) => DocumentEntityType::Unit,
+            DocumentTarget::Tenant(_) => DocumentEntityType::Tenant,
+            DocumentTarget::Lease(_) => DocumentEntityType::Lease,
         }
     }
 
@@ -47,6 +55,8 @@ impl DocumentTarget {
             DocumentTarget::Property(id) => id.to_string(),
             DocumentTarget::Building(id) => id.to_string(),
             DocumentTarget::Unit(id) => id.to_string(),
+            DocumentTarget::Tenant(id) => id.to_string(),
+            DocumentTarget::Lease(id) => id.to_string(),
         }
     }
 
@@ -56,6 +66,8 @@ impl DocumentTarget {
             DocumentTarget::Property(_) => "Property",
             DocumentTarget::Building(_) => "Building",
             DocumentTarget::Unit(_) => "Unit",
+            DocumentTarget::Tenant(_) => "Tenant",
+            DocumentTarget::Lease(_) => "Lease",
         }
     }
 }

@@ -42,6 +42,52 @@ impl NewOrganisationInput {
     }
 }
 
+/// `PATCH /api/organisations/current`: the organisation's settings; only the fields sent change.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganisationSettingsInput {
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
+    pub name: Option<String>,
+    /// An IANA time zone name, such as `Europe/London` or `America/Halifax`.
+    #[schema(max_length = 64, example = "America/Halifax")]
+    pub timezone: Option<String>,
+}
+
+/// Checked settings: the fields to change.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationSettings {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+}
+
+impl OrganisationSettingsInput {
+    pub fn validate(self) -> Result<OrganisationSettings, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| v.text("name", n, 1, NAME_MAX));
+        let timezone = self.timezone.as_deref().and_then(|tz| {
+            let tz = tz.trim();
+            match tz.parse::<chrono_tz::Tz>() {
+                Ok(zone) => Some(zone.name().to_string()),
+                Err(_) => {
+                    v.error(
+                        "timezone",
+                        "must be an IANA time zone such as Europe/London",
+                    );
+                    None
+                }
+            }
+        });
+        v.finish(|| OrganisationSettings { name, timezone })
+    }
+}
+
 /// `POST /api/auth/switch-organisation`: moves the session to another of the person's
 /// organisations.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

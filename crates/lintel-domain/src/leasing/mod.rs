@@ -1,7 +1,17 @@
-//! The leasing context: tenants, leases, renewals and move-outs. So far: the lease's status and
-//! the moves between statuses ([`LeaseStatus`]), which every route that changes a lease goes
-//! through. See `docs/architecture.md`.
+//! The leasing context: tenants, leases, renewals and move-outs. The lease's status and the moves
+//! between statuses ([`LeaseStatus`]) are checked in one place, which every route that changes
+//! a lease goes through. See `docs/architecture.md`.
 
+pub mod lease;
 mod status;
+pub mod tenant;
 
+pub use lease::{
+    LateFee, LateFeeKind, Lease, LeaseDetail, LeaseInput, LeasePatch, LeasePatchInput,
+    LeaseStatusInput, LeaseTerms, NewLease, RentFrequency, StatusChange, StatusChangeRequest,
+};
 pub use status::LeaseStatus;
+pub use tenant::{
+    Contact, IdDecision, IdDecisionInput, IdVerification, IdVerificationStatus, NewTenant,
+    Reference, Tenant, TenantDetail, TenantInput, TenantPatch, TenantPatchInput, TenantStatus,
+};

@@ -67,6 +67,7 @@ struct MembershipRow {
     id: String,
     name: String,
     plan: String,
+    timezone: String,
     created_at: i64,
     role: String,
     joined_at: i64,
@@ -96,6 +97,7 @@ impl Accounts<'_> {
                         (O::Table, O::Id),
                         (O::Table, O::Name),
                         (O::Table, O::Plan),
+                        (O::Table, O::Timezone),
                         (O::Table, O::CreatedAt),
                     ])
                     .column((M::Table, M::Role))
@@ -121,6 +123,7 @@ impl Accounts<'_> {
                         id: parse_col("organisations.id", &r.id)?,
                         name: r.name,
                         plan: parse_col("organisations.plan", &r.plan)?,
+                        timezone: r.timezone,
                         created_at: Timestamp(r.created_at),
                     },
                     role: parse_col("memberships.role", &r.role)?,

@@ -16,6 +16,7 @@ pub(crate) struct OrgRow {
     id: String,
     name: String,
     plan: String,
+    timezone: String,
     created_at: i64,
 }
 
@@ -25,12 +26,13 @@ impl OrgRow {
             id: parse_col("organisations.id", &self.id)?,
             name: self.name,
             plan: parse_col("organisations.plan", &self.plan)?,
+            timezone: self.timezone,
             created_at: Timestamp(self.created_at),
         })
     }
 }
 
-pub(crate) const ORG_COLUMNS: [O; 4] = [O::Id, O::Name, O::Plan, O::CreatedAt];
+pub(crate) const ORG_COLUMNS: [O; 5] = [O::Id, O::Name, O::Plan, O::Timezone, O::CreatedAt];
 
 /// Organisations as a whole (platform-level operations).
 pub struct Orgs<'a> {
@@ -111,6 +113,51 @@ impl Orgs<'_> {
             )
             .await?;
         row.map(OrgRow::into_org).transpose()
+    }
+
+    /// Changes the organisation's name or time zone (the fields given).
+    pub async fn update_settings(
+        &self,
+        actor: &Actor,
+        id: OrgId,
+        settings: &lintel_domain::identity::OrganisationSettings,
+    ) -> Result<Organisation> {
+        self.db
+            .write(move |mut tx| async move {
+                locks::org(&mut tx, id).await?;
+                let select = Query::select()
+                    .columns(ORG_COLUMNS)
+                    .from(O::Table)
+                    .and_where(Expr::col(O::Id).eq(id.to_string()))
+                    .to_owned();
+                let before = tx.one::<OrgRow>(&select).await?.into_org()?;
+                let mut values = vec![(O::UpdatedAt, Timestamp::now().0.into())];
+                if let Some(name) = &settings.name {
+                    values.push((O::Name, name.clone().into()));
+                }
+                if let Some(tz) = &settings.timezone {
+                    values.push((O::Timezone, tz.clone().into()));
+                }
+                tx.exec(
+                    &Query::update()
+                        .table(O::Table)
+                        .values(values)
+                        .and_where(Expr::col(O::Id).eq(id.to_string()))
+                        .to_owned(),
+                )
+                .await?;
+                let after = tx.one::<OrgRow>(&select).await?.into_org()?;
+                let change = Change {
+                    kind: EventKind::OrganisationUpdated,
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                events::emit(&mut tx, id, actor, change).await?;
+                tx.commit().await?;
+                Ok(after)
+            })
+            .await
     }
 
     pub async fn set_plan(&self, actor: &Actor, id: OrgId, plan: Plan) -> Result<Organisation> {

@@ -6,6 +6,8 @@ crate::iden::table! {
         Name = "name",
         Plan = "plan",
         DemoSlug = "demo_slug",
+        /// IANA time zone: what "today" is for the organisation's leases and rent.
+        Timezone = "timezone",
         CreatedAt = "created_at",
         UpdatedAt = "updated_at",
     }

@@ -19,7 +19,9 @@ fn s3_config(moto: &Moto) -> lintel_api::ApiConfig {
 async fn round_trip(app: TestApp, moto: &Moto) {
     let org = app.org(Plan::Pro).await;
     let property = create_property(&app, &org.admin, "Spruce Mews").await;
-    let id = app.upload_pdf(&org.admin, "property", &property, "lease.pdf").await;
+    let id = app
+        .upload_pdf(&org.admin, "property", &property, "lease.pdf")
+        .await;
     let r = app.get(&format!("/api/documents/{id}"), &org.admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let url = r.data()["downloadUrl"].as_str().unwrap().to_string();
@@ -28,13 +30,18 @@ async fn round_trip(app: TestApp, moto: &Moto) {
         "{url}"
     );
     let path = moto.path_of(&url);
-    assert!(path.contains(&format!("/documents/{}/{id}?", org.id)), "{path}");
+    assert!(
+        path.contains(&format!("/documents/{}/{id}?", org.id)),
+        "{path}"
+    );
     let (status, body) = http(moto.port, "GET", path);
     assert_eq!((status, body.as_slice()), (200, PDF));
     // Nothing went to local disk.
     assert_eq!(super::stored_files(&app), 0);
 
-    let r = app.delete(&format!("/api/documents/{id}"), &org.admin).await;
+    let r = app
+        .delete(&format!("/api/documents/{id}"), &org.admin)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let (status, _) = http(moto.port, "GET", path);
     assert_eq!(status, 404, "the object is gone from the bucket");

@@ -155,7 +155,20 @@ struct PropertyOf {
 /// Locks a unit's property (writable: NotFound, else Archived), then reads the unit under its
 /// own lock. A unit never moves to another property, so its property is looked up first without
 /// a lock.
-async fn lock_unit(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
+pub(crate) async fn lock_unit(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> {
+    let (unit, archived) = lock_unit_any(tx, org, id).await?;
+    if archived {
+        return Err(crate::error::StoreError::Archived);
+    }
+    Ok(unit)
+}
+
+/// As [`lock_unit`], also in an archived property; answers whether it is archived.
+pub(crate) async fn lock_unit_any(
+    tx: &mut Tx,
+    org: OrgId,
+    id: UnitId,
+) -> Result<((Unit, bool), bool)> {
     let row: PropertyOf = tx
         .one(
             &scope::select::<U>(org)
@@ -165,8 +178,8 @@ async fn lock_unit(tx: &mut Tx, org: OrgId, id: UnitId) -> Result<(Unit, bool)> 
         )
         .await?;
     let property = parse_col("units.property_id", &row.property_id)?;
-    locks::writable_property(tx, org, property).await?;
-    get_locked(tx, org, id).await
+    let archived = locks::property(tx, org, property).await?;
+    Ok((get_locked(tx, org, id).await?, archived))
 }
 
 /// Moves a unit between status counters when its status changed.
@@ -304,24 +317,8 @@ impl UnitRepo<'_> {
         self.db
             .write(move |mut tx| async move {
                 let (before, _) = lock_unit(&mut tx, self.org, id).await?;
-                if before.status == status {
-                    tx.commit().await?;
-                    return Ok(before);
-                }
-                tx.exec(
-                    &scope::update::<U>(self.org)
-                        .values([
-                            (U::Status, status.as_str().into()),
-                            (U::UpdatedAt, Timestamp::now().0.into()),
-                        ])
-                        .and_where(Expr::col(U::Id).eq(id.to_string()))
-                        .to_owned(),
-                )
-                .await?;
-                let (after, _) = get_in(&mut tx, self.org, id).await?;
-                recount(&mut tx, self.org, &before, &after).await?;
-                self.finish(tx, actor, EventKind::UnitStatusChanged, &before, &after)
-                    .await?;
+                let after = write_status(&mut tx, self.org, actor, &before, status).await?;
+                tx.commit().await?;
                 Ok(after)
             })
             .await
@@ -344,6 +341,40 @@ impl UnitRepo<'_> {
         events::emit(&mut tx, self.org, actor, change).await?;
         tx.commit().await
     }
+}
+
+/// Sets the status of a unit locked with [`lock_unit`], keeping the counters in step, and emits
+/// `unit.status`; the status it already has changes (and records) nothing.
+pub(crate) async fn write_status(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    before: &Unit,
+    status: UnitStatus,
+) -> Result<Unit> {
+    if before.status == status {
+        return Ok(before.clone());
+    }
+    tx.exec(
+        &scope::update::<U>(org)
+            .values([
+                (U::Status, status.as_str().into()),
+                (U::UpdatedAt, Timestamp::now().0.into()),
+            ])
+            .and_where(Expr::col(U::Id).eq(before.id.to_string()))
+            .to_owned(),
+    )
+    .await?;
+    let (after, _) = get_in(tx, org, before.id).await?;
+    recount(tx, org, before, &after).await?;
+    let change = Change {
+        kind: EventKind::UnitStatusChanged,
+        entity_id: &after.id.to_string(),
+        before: Some(before),
+        after: Some(&after),
+    };
+    events::emit(tx, org, actor, change).await?;
+    Ok(after)
 }
 
 impl<'a> crate::OrgScope<'a> {
