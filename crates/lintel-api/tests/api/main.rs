@@ -6,6 +6,7 @@
 //!   passwords, sign-in limits, request IDs, the audit log;
 //! - `documents`: uploads, signed download links, deletes, and storage kept in step with the
 //!   records;
+//! - `leasing`: tenants and their ID checks, leases, their state machine and occupancy;
 //! - `portfolio`: properties, buildings, units (one at a time, in bulk, their names);
 //! - `platform`: what every route shares (health, contract headers, metrics), the OpenAPI
 //!   document and the contract it states, strict input, connection handling, concurrent,
@@ -26,6 +27,7 @@ mod support;
 
 mod documents;
 mod identity;
+mod leasing;
 mod platform;
 mod portfolio;
 mod reliability;

@@ -273,7 +273,7 @@ backend_test!(lists_filter_and_page, |app| {
 
     let r = app
         .get(
-            &format!("/api/documents?pageSize=101&page=0&entityType=lease&entityId=x&category=y"),
+            "/api/documents?pageSize=101&page=0&entityType=garage&entityId=x&category=y",
             &org.admin,
         )
         .await;

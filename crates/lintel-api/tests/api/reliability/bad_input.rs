@@ -1,23 +1,34 @@
 //! Bad-input battery (OWASP API4 resource consumption, API8 misconfiguration/injection) over
 //! every operation of the committed `openapi.json`, on both backends. Cases are generated from
-//! the document (see `reliability/cases.rs` and `reliability/body_cases.rs`): bad path
-//! segments, query values and credentials, malformed bodies, and a bad value in every body
-//! field. Every answer must be a 4xx in the error envelope with a useful message (or, for odd
-//! but valid input such as SQL in a name, a success that stores it verbatim) — never a 5xx —
-//! and a rejected request must leave every table exactly as it was. No answer names a Rust
-//! type (`struct UnitInput`, `i64`): messages say what JSON was expected.
+//! the document (see `reliability/cases.rs`, `reliability/body_cases.rs` and
+//! `reliability/multipart_cases.rs`): bad path segments, query values and credentials,
+//! malformed bodies, a bad value in every body field, and bad uploads. Every answer must be a
+//! 4xx in the error envelope with a useful message (or, for odd but valid input such as SQL in
+//! a name, a success that stores it verbatim) — never a 5xx — and a rejected request must leave
+//! every table and the stored files exactly as they were. No answer names a Rust type
+//! (`struct UnitInput`, `i64`): messages say what JSON was expected.
 
 use super::cases::{generate, Case, Ctx, Expect};
+use super::coverage::untested_bodies;
 use super::fixtures::{Fixtures, OtherOrg};
+use super::multipart_cases::UPLOAD_LIMIT;
 use super::probe::Probe;
 use super::spec::Spec;
 use super::{envelope_problem, rust_type_named, short};
 use crate::support::*;
 use axum::http::Method;
+use lintel_api::ApiConfig;
 use serde_json::Value;
 
 /// The battery must stay at least this large.
 const MIN_CASES: usize = 200;
+
+/// No rate limits, and a small upload limit so the oversized file is cheap to send.
+fn config() -> ApiConfig {
+    let mut config = unlimited_config();
+    config.documents.max_upload_bytes = UPLOAD_LIMIT;
+    config
+}
 
 fn rejected(r: &Resp, statuses: &[u16], also: &[u16]) -> Option<String> {
     let status = r.status.as_u16();
@@ -44,6 +55,15 @@ fn judge(c: &Case, r: &Resp, wrote: bool) -> Option<String> {
     let success = r.status.is_success();
     let problem = match &c.expect {
         Expect::Status(s) => rejected(r, &[*s], &[]),
+        Expect::Field(f) => rejected(r, &[422], &[]).or_else(|| {
+            let fields = r.fields();
+            (!fields.contains(f)).then(|| format!("422 on {fields:?}, not on {f}"))
+        }),
+        Expect::Stored(_) if r.status.as_u16() != 201 => {
+            Some(format!("want 201, got {} {}", r.status, short(&r.text)))
+        }
+        Expect::Stored(name) => (r.data()["name"] != name.as_str())
+            .then(|| format!("stored as {}, not {name:?}", r.data()["name"])),
         Expect::Invalid => rejected(r, &[400, 422], &c.also_rejects),
         Expect::MayAccept { echo } if success => {
             let echoed = |e: &String| r.text.contains(&Value::from(e.as_str()).to_string());
@@ -77,7 +97,7 @@ fn judge(c: &Case, r: &Resp, wrote: bool) -> Option<String> {
     })
 }
 
-backend_test_with!(bad_input_is_rejected_cleanly, unlimited_config(), |app| {
+backend_test_with!(bad_input_is_rejected_cleanly, config(), |app| {
     let spec = Spec::load();
     let fx = Fixtures::build(&app).await;
     let b = OtherOrg::build(&app).await;
@@ -86,6 +106,12 @@ backend_test_with!(bad_input_is_rejected_cleanly, unlimited_config(), |app| {
         fx: &fx,
         b: &b,
     });
+    let untested = untested_bodies(&spec, &cases);
+    assert!(
+        untested.is_empty(),
+        "request bodies the battery does not test:\n  {}",
+        untested.join("\n  ")
+    );
     let mut probe = Probe::open(&app).await;
     let mut problems = Vec::new();
     let mut kinds: Vec<(&str, usize, usize)> = Vec::new();
@@ -97,8 +123,9 @@ backend_test_with!(bad_input_is_rejected_cleanly, unlimited_config(), |app| {
         } else {
             None
         };
+        let (method, ct) = (c.method.clone(), c.content_type.as_deref());
         let r = app
-            .raw(c.method.clone(), &c.uri, &c.client, c.body.clone())
+            .raw_as(method, &c.uri, &c.client, ct, c.body.clone())
             .await;
         let mut wrote = false;
         if let Some(before) = before {

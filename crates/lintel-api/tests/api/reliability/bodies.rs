@@ -1,11 +1,13 @@
-//! Minimal valid request bodies, one per request-body schema of the document, and the query
-//! values some operations need. An operation whose body schema is missing here is reported as
-//! not covered, so a new write cannot slip past the sweeps.
+//! Minimal valid request bodies, one per request-body schema of the document (JSON, or the
+//! parts of a `multipart/form-data` form), and the query values some operations need. An
+//! operation whose body schema is missing here is reported as not covered, so a new write
+//! cannot slip past the sweeps.
 
 use serde_json::{json, Value};
 
 use super::fixtures::{unique, Fixtures};
-use super::spec::{ref_name, Operation};
+use super::spec::{ref_name, Media, Operation};
+use crate::support::form::{Form, PDF};
 use crate::support::{property_body, PASSWORD};
 
 /// A valid body for the schema `name`, fresh (unique names and emails) on every call.
@@ -51,15 +53,88 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
     })
 }
 
-/// The query string an operation needs to succeed (`?ids=…` for comparisons, `?propertyId=…`),
-/// built from the parameters' types and names; empty when none is needed.
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// A text field, as bytes so that a case can send some that are not UTF-8.
+    Text(Vec<u8>),
+    /// A file: its `filename` (left out when `None`) and bytes.
+    File {
+        name: Option<String>,
+        bytes: Vec<u8>,
+    },
+}
+
+/// A form's parts, named, in order.
+pub type Parts = Vec<(String, Part)>;
+
+/// A text part.
+pub fn text(name: &str, value: &str) -> (String, Part) {
+    (name.to_string(), Part::Text(value.as_bytes().to_vec()))
+}
+
+/// A valid form for the multipart schema `name`, fresh (a unique file name) on every call.
+pub fn valid_form(name: &str, fx: &Fixtures) -> Option<Parts> {
+    let file = Part::File {
+        name: Some(format!("Lease {}.pdf", unique())),
+        bytes: PDF.to_vec(),
+    };
+    Some(match name {
+        "DocumentUpload" => vec![
+            ("file".to_string(), file),
+            text("entityType", "property"),
+            text("entityId", &fx.property),
+            text("category", "lease"),
+        ],
+        _ => return None,
+    })
+}
+
+/// `parts` written out as a form. File parts say `application/octet-stream`: the server must
+/// tell the kind from the bytes, not from what the client claims.
+pub fn form(parts: &Parts) -> Form {
+    parts
+        .iter()
+        .fold(Form::new(), |f, (name, part)| match part {
+            // A part without a filename is a text field.
+            Part::Text(value) => f.file(name, None, None, value),
+            Part::File { name: file, bytes } => f.file(
+                name,
+                file.as_deref(),
+                Some("application/octet-stream"),
+                bytes,
+            ),
+        })
+}
+
+/// The operation's body as sent, fresh on every call: its `Content-Type` and bytes, JSON or a
+/// form by the media type the document gives; `None` when it takes no body. A schema with no
+/// valid body here is sent as JSON `null` or an empty form (the coverage check names it).
+pub fn request(op: &Operation, fx: &Fixtures) -> Option<(String, Vec<u8>)> {
+    let body = op.body.as_ref()?;
+    Some(match body.media {
+        Media::Multipart => {
+            let parts = valid_form(&body.schema, fx).unwrap_or_default();
+            (Form::content_type(), form(&parts).body())
+        }
+        _ => {
+            let json = valid(&body.schema, fx).unwrap_or(Value::Null);
+            let bytes = json.to_string().into_bytes();
+            ("application/json".to_string(), bytes)
+        }
+    })
+}
+
+/// The query string an operation needs to succeed (`?ids=…` for comparisons, `?propertyId=…`,
+/// a download link's `?expires=…&signature=…`), built from the parameters' types and names;
+/// empty when none is needed.
 pub fn query(op: &Operation, fx: &Fixtures) -> String {
     let mut parts = Vec::new();
     for p in op.query_params() {
         let value = match (p.name.as_str(), ref_name(&p.schema)) {
             ("ids", _) => Some(format!("{},{}", fx.property, fx.property2)),
             (_, Some(r)) => fx.id_for(r),
-            _ => None,
+            (name, None) => fx.link_param(name),
         };
         if let Some(v) = value {
             parts.push(format!("{}={v}", p.name));

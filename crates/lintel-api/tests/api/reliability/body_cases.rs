@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::cases::{Case, Ctx, Expect, OVERLONG, SQL, TRAVERSAL, WRONG_PREFIX};
-use super::spec::{json_type, Operation};
+use super::spec::{json_type, Media, Operation};
 
 /// Characters that cannot be built as a `serde_json::Value`: set as a marker string, then
 /// swapped for the raw text in the serialised body.
@@ -233,7 +233,7 @@ fn values(ctx: &Ctx<'_>, kind: &Kind) -> Vec<(String, Value, Expect)> {
 
 /// A bad value in every field of the operation's request schema.
 pub fn fields(ctx: &Ctx<'_>, op: &Operation, out: &mut Vec<Case>) {
-    let Some(name) = op.body.as_deref() else {
+    let Some(name) = op.body_as(&Media::Json) else {
         return;
     };
     let mut found = Vec::new();

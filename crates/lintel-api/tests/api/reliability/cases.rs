@@ -1,13 +1,14 @@
 //! Bad requests generated from the document (OWASP API4/API8): for every operation, bad path
 //! segments, bad query values, malformed bodies and bad values in every body field
-//! ([`super::body_cases`]), plus made-up credentials. Each case says what a correct answer is.
+//! ([`super::body_cases`] for JSON, [`super::multipart_cases`] for uploads), plus made-up
+//! credentials. Each case says what a correct answer is.
 
 use axum::http::Method;
 use serde_json::Value;
 
 use super::bodies;
 use super::fixtures::{Fixtures, OtherOrg};
-use super::spec::{encode, fill_path, json_type, ref_name, Operation, Param, Spec};
+use super::spec::{encode, fill_path, json_type, ref_name, Media, Operation, Param, Spec};
 use crate::support::Client;
 
 /// SQL that would do harm if it reached a statement unbound.
@@ -24,6 +25,10 @@ pub const OVERLONG: usize = 20_000;
 pub enum Expect {
     /// Exactly this status, in the error envelope; nothing written.
     Status(u16),
+    /// 422 naming this field in its details; nothing written.
+    Field(String),
+    /// 201 with a record stored under this name.
+    Stored(String),
     /// 400 or 422 in the error envelope; nothing written.
     Invalid,
     /// Valid but odd input (SQL in a name, `null` in an optional field): a 400/409/422 that
@@ -47,6 +52,8 @@ pub struct Case {
     pub method: Method,
     pub uri: String,
     pub client: Client,
+    /// The body's `Content-Type` (none without a body).
+    pub content_type: Option<String>,
     pub body: Option<Vec<u8>>,
     pub expect: Expect,
     pub redirects: bool,
@@ -90,13 +97,12 @@ impl Ctx<'_> {
 
     /// A fresh valid body for the operation, as bytes.
     pub fn valid_body(&self, op: &Operation) -> Option<Vec<u8>> {
-        let schema = op.body.as_deref()?;
-        let v = bodies::valid(schema, self.fx).unwrap_or(Value::Null);
-        Some(v.to_string().into_bytes())
+        bodies::request(op, self.fx).map(|(_, body)| body)
     }
 
     pub fn case(&self, op: &Operation, kind: &'static str, what: String) -> Case {
         let query = bodies::query(op, self.fx);
+        let (content_type, body) = bodies::request(op, self.fx).unzip();
         Case {
             op: op.label(),
             kind,
@@ -104,7 +110,8 @@ impl Ctx<'_> {
             method: op.method.clone(),
             uri: format!("{}{query}", self.path(op)),
             client: self.client(op),
-            body: self.valid_body(op),
+            content_type,
+            body,
             expect: Expect::Invalid,
             redirects: op.redirects,
             also_rejects: if op.public {
@@ -129,9 +136,13 @@ pub fn generate(ctx: &Ctx<'_>) -> Vec<Case> {
         for p in op.query_params() {
             query_cases(ctx, op, p, &mut out);
         }
-        if op.body.is_some() {
-            super::body_cases::whole_body(ctx, op, &mut out);
-            super::body_cases::fields(ctx, op, &mut out);
+        match op.body.as_ref().map(|b| &b.media) {
+            Some(Media::Json) => {
+                super::body_cases::whole_body(ctx, op, &mut out);
+                super::body_cases::fields(ctx, op, &mut out);
+            }
+            Some(Media::Multipart) => super::multipart_cases::form(ctx, op, &mut out),
+            _ => {}
         }
     }
     credential_cases(ctx, &mut out);
@@ -181,6 +192,17 @@ fn int_in_range(raw: &str, schema: &Value) -> bool {
     (min..=max).contains(&v)
 }
 
+/// A bad query case. The query of a public operation that documents 403 is its credential (a
+/// download link's expiry and signature): a bad value there is a link that is not valid, and
+/// 403 is the right refusal.
+fn query_case(ctx: &Ctx<'_>, op: &Operation, what: String) -> Case {
+    let mut c = ctx.case(op, "query parameter", what);
+    if op.public && op.statuses.contains(&403) {
+        c.also_rejects.push(403);
+    }
+    c
+}
+
 /// Bad values for one query parameter, by its documented type.
 fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
     let spec = ctx.spec;
@@ -218,7 +240,7 @@ fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
             v => encode(v),
         };
         let what = format!("{}={}", p.name, value.chars().take(40).collect::<String>());
-        let mut c = ctx.case(op, "query parameter", what);
+        let mut c = query_case(ctx, op, what);
         c.uri = format!("{}?{}={encoded}", ctx.path(op), p.name);
         let bad_int = json_type(&p.schema) == Some("integer") && !int_in_range(value, &p.schema);
         c.expect = if enum_like || id_like || bad_int {
@@ -235,7 +257,7 @@ fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
             ("B's ID", b.clone()),
             ("A's and B's IDs", format!("{a},{b}")),
         ] {
-            let mut c = ctx.case(op, "query parameter", format!("{}: {what}", p.name));
+            let mut c = query_case(ctx, op, format!("{}: {what}", p.name));
             c.uri = format!("{}?{}={v}", ctx.path(op), p.name);
             c.expect = Expect::NoMatch;
             out.push(c);
@@ -256,17 +278,17 @@ fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
             ("an ID of another type", ctx.fx.other_kind_id("PropertyId")),
         ];
         for (what, v) in wrong {
-            let mut c = ctx.case(op, "query parameter", format!("{}: {what}", p.name));
+            let mut c = query_case(ctx, op, format!("{}: {what}", p.name));
             c.uri = format!("{}?{}={v}", ctx.path(op), p.name);
             out.push(c);
         }
-        let mut c = ctx.case(op, "query parameter", format!("{}: B's ID", p.name));
+        let mut c = query_case(ctx, op, format!("{}: B's ID", p.name));
         c.uri = format!("{}?{}={}", ctx.path(op), p.name, ctx.b.property);
         c.expect = Expect::NoMatch;
         out.push(c);
     }
     if json_type(&p.schema) == Some("integer") {
-        let mut c = ctx.case(op, "query parameter", format!("{} given twice", p.name));
+        let mut c = query_case(ctx, op, format!("{} given twice", p.name));
         c.uri = format!("{}?{n}=1&{n}=2", ctx.path(op), n = p.name);
         c.expect = Expect::Status(400);
         out.push(c);

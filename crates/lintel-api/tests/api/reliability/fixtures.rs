@@ -1,6 +1,7 @@
 //! Fixtures for the sweeps: organisation A (BUSINESS, so API keys work) with one record of every
-//! kind a path parameter can name, a signed-in user and an API key for every role; and an
-//! organisation B that must never see any of it.
+//! kind a path parameter can name (a document uploaded through the API, with its download
+//! link), a signed-in user and an API key for every role; and an organisation B that must never
+//! see any of it.
 
 use lintel_api::auth::{hash_password, issue_api_key, secrets};
 use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
@@ -71,6 +72,11 @@ pub struct Fixtures {
     pub property: String,
     pub property2: String,
     pub unit: String,
+    /// A PDF attached to `property`.
+    pub document: String,
+    /// The query of the document's download link (`expires`, `signature`), as
+    /// `GET /api/documents/{id}` gave it.
+    pub download: Vec<(String, String)>,
     /// A member nobody signs in as (the target of member operations).
     pub member: String,
     /// An API key nobody uses (the target of revocation).
@@ -93,6 +99,22 @@ async fn post_id(app: &TestApp, path: &str, client: &Client, body: Value) -> Str
     let r = app.post(path, client, body).await;
     assert!(r.status.is_success(), "fixture {path}: {}", r.text);
     r.data()["id"].as_str().unwrap().to_string()
+}
+
+/// The query of the download link `GET /api/documents/{id}` gives (a relative URL: no public
+/// URL is configured).
+async fn download_link(app: &TestApp, client: &Client, id: &str) -> Vec<(String, String)> {
+    let r = app.get(&format!("/api/documents/{id}"), client).await;
+    assert!(r.status.is_success(), "fixture document: {}", r.text);
+    let url = r.data()["downloadUrl"].as_str().unwrap_or_default();
+    let path = format!("/api/documents/{id}/download?");
+    let query = url.strip_prefix(&path);
+    let query = query.unwrap_or_else(|| panic!("fixture download link {url:?}"));
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 impl Fixtures {
@@ -135,6 +157,11 @@ impl Fixtures {
             json!({"name": unit_name, "description": "fixture"}),
         )
         .await;
+        let doc_name = format!("Alpha lease {n}.pdf");
+        let document = app
+            .upload_pdf(&org.admin, "property", &property, &doc_name)
+            .await;
+        let download = download_link(app, &org.admin, &document).await;
         let key_name = format!("Alpha key {n}");
         let (key, api_key_secret) = issue_api_key(
             app.store(),
@@ -163,6 +190,7 @@ impl Fixtures {
             property.clone(),
             property2.clone(),
             unit.clone(),
+            document.clone(),
             member_id.to_string(),
             member_email.clone(),
             api_key.clone(),
@@ -180,6 +208,8 @@ impl Fixtures {
             property,
             property2,
             unit,
+            document,
+            download,
             member: member_id.to_string(),
             api_key,
             api_key_secret,
@@ -202,8 +232,15 @@ impl Fixtures {
             "ApiKeyId" => self.api_key.clone(),
             "SessionId" => self.session.clone(),
             "InvitationId" => self.invitation.clone(),
+            "DocumentId" => self.document.clone(),
             _ => return None,
         })
+    }
+
+    /// The value of the query parameter `name` in the document's download link.
+    pub fn link_param(&self, name: &str) -> Option<String> {
+        let (_, v) = self.download.iter().find(|(k, _)| k == name)?;
+        Some(v.clone())
     }
 
     /// A real ID of another kind than `schema_ref` (a unit ID where a property is wanted).

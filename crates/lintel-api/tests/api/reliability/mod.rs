@@ -1,7 +1,8 @@
 //! The reliability tests over every operation of the committed `openapi.json`: the
 //! authorisation sweep (`sweep.rs`) and the bad-input battery (`bad_input.rs`), and what they
 //! share: the document as a list of operations, fixtures for every path-parameter type, valid
-//! bodies per request schema, bad-input generation and a direct look at the tables.
+//! bodies per request schema (JSON or multipart), bad-input generation and a direct look at the
+//! tables and stored files.
 
 mod bad_input;
 mod sweep;
@@ -11,6 +12,7 @@ pub mod body_cases;
 pub mod cases;
 pub mod coverage;
 pub mod fixtures;
+pub mod multipart_cases;
 pub mod probe;
 pub mod spec;
 

@@ -1,5 +1,8 @@
-//! A direct look at the tables, on the test's own connection: row counts and change markers of
-//! every table, so a rejected write can be shown to have changed nothing.
+//! A direct look at the tables, on the test's own connection, and at the stored files: row
+//! counts and change markers of every table and the number of files, so a rejected write can
+//! be shown to have changed nothing.
+
+use std::path::{Path, PathBuf};
 
 use sqlx::{Connection, Row};
 
@@ -22,9 +25,11 @@ const FINGERPRINT: &str = "SELECT \
     (SELECT COUNT(archived_at) FROM properties) AS archived, \
     (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM properties) AS properties_upd, \
     (SELECT COUNT(*) FROM units) AS units, \
-    (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM units) AS units_upd";
+    (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM units) AS units_upd, \
+    (SELECT COUNT(*) FROM documents) AS documents, \
+    (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM document_usage) AS document_bytes";
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 17] = [
     "orgs",
     "orgs_upd",
     "users",
@@ -40,9 +45,11 @@ const COLUMNS: [&str; 15] = [
     "properties_upd",
     "units",
     "units_upd",
+    "documents",
+    "document_bytes",
 ];
 
-/// Row counts and change sums of every table.
+/// Row counts and change sums of every table, and the number of stored files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint(pub Vec<(&'static str, i64)>);
 
@@ -60,32 +67,59 @@ impl Fingerprint {
 }
 
 /// A connection of its own to the test's database.
-pub enum Probe {
+enum Db {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
+}
+
+/// The test's database, and the directory its documents are stored in.
+pub struct Probe {
+    db: Db,
+    files: Option<PathBuf>,
+}
+
+/// The files under `dir`, at any depth (none when it does not exist yet).
+fn files_under(dir: &Path) -> i64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => files_under(&e.path()),
+            _ => 1,
+        })
+        .sum()
 }
 
 impl Probe {
     pub async fn open(app: &TestApp) -> Probe {
         let url = app.database_url();
-        if url.starts_with("sqlite:") {
-            Probe::Sqlite(sqlx::SqliteConnection::connect(&url).await.unwrap())
+        let db = if url.starts_with("sqlite:") {
+            Db::Sqlite(sqlx::SqliteConnection::connect(&url).await.unwrap())
         } else {
-            Probe::Postgres(sqlx::PgConnection::connect(&url).await.unwrap())
-        }
+            Db::Postgres(sqlx::PgConnection::connect(&url).await.unwrap())
+        };
+        let files = match &app.state.config.documents.backend {
+            lintel_blobs::Backend::Local { dir } => Some(dir.clone()),
+            lintel_blobs::Backend::S3(_) => None,
+        };
+        Probe { db, files }
     }
 
     pub async fn fingerprint(&mut self) -> Fingerprint {
-        let values: Vec<i64> = match self {
-            Probe::Sqlite(c) => {
+        let mut values: Vec<i64> = match &mut self.db {
+            Db::Sqlite(c) => {
                 let row = sqlx::query(FINGERPRINT).fetch_one(c).await.unwrap();
                 (0..COLUMNS.len()).map(|i| row.get::<i64, _>(i)).collect()
             }
-            Probe::Postgres(c) => {
+            Db::Postgres(c) => {
                 let row = sqlx::query(FINGERPRINT).fetch_one(c).await.unwrap();
                 (0..COLUMNS.len()).map(|i| row.get::<i64, _>(i)).collect()
             }
         };
-        Fingerprint(COLUMNS.iter().copied().zip(values).collect())
+        values.push(self.files.as_deref().map_or(0, files_under));
+        let names = COLUMNS.iter().copied().chain(["stored files"]);
+        Fingerprint(names.zip(values).collect())
     }
 }

@@ -1,6 +1,7 @@
 //! The committed `openapi.json` as a list of operations: method, path template, parameters,
-//! request-body schema and the access extensions (`x-required-role`, `x-required-plan`,
-//! `x-public`). The sweeps iterate over it, so a new route is swept as soon as it is documented.
+//! request-body schema and media type, and the access extensions (`x-required-role`,
+//! `x-required-plan`, `x-public`). The sweeps iterate over it, so a new route is swept as soon
+//! as it is documented.
 
 use axum::http::Method;
 use lintel_domain::{Plan, Role};
@@ -22,14 +23,33 @@ impl Param {
     }
 }
 
+/// How a request body is sent: the media type the document lists it under (the first, if it
+/// lists several).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Media {
+    Json,
+    /// `multipart/form-data` (file uploads).
+    Multipart,
+    /// Any other: the sweeps cannot build it, and the coverage check says so.
+    Other(String),
+}
+
+/// The request body of an operation.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// The schema name (`PropertyInput`).
+    pub schema: String,
+    pub media: Media,
+}
+
 /// One operation (method + path) of the document.
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub method: Method,
     pub path: String,
     pub params: Vec<Param>,
-    /// The request body's schema name (`PropertyInput`), when the operation takes one.
-    pub body: Option<String>,
+    /// The request body, when the operation takes one.
+    pub body: Option<RequestBody>,
     /// `x-required-role`; `Err` holds the raw value when it is not a known role.
     pub role: Option<Result<Role, String>>,
     /// `x-required-plan`.
@@ -68,6 +88,11 @@ impl Operation {
     pub fn is_destructive(&self) -> bool {
         self.method == Method::DELETE || self.path.ends_with("/archive")
     }
+    /// The request body's schema name when it is sent as `media`.
+    pub fn body_as(&self, media: &Media) -> Option<&str> {
+        let body = self.body.as_ref().filter(|b| b.media == *media)?;
+        Some(&body.schema)
+    }
 }
 
 /// The parsed document.
@@ -94,6 +119,16 @@ pub fn json_type(schema: &Value) -> Option<&str> {
         Value::String(t) => Some(t.as_str()),
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
         _ => None,
+    }
+}
+
+impl Media {
+    fn of(media_type: &str) -> Media {
+        match media_type {
+            "application/json" => Media::Json,
+            "multipart/form-data" => Media::Multipart,
+            other => Media::Other(other.to_string()),
+        }
     }
 }
 
@@ -140,12 +175,14 @@ impl Spec {
                             .collect()
                     })
                     .unwrap_or_default();
-                let body = op["requestBody"]["content"]["application/json"]["schema"]
+                let body = op["requestBody"]["content"]
                     .as_object()
-                    .map(|s| {
-                        ref_name(&Value::Object(s.clone()))
+                    .and_then(|c| c.iter().next())
+                    .map(|(media, content)| RequestBody {
+                        schema: ref_name(&content["schema"])
                             .unwrap_or("<inline schema>")
-                            .to_string()
+                            .to_string(),
+                        media: Media::of(media),
                     });
                 let bearer = op["security"]
                     .as_array()

@@ -4,13 +4,15 @@
 //! - no credentials, a made-up API key or a made-up session cookie: 401;
 //! - each role below the operation's `x-required-role`: 403 `Forbidden: requires {role} role or
 //!   higher`, by session and by API key; below `x-required-plan`: 403 PLAN_UPGRADE_REQUIRED;
-//! - organisation B's admin (session and key) on organisation A's IDs, with a valid body: 404 and
-//!   none of A's IDs or names in the answer; B's lists show none of A's data; afterwards A's
-//!   records, credentials and audit trail are unchanged;
+//! - organisation B's admin (session and key) on organisation A's IDs, in the path or in an
+//!   otherwise valid body (a document attached to A's property): 404 and none of A's IDs or
+//!   names in the answer; B's lists show none of A's data; afterwards A's records, credentials
+//!   and audit trail are unchanged;
 //! - and, as the control that gives those answers meaning, the exact required role succeeds.
 //!
 //! Path parameters are filled by their schema type (`PropertyId`, `UnitId`, …) and bodies by their
-//! schema name; an operation the sweep cannot fill fails the test by name.
+//! schema name, as JSON or a multipart form by their media type; an operation the sweep cannot
+//! fill fails the test by name.
 
 use super::bodies;
 use super::coverage::{stable, uncovered};
@@ -34,6 +36,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/auth/signout"),
     ("GET", "/api/auth/callback"),
     ("POST", "/api/auth/accept-invite"),
+    ("GET", "/api/documents/{id}/download"),
 ];
 
 /// Path-parameter types whose records belong to one user, not the whole organisation: another
@@ -62,15 +65,18 @@ impl Sweep<'_> {
         format!("{path}{}", bodies::query(op, &self.fx))
     }
 
-    fn body(&self, op: &Operation) -> Option<Vec<u8>> {
-        let schema = op.body.as_deref()?;
-        let body = bodies::valid(schema, &self.fx).unwrap_or(Value::Null);
-        Some(body.to_string().into_bytes())
+    async fn send(&self, op: &Operation, client: &Client) -> Resp {
+        let uri = self.uri(op);
+        let (content_type, body) = bodies::request(op, &self.fx).unzip();
+        let (method, ct) = (op.method.clone(), content_type.as_deref());
+        self.app.raw_as(method, &uri, client, ct, body).await
     }
 
-    async fn send(&self, op: &Operation, client: &Client) -> Resp {
-        let (uri, body) = (self.uri(op), self.body(op));
-        self.app.raw(op.method.clone(), &uri, client, body).await
+    /// Whether the operation's valid body names one of A's records (the record a document is
+    /// attached to, the organisation to switch to): sent by B, it must find nothing.
+    fn body_names_a(&self, op: &Operation) -> bool {
+        let body = bodies::request(op, &self.fx).map(|(_, b)| b);
+        body.is_some_and(|b| !self.fx.leaks(&String::from_utf8_lossy(&b)).is_empty())
     }
 
     fn count(&mut self, phase: &'static str) {
@@ -199,8 +205,9 @@ async fn below_role(s: &mut Sweep<'_>, op: &Operation, pro: &(Client, Client)) {
 }
 
 async fn cross_org(s: &mut Sweep<'_>, op: &Operation) {
-    if !op.has_path_ids() && !op.is_read() {
-        // A create without path IDs only ever writes into the caller's own organisation.
+    let names_a = s.body_names_a(op);
+    if !op.has_path_ids() && !op.is_read() && !names_a {
+        // A create that names none of A's records only writes into the caller's organisation.
         s.count("cross-organisation: creates (role/anon only)");
         return;
     }
@@ -230,7 +237,7 @@ async fn cross_org(s: &mut Sweep<'_>, op: &Operation) {
         if !applicable {
             let (status, code) = (StatusCode::FORBIDDEN, "NOT_APPLICABLE");
             s.expect_error(op, who, &r, status, code, None);
-        } else if op.has_path_ids() || op.query_params().any(|p| p.name == "ids") {
+        } else if op.has_path_ids() || names_a || op.query_params().any(|p| p.name == "ids") {
             s.expect_error(op, who, &r, StatusCode::NOT_FOUND, "NOT_FOUND", None);
         } else if !r.status.is_success() {
             let p = format!("{} as {who}: {}", op.label(), short(&r.text));

@@ -462,9 +462,15 @@ impl LeaseRepo<'_> {
         };
         let mut page = list::counted(self.db, LIST.with(filters), &order, &req, key, Ok).await?;
         let rows = std::mem::take(&mut page.items);
-        let leases = complete(On::Db(self.db), self.org, rows).await?;
-        let mut leases = leases.into_iter();
-        Ok(page.map(|_: LeaseRow| leases.next().expect("one lease per row")))
+        let items = complete(On::Db(self.db), self.org, rows).await?;
+        Ok(Page {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total: page.total,
+            total_pages: page.total_pages,
+            next_cursor: page.next_cursor,
+        })
     }
 }
 

@@ -128,8 +128,8 @@ fn values(l: &Lease) -> Result<Vec<SimpleExpr>> {
     ])
 }
 
-/// Writes the tenants (primary first) and documents of a lease, replacing what was there.
-async fn write_links(tx: &mut Tx, l: &Lease, replace: bool) -> Result<()> {
+/// Writes the tenants of a lease (primary first), replacing those it had.
+async fn write_tenants(tx: &mut Tx, l: &Lease, replace: bool) -> Result<()> {
     if replace {
         tx.exec(
             &scope::delete::<LT>(l.organisation_id)
@@ -150,22 +150,26 @@ async fn write_links(tx: &mut Tx, l: &Lease, replace: bool) -> Result<()> {
             (i as i64).into(),
         ]);
     }
-    tx.defer(rows).await?;
-    if !l.document_ids.is_empty() {
-        let mut rows = Query::insert()
-            .into_table(LD::Table)
-            .columns([LD::OrgId, LD::LeaseId, LD::DocumentId])
-            .to_owned();
-        for d in &l.document_ids {
-            rows.values_panic([
-                l.organisation_id.to_string().into(),
-                l.id.to_string().into(),
-                d.to_string().into(),
-            ]);
-        }
-        tx.defer(rows).await?;
+    tx.defer(rows).await
+}
+
+/// Writes the documents filed with a new lease.
+async fn write_documents(tx: &mut Tx, l: &Lease) -> Result<()> {
+    if l.document_ids.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let mut rows = Query::insert()
+        .into_table(LD::Table)
+        .columns([LD::OrgId, LD::LeaseId, LD::DocumentId])
+        .to_owned();
+    for d in &l.document_ids {
+        rows.values_panic([
+            l.organisation_id.to_string().into(),
+            l.id.to_string().into(),
+            d.to_string().into(),
+        ]);
+    }
+    tx.defer(rows).await
 }
 
 /// Records one status change in the lease's history.
@@ -260,7 +264,8 @@ pub(crate) async fn insert_lease(
             .to_owned(),
     )
     .await?;
-    write_links(tx, &lease, false).await?;
+    write_tenants(tx, &lease, false).await?;
+    write_documents(tx, &lease).await?;
     let day = today(tx, org).await?;
     record(tx, actor, &lease, None, day, None).await?;
     let change = Change::<(), _> {
@@ -510,7 +515,7 @@ impl LeaseRepo<'_> {
                     all_exist::<T>(&mut tx, self.org, ids, "Tenant").await?;
                     after.tenant_ids = t.clone();
                     after.primary_tenant_id = t[0];
-                    write_links(&mut tx, &after, true).await?;
+                    write_tenants(&mut tx, &after, true).await?;
                 }
                 save(&mut tx, actor, EventKind::LeaseUpdated, &before, &mut after).await?;
                 tx.commit().await?;

@@ -15,6 +15,7 @@ const PUBLIC: &[&str] = &[
     "/api/auth/signout",
     "/api/auth/callback",
     "/api/auth/accept-invite",
+    "/api/documents/{id}/download",
 ];
 
 fn committed_path() -> std::path::PathBuf {
