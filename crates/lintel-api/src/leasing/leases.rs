@@ -25,9 +25,8 @@ use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Lease");
 
-/// Whose leases the caller may read: all of the organisation's (property_manager and up), or
-/// only those of their own tenant profile (a tenant; `None` inside when they have none).
-/// Brokers read none.
+/// Whose leases the caller may read: all of the organisation's (broker and up), or only those
+/// of their own tenant profile (a tenant; `None` inside when they have none).
 enum Reader {
     All,
     Tenant(Option<TenantId>),
@@ -44,7 +43,6 @@ async fn reader(auth: &Principal, state: &AppState) -> ApiResult<Reader> {
                 t.map_err(auth.failed(ENTITY, state))?.map(|t| t.id),
             ))
         }
-        Role::Broker => Err(ApiError::RoleTooLow(Role::PropertyManager)),
         _ => Ok(Reader::All),
     }
 }
@@ -109,8 +107,8 @@ fn date(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<Date> 
     d
 }
 
-/// Lists leases, newest start first. Property managers and up see the organisation's; a
-/// tenant sees only the leases they are on. Brokers: 403.
+/// Lists leases, newest start first. Requires tenant or higher: brokers and up see the
+/// organisation's leases, a tenant only the leases they are on.
 #[utoipa::path(get, path = "/api/leases", tag = "Leases",
     params(ListQuery),
     responses((status = 200, body = Envelope<Page<Lease>>), ReadErrors))]
@@ -180,7 +178,7 @@ async fn create(
 }
 
 /// Retrieves a lease with its tenants, unit and property summaries and its status history.
-/// A tenant reads only a lease they are on (404 otherwise). Brokers: 403.
+/// Requires tenant or higher: a tenant reads only a lease they are on (404 otherwise).
 #[utoipa::path(get, path = "/api/leases/{id}", tag = "Leases",
     params(("id" = LeaseId, Path, description = "Lease ID")),
     responses((status = 200, body = Envelope<LeaseDetail>), ReadErrors))]
