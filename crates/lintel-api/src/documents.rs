@@ -11,12 +11,12 @@ use lintel_domain::documents::{
     Document, DocumentCategory, DocumentEntityType, DocumentTarget, DocumentWithLink,
 };
 use lintel_domain::pagination::DOCUMENTS_PAGE;
-use lintel_domain::{DocumentId, DocumentKind, Limit, Page};
+use lintel_domain::{DocumentId, DocumentKind, Limit, Page, Role, TenantId};
 use lintel_store::documents::DocumentFilter;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::{Auth, ManagerUp};
+use crate::auth::{Auth, ManagerUp, Principal};
 use crate::contract::{endpoints, public};
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
@@ -115,15 +115,62 @@ pub struct ListQuery {
     category: Option<String>,
 }
 
-/// Lists the organisation's documents, newest first. Requires property_manager or higher.
+/// Which documents the caller may read: a tenant only their own (filed with them or with a
+/// lease they are on), a broker all but ID documents, property managers and up all.
+enum Reader {
+    All,
+    NoIdDocuments,
+    Tenant(Option<TenantId>),
+}
+
+async fn reader(auth: &Principal, state: &AppState) -> ApiResult<Reader> {
+    Ok(match auth.role {
+        Role::Tenant => Reader::Tenant(crate::leasing::own_tenant(auth, state).await?),
+        Role::Broker => Reader::NoIdDocuments,
+        _ => Reader::All,
+    })
+}
+
+/// Whether `reader` may see `doc`.
+async fn may_read(
+    reader: &Reader,
+    auth: &Principal,
+    state: &AppState,
+    doc: &Document,
+) -> ApiResult<bool> {
+    Ok(match reader {
+        Reader::All => true,
+        Reader::NoIdDocuments => doc.category != DocumentCategory::IdVerification,
+        Reader::Tenant(None) => false,
+        Reader::Tenant(Some(own)) => match doc.entity_type {
+            DocumentEntityType::Tenant => doc.entity_id == own.to_string(),
+            DocumentEntityType::Lease => {
+                let Ok(lease) = doc.entity_id.parse() else {
+                    return Ok(false);
+                };
+                let lease = state.store.org(auth.org).leases().get(lease).await;
+                lease
+                    .map_err(auth.failed(ENTITY, state))?
+                    .tenant_ids
+                    .contains(own)
+            }
+            _ => false,
+        },
+    })
+}
+
+/// Lists documents, newest first. Requires tenant or higher: property managers and up see every
+/// document, brokers all but ID documents, a tenant only their own (filed with them or with a
+/// lease they are on).
 #[utoipa::path(get, path = "/api/documents", tag = "Documents",
     params(ListQuery),
     responses((status = 200, body = Envelope<Page<Document>>), ReadErrors))]
 async fn list(
-    auth: Auth<ManagerUp>,
+    auth: Auth,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Success<Page<Document>>> {
+    let who = reader(&auth, &state).await?;
     let mut check = QueryCheck::new();
     let entity_type = check.choice::<DocumentEntityType>("entityType", q.entity_type.as_deref());
     let entity_id = q.entity_id.as_deref().and_then(|raw| {
@@ -144,11 +191,21 @@ async fn list(
         q.cursor.as_deref(),
     );
     let page = check.finish(page)?;
-    let filter = DocumentFilter {
+    let mut filter = DocumentFilter {
         entity_type,
         entity_id,
         category,
+        tenant: None,
+        hide_id_documents: false,
     };
+    match who {
+        Reader::All => {}
+        Reader::NoIdDocuments => filter.hide_id_documents = true,
+        // Without a profile of their own, a tenant's filter matches nothing.
+        Reader::Tenant(own) => {
+            filter.tenant = Some(own.unwrap_or_else(|| TenantId::from_ulid(Default::default())))
+        }
+    }
     let docs = state
         .store
         .org(auth.org)
@@ -183,17 +240,21 @@ fn link_url(
 
 /// Retrieves a document's details with a `downloadUrl` that works without credentials until
 /// `downloadUrlExpiresAt` (`storage.signed_url_ttl_secs`, 15 minutes by default). Requires
-/// property_manager or higher.
+/// tenant or higher, and a document the caller may read (as in the list; 404 otherwise).
 #[utoipa::path(get, path = "/api/documents/{id}", tag = "Documents",
     params(("id" = DocumentId, Path, description = "Document ID")),
     responses((status = 200, body = Envelope<DocumentWithLink>), ReadErrors))]
 async fn get(
-    auth: Auth<ManagerUp>,
+    auth: Auth,
     State(state): State<AppState>,
     PathId(id): PathId<DocumentKind>,
 ) -> ApiResult<Success<DocumentWithLink>> {
+    let who = reader(&auth, &state).await?;
     let doc = state.store.org(auth.org).documents().get(id).await;
     let doc = doc.map_err(auth.failed(ENTITY, &state))?;
+    if !may_read(&who, &auth, &state, &doc).await? {
+        return Err(ApiError::NotFound("Document"));
+    }
     let link = uc::download_link(storage(&state), &doc).await?;
     let (download_url, download_url_expires_at) = link_url(&state, doc.id, link);
     Ok(Success(DocumentWithLink {

@@ -106,6 +106,9 @@ pub enum ApiError {
     /// `{entity} not found.`
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A 404 with a message of its own, as the seeds word it ("Tenant profile not found").
+    #[error("{0}")]
+    Absent(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {0}")]
@@ -189,7 +192,7 @@ impl ApiError {
             | ApiError::PlanLimitExceeded { .. }
             | ApiError::PlanUpgradeRequired { .. }
             | ApiError::PlanContextUnavailable { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::Absent(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_)
             | ApiError::EmailTaken(_)
@@ -250,6 +253,7 @@ impl ApiError {
                 (ErrorCode::Forbidden, "Forbidden".into())
             }
             ApiError::NotFound(entity) => (ErrorCode::NotFound, format!("{entity} not found.")),
+            ApiError::Absent(message) => (ErrorCode::NotFound, message.to_string()),
             ApiError::MethodNotAllowed => {
                 (ErrorCode::MethodNotAllowed, "Method not allowed.".into())
             }

@@ -126,7 +126,7 @@ pub fn openapi_json() -> String {
 
 // Contexts still to come (empty until their issues).
 mod brokerage;
-mod comms;
+pub mod comms;
 mod documents;
 mod insight;
 mod leasing;

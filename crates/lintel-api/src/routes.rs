@@ -13,6 +13,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::identity::routes())
         .merge(crate::documents::routes())
         .merge(crate::leasing::routes())
+        .merge(crate::comms::routes())
 }
 
 /// Server-rendered pages and non-API endpoints; `/metrics` only when configured for this port.

@@ -49,7 +49,6 @@ crate::string_enum! {
         TenantUpdated => "tenant.update",
         TenantIdSubmitted => "tenant.id_submit",
         TenantIdReviewed => "tenant.id_review",
-        TenantInvited => "tenant.invite",
         LeaseCreated => "lease.create",
         LeaseUpdated => "lease.update",
         LeaseStatusChanged => "lease.status",
@@ -77,8 +76,9 @@ impl EventKind {
             }
             UnitCreated | UnitUpdated | UnitStatusChanged => EntityKind::Unit,
             DocumentCreated | DocumentDeleted => EntityKind::Document,
-            TenantCreated | TenantUpdated | TenantIdSubmitted | TenantIdReviewed
-            | TenantInvited => EntityKind::Tenant,
+            TenantCreated | TenantUpdated | TenantIdSubmitted | TenantIdReviewed => {
+                EntityKind::Tenant
+            }
             LeaseCreated | LeaseUpdated | LeaseStatusChanged => EntityKind::Lease,
             RenewalOffered | RenewalWithdrawn | RenewalAnswered | RenewalReminded => {
                 EntityKind::Renewal

@@ -4,6 +4,10 @@ use serde::Serialize;
 
 use crate::text::{self, Layout};
 
+/// What [`Validator::opt_phone`] accepts, as the OpenAPI `pattern` of phone fields states it:
+/// 5–20 digits among spaces, `-`, `.` and brackets, `+` only first; blank counts as absent.
+pub const PHONE_PATTERN: &str = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$";
+
 /// One failing field: a JSON path such as `address.city` or `units[3].bedrooms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {

@@ -17,7 +17,7 @@ use sea_query::{Alias, Expr, InsertStatement, OnConflict, Query, SelectStatement
 use crate::db::{Count, Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
-use crate::leasing::schema::{Leases, Tenants};
+use crate::leasing::schema::{LeaseTenants, Leases, Tenants};
 use crate::list;
 use crate::portfolio::schema::{Buildings, Properties, Units};
 use crate::prepared::{insert_row, key, slot, Prepared};
@@ -119,7 +119,9 @@ static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
 
 static INSERT: Prepared<InsertStatement, 11> = Prepared::new(|| insert_row(D::Table, COLUMNS));
 
-/// `GET /api/documents`: filter 0 the entity type, 1 the entity ID, 2 the category.
+/// `GET /api/documents`: filter 0 the entity type, 1 the entity ID, 2 the category, 3 a tenant
+/// whose own documents only are listed (filed with them or their leases), 4 (a flag) no ID
+/// documents.
 static LIST: list::List = list::List::new(
     || select(OrgRef::Slot),
     || scope::count::<D>(OrgRef::Slot),
@@ -130,6 +132,28 @@ static LIST: list::List = list::List::new(
                 q.and_where(Expr::col((D::Table, col)).eq(list::On::slot(i)));
             }
         }
+        if on.has(3) {
+            let leases = scope::select::<LeaseTenants>(OrgRef::Slot)
+                .column(LeaseTenants::LeaseId)
+                .and_where(Expr::col(LeaseTenants::TenantId).eq(list::On::slot(3)))
+                .to_owned();
+            let own = sea_query::Cond::any()
+                .add(
+                    Expr::col((D::Table, D::EntityType))
+                        .eq("tenant")
+                        .and(Expr::col((D::Table, D::EntityId)).eq(list::On::slot(3))),
+                )
+                .add(
+                    Expr::col((D::Table, D::EntityType))
+                        .eq("lease")
+                        .and(Expr::col((D::Table, D::EntityId)).in_subquery(leases)),
+                );
+            q.cond_where(own);
+        }
+        if on.has(4) {
+            let id = DocumentCategory::IdVerification.as_str();
+            q.and_where(Expr::col((D::Table, D::Category)).ne(id));
+        }
     },
 );
 
@@ -139,6 +163,10 @@ pub struct DocumentFilter {
     pub entity_type: Option<DocumentEntityType>,
     pub entity_id: Option<String>,
     pub category: Option<DocumentCategory>,
+    /// Only the documents of this tenant: filed with them or with a lease they are on.
+    pub tenant: Option<lintel_domain::TenantId>,
+    /// Leave out ID documents (category `id_verification`).
+    pub hide_id_documents: bool,
 }
 
 /// The documents of one organisation.
@@ -222,6 +250,12 @@ impl DocumentRepo<'_> {
         }
         if let Some(c) = f.category {
             filters.set(2, c.as_str());
+        }
+        if let Some(t) = f.tenant {
+            filters.set(3, t.to_string());
+        }
+        if f.hide_id_documents {
+            filters.flag(4);
         }
         let order = list::Order::by_key("-id", D::Table, D::Id, true);
         let key = |r: &DocumentRow| vec![KeyPart::Text(r.id.clone())];

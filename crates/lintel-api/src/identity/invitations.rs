@@ -44,7 +44,7 @@ pub struct CreatedInvitation {
 }
 
 /// The link of an invitation token.
-pub(super) fn invite_url(state: &AppState, token: &str) -> String {
+pub(crate) fn invite_url(state: &AppState, token: &str) -> String {
     let base = state.config.public_url.as_deref().unwrap_or("");
     format!("{}/invite/{token}", base.trim_end_matches('/'))
 }
@@ -67,6 +67,7 @@ async fn create(
         email: email.as_str().to_string(),
         role,
         token_hash: secrets::lookup_hash(&token),
+        tenant: None,
     };
     let repo = state.store.org(auth.org).invitations();
     let invitation = repo

@@ -6,7 +6,7 @@ mod account;
 mod api_keys;
 mod audit;
 mod auth;
-mod invitations;
+pub(crate) mod invitations;
 mod members;
 mod pages;
 mod sign_in;

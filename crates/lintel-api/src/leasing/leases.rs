@@ -34,15 +34,7 @@ enum Reader {
 
 async fn reader(auth: &Principal, state: &AppState) -> ApiResult<Reader> {
     match auth.role {
-        Role::Tenant => {
-            let Some(user) = auth.user else {
-                return Ok(Reader::Tenant(None));
-            };
-            let t = state.store.org(auth.org).tenants().of_user(user).await;
-            Ok(Reader::Tenant(
-                t.map_err(auth.failed(ENTITY, state))?.map(|t| t.id),
-            ))
-        }
+        Role::Tenant => Ok(Reader::Tenant(super::own_tenant(auth, state).await?)),
         _ => Ok(Reader::All),
     }
 }

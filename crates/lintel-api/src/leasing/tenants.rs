@@ -8,20 +8,23 @@ use lintel_domain::leasing::{
 };
 use lintel_domain::pagination::TENANTS_PAGE;
 use lintel_domain::{
-    Limit, Page, PropertyId, PropertyKind, TenantId, TenantKind, UnitId, UnitKind,
+    Cap, Limit, Page, PropertyId, PropertyKind, Role, TenantId, TenantKind, UnitId, UnitKind,
 };
+use lintel_store::identity::NewInvitation;
 use lintel_store::leasing::tenants::TenantFilter;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::auth::secrets;
 use crate::auth::{Auth, LandlordUp, ManagerUp};
 use crate::contract::endpoints;
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::identity::invitations::{invite_url, CreatedInvitation};
 use crate::multipart::Upload;
-use crate::responses::{BodyErrors, ReadErrors, UploadErrors};
+use crate::responses::{BodyErrors, ReadErrors, UploadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Tenant");
@@ -252,10 +255,78 @@ async fn id_verification(
     Ok(Success(t.map_err(auth.failed(ENTITY, &state))?))
 }
 
+/// Invites the tenant to an account of their own (tenant role), by the tenant's email: the
+/// same single-use link as member invitations, valid 7 days, returned here (and emailed once
+/// outgoing email is set up). Accepting it (`POST /api/auth/accept-invite`) creates the account,
+/// or links an existing one (a person renting from several organisations keeps one account),
+/// and binds it to this tenant profile. A newer invitation replaces a pending one. Tenants'
+/// accounts take no member seat of the plan. Requires property_manager or higher.
+#[utoipa::path(post, path = "/api/tenants/{id}/invite", tag = "Tenants",
+    params(("id" = TenantId, Path, description = "Tenant ID")),
+    responses((status = 201, body = Envelope<CreatedInvitation>), WriteErrors))]
+async fn invite(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<TenantKind>,
+) -> ApiResult<Created<CreatedInvitation>> {
+    let scope = state.store.org(auth.org);
+    let tenant = scope.tenants().get(id).await;
+    let tenant = tenant.map_err(auth.failed(ENTITY, &state))?;
+    if tenant.user_id.is_some() {
+        return Err(ApiError::Conflict(
+            "This tenant already has an account.".into(),
+        ));
+    }
+    let Some(email) = tenant.email else {
+        return Err(ApiError::Validation(vec![lintel_domain::FieldError::new(
+            "email",
+            "is required to invite the tenant: add it to the tenant first",
+        )]));
+    };
+    let token = secrets::random_token();
+    let new = NewInvitation {
+        email,
+        role: Role::Tenant,
+        token_hash: secrets::lookup_hash(&token),
+        tenant: Some(id),
+    };
+    let created = scope
+        .invitations()
+        .create(&auth.actor(), new, Cap::Unlimited)
+        .await;
+    let invitation = created.map_err(auth.failed(Entity::Invitation, &state))?;
+    let url = invite_url(&state, &token);
+    Ok(Created(CreatedInvitation {
+        invitation,
+        token,
+        url,
+    }))
+}
+
+/// The caller's own tenant profile in their current organisation; 404 `Tenant profile not
+/// found` when they have none. Requires tenant or higher.
+#[utoipa::path(get, path = "/api/me/tenant", tag = "Tenants",
+    responses((status = 200, body = Envelope<TenantDetail>), ReadErrors))]
+async fn me(auth: Auth, State(state): State<AppState>) -> ApiResult<Success<TenantDetail>> {
+    let missing = ApiError::Absent("Tenant profile not found");
+    let Some(user) = auth.user else {
+        return Err(missing);
+    };
+    let scope = state.store.org(auth.org);
+    let own = scope.tenants().of_user(user).await;
+    let Some(own) = own.map_err(auth.failed(ENTITY, &state))? else {
+        return Err(missing);
+    };
+    let detail = lintel_app::leasing::tenant_detail(&state.store, auth.org, own.id).await;
+    Ok(Success(detail.map_err(auth.app_failed(ENTITY, &state))?))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(endpoints!(list, create))
         .routes(endpoints!(get, update, replace))
         .routes(endpoints!(id_document))
         .routes(endpoints!(id_verification))
+        .routes(endpoints!(invite))
+        .routes(endpoints!(me))
 }

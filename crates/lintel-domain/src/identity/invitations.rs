@@ -44,6 +44,8 @@ pub struct Invitation {
     pub expires_at: Timestamp,
     pub accepted_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// For a tenant's invitation: the tenant profile the account is linked to on accepting.
+    pub tenant_id: Option<crate::id::TenantId>,
 }
 
 impl Invitation {

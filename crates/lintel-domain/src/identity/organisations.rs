@@ -53,7 +53,7 @@ pub struct OrganisationSettingsInput {
     )]
     pub name: Option<String>,
     /// An IANA time zone name, such as `Europe/London` or `America/Halifax`.
-    #[schema(max_length = 64, example = "America/Halifax")]
+    #[schema(example = "America/Halifax")]
     pub timezone: Option<String>,
 }
 

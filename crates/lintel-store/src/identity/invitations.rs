@@ -26,6 +26,8 @@ pub struct NewInvitation {
     pub email: String,
     pub role: Role,
     pub token_hash: String,
+    /// A tenant's invitation: the profile to link the account to (the role is `tenant`).
+    pub tenant: Option<lintel_domain::TenantId>,
 }
 
 #[derive(serde::Deserialize)]
@@ -39,6 +41,7 @@ struct InvitationRow {
     expires_at: i64,
     accepted_at: Option<i64>,
     revoked_at: Option<i64>,
+    tenant_id: Option<String>,
 }
 
 impl InvitationRow {
@@ -59,11 +62,16 @@ impl InvitationRow {
             expires_at: expires,
             accepted_at: accepted,
             revoked_at: revoked,
+            tenant_id: self
+                .tenant_id
+                .as_deref()
+                .map(|t| parse_col("invitations.tenant_id", t))
+                .transpose()?,
         })
     }
 }
 
-const COLUMNS: [I; 9] = [
+const COLUMNS: [I; 10] = [
     I::Id,
     I::OrgId,
     I::Email,
@@ -73,6 +81,7 @@ const COLUMNS: [I; 9] = [
     I::ExpiresAt,
     I::AcceptedAt,
     I::RevokedAt,
+    I::TenantId,
 ];
 
 /// The invitation whose token hashes to `token_hash`, in whichever organisation it is.
@@ -162,12 +171,14 @@ impl InvitationRepo<'_> {
                 for row in earlier {
                     revoke_in(&mut tx, actor, row.into_invitation()?).await?;
                 }
-                if cap.is_limited() {
+                // Accounts of tenant profiles are not seats: they count against no member cap.
+                if cap.is_limited() && new.tenant.is_none() {
                     let waiting: Count = tx
                         .one(
                             &scope::select::<I>(self.org)
                                 .expr_as(Expr::col(I::Id).count(), Alias::new("n"))
                                 .cond_where(pending(now))
+                                .and_where(Expr::col(I::TenantId).is_null())
                                 .to_owned(),
                         )
                         .await?;
@@ -192,6 +203,7 @@ impl InvitationRepo<'_> {
                             I::InvitedBy,
                             I::CreatedAt,
                             I::ExpiresAt,
+                            I::TenantId,
                         ])
                         .values_panic([
                             id.to_string().into(),
@@ -202,6 +214,7 @@ impl InvitationRepo<'_> {
                             actor.id.clone().into(),
                             now.into(),
                             (now + INVITATION_TTL_MS).into(),
+                            new.tenant.map(|t| t.to_string()).into(),
                         ])
                         .to_owned(),
                 )
@@ -356,7 +369,7 @@ impl Invites<'_> {
                         let row: OrgNameRow = tx.one(&org_query(org)).await?;
                         let plan: Plan = parse_col("organisations.plan", &row.plan)?;
                         let cap = plan.cap(Limit::Members);
-                        if cap.is_limited() {
+                        if cap.is_limited() && inv.tenant_id.is_none() {
                             let members = member_count(&mut tx, org).await?;
                             if let Some(max) = cap.exceeded_by(members, 1) {
                                 return Err(StoreError::LimitReached {
@@ -379,6 +392,23 @@ impl Invites<'_> {
                         .to_owned(),
                 )
                 .await?;
+                if let Some(tenant) = inv.tenant_id {
+                    crate::leasing::tenants::link_user(&mut tx, org, tenant, user).await?;
+                }
+                if let Some(inviter) = inv
+                    .invited_by
+                    .as_deref()
+                    .and_then(|i| i.parse::<UserId>().ok())
+                {
+                    let note = lintel_domain::comms::NewNotification {
+                        kind: lintel_domain::comms::NotificationType::InvitationAccepted,
+                        title: format!("{} accepted your invitation", inv.email),
+                        body: format!("{} joined as {}.", inv.email, inv.role),
+                        entity_type: Some("invitation"),
+                        entity_id: Some(inv.id.to_string()),
+                    };
+                    crate::comms::notify(&mut tx, org, &[inviter], &note).await?;
+                }
                 let mut after = inv.clone();
                 after.accepted_at = Some(now);
                 after.status = lintel_domain::identity::InvitationStatus::Accepted;

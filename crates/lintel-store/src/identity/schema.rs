@@ -48,6 +48,7 @@ crate::iden::table! {
         AcceptedAt = "accepted_at",
         AcceptedBy = "accepted_by",
         RevokedAt = "revoked_at",
+        TenantId = "tenant_id",
     }
 }
 

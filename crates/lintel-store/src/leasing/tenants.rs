@@ -264,6 +264,54 @@ fn values(t: &Tenant) -> Result<Vec<(T, SimpleExpr)>> {
     ])
 }
 
+#[derive(serde::Deserialize)]
+struct UserOf {
+    user_id: Option<String>,
+}
+
+/// The accounts of `tenants` that have one (to notify them).
+pub(crate) async fn users_of(tx: &mut Tx, org: OrgId, tenants: &[TenantId]) -> Result<Vec<UserId>> {
+    let rows: Vec<UserOf> = tx
+        .all(
+            &scope::select::<T>(org)
+                .column(T::UserId)
+                .and_where(Expr::col(T::Id).is_in(tenants.iter().map(TenantId::to_string)))
+                .and_where(Expr::col(T::UserId).is_not_null())
+                .to_owned(),
+        )
+        .await?;
+    rows.into_iter()
+        .filter_map(|r| r.user_id)
+        .map(|u| parse_col("tenants.user_id", &u))
+        .collect()
+}
+
+/// Links tenant `id` to the account `user` (on accepting the tenant's invitation). A profile
+/// already linked to another account is `Refused`; a person with another tenant profile in the
+/// organisation is a `Conflict`.
+pub(crate) async fn link_user(tx: &mut Tx, org: OrgId, id: TenantId, user: UserId) -> Result<()> {
+    let before = get_locked(tx, org, id).await?;
+    match before.user_id {
+        Some(u) if u == user => return Ok(()),
+        Some(_) => {
+            return Err(StoreError::Refused(
+                "This tenant profile is already linked to another account.".into(),
+            ))
+        }
+        None => {}
+    }
+    tx.exec(
+        &scope::update_one::<T, _>(org, id)
+            .values([
+                (T::UserId, user.to_string().into()),
+                (T::UpdatedAt, Timestamp::now().0.into()),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The tenants of one organisation.
 pub struct TenantRepo<'a> {
     pub(crate) db: &'a Db,

@@ -294,11 +294,24 @@ backend_test!(access_and_other_organisations, |app| {
     assert_eq!(app.get("/api/leases", &broker).await.data()["total"], 1);
     assert_eq!(app.get(&path, &broker).await.status, StatusCode::OK);
     for r in [
-        app.post("/api/leases", &broker, lease_body(&u, &[&t], "2026-09-01", None)).await,
+        app.post(
+            "/api/leases",
+            &broker,
+            lease_body(&u, &[&t], "2026-09-01", None),
+        )
+        .await,
         set_status(&app, &broker, &id, "active").await,
     ] {
-        assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "FORBIDDEN"), "{}", r.text);
-        assert_eq!(r.body["message"], "Forbidden: requires property_manager role or higher");
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            r.body["message"],
+            "Forbidden: requires property_manager role or higher"
+        );
     }
     // A tenant member without a tenant profile sees no lease.
     let tenant = app.member(&org, Role::Tenant).await;

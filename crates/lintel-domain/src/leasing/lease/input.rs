@@ -48,7 +48,7 @@ pub struct LeaseInput {
     #[schema(value_type = Option<String>, format = Date, example = "2027-08-31")]
     pub end_date: Option<String>,
     /// In the unit's currency when the unit has an asking rent.
-    #[schema(required = true)]
+    #[schema(required = true, value_type = MoneyDto)]
     pub rent: Option<MoneyDto>,
     /// Default `monthly`.
     #[schema(value_type = Option<RentFrequency>)]
@@ -60,7 +60,7 @@ pub struct LeaseInput {
     /// In the rent's currency.
     pub deposit: Option<MoneyDto>,
     pub late_fee: Option<LateFeeInput>,
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub notes: Option<String>,
     /// Documents of the organisation filed with the lease, at most 20.
     #[schema(value_type = Option<Vec<DocumentId>>, max_items = 20)]
@@ -91,7 +91,7 @@ pub struct LeasePatchInput {
     #[schema(value_type = Option<LateFeeInput>)]
     pub late_fee: Option<Option<LateFeeInput>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub notes: Option<Option<String>>,
 }
 
@@ -101,7 +101,8 @@ pub struct LeasePatchInput {
 pub struct LeaseStatusInput {
     #[schema(required = true, value_type = LeaseStatus)]
     pub status: Option<String>,
-    #[schema(max_length = 500, example = "Signed by both parties.")]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "Signed by both parties.")]
     pub reason: Option<String>,
     /// When the change takes effect; default today in the organisation's time zone.
     #[schema(value_type = Option<String>, format = Date)]

@@ -17,7 +17,8 @@ pub const TENANT_NOTES_MAX: usize = 5000;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactInput {
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "Ana Silva")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Ana Silva")]
     pub name: Option<String>,
     #[schema(
         max_length = 100,
@@ -25,15 +26,10 @@ pub struct ContactInput {
         example = "Sister"
     )]
     pub relationship: Option<String>,
-    /// 5–20 digits with `+`, spaces, `-`, `.` or brackets.
-    #[schema(
-        min_length = 5,
-        max_length = 32,
-        pattern = r"^\+?[0-9 ().-]*$",
-        example = "+1 902 555 0142"
-    )]
+    /// 5–20 digits with `+` (first only), spaces, `-`, `.` or brackets; blank counts as absent.
+    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$", example = "+1 902 555 0142")]
     pub phone: Option<String>,
-    #[schema(value_type = String, format = Email, max_length = 254, example = "ana@example.com")]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254, example = "ana@example.com")]
     pub email: Option<String>,
 }
 
@@ -41,7 +37,8 @@ pub struct ContactInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReferenceInput {
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "Sam Ortiz")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Sam Ortiz")]
     pub name: Option<String>,
     #[schema(
         max_length = 100,
@@ -49,11 +46,11 @@ pub struct ReferenceInput {
         example = "Previous landlord"
     )]
     pub relationship: Option<String>,
-    #[schema(min_length = 5, max_length = 32, pattern = r"^\+?[0-9 ().-]*$")]
+    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$")]
     pub phone: Option<String>,
-    #[schema(value_type = String, format = Email, max_length = 254)]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Option<String>,
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub notes: Option<String>,
 }
 
@@ -62,29 +59,26 @@ pub struct ReferenceInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantInput {
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "Maria")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Maria")]
     pub first_name: Option<String>,
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 100, example = "Costa")]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$", example = "Costa")]
     pub last_name: Option<String>,
     /// Needed to invite the tenant to their account.
-    #[schema(value_type = String, format = Email, max_length = 254, example = "maria@example.com")]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254, example = "maria@example.com")]
     pub email: Option<String>,
-    #[schema(
-        min_length = 5,
-        max_length = 32,
-        pattern = r"^\+?[0-9 ().-]*$",
-        example = "+1 902 555 0199"
-    )]
+    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$", example = "+1 902 555 0199")]
     pub phone: Option<String>,
     /// Not in the future, not before 1900.
-    #[schema(value_type = String, format = Date, example = "1990-04-17")]
+    #[schema(value_type = Option<String>, format = Date, example = "1990-04-17")]
     pub date_of_birth: Option<String>,
     pub address: Option<AddressInput>,
     pub emergency_contact: Option<ContactInput>,
     /// At most 5.
     #[schema(max_items = 5)]
     pub references: Option<Vec<ReferenceInput>>,
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub notes: Option<String>,
 }
 
@@ -93,15 +87,15 @@ pub struct TenantInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantPatchInput {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub last_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 32, pattern = r"^\+?[0-9 ().-]*$")]
+    #[schema(value_type = Option<String>, max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = Date)]
@@ -115,7 +109,7 @@ pub struct TenantPatchInput {
     #[schema(max_items = 5)]
     pub references: Option<Vec<ReferenceInput>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
     pub notes: Option<Option<String>>,
 }
 

@@ -3,6 +3,7 @@
 //! unit's property, the unit, then the lease, then the unit counters. Every write to one unit's
 //! leases holds the unit's lock, so two leases of a unit never come into force over each other.
 
+use lintel_domain::comms::{NewNotification, NotificationType};
 use lintel_domain::leasing::{
     Lease, LeasePatch, LeaseStatus, NewLease, StatusChangeRequest, TenantStatus,
 };
@@ -457,6 +458,18 @@ pub(crate) async fn move_status(
         }
     }
     restatus_tenants(tx, org, &after.tenant_ids).await?;
+    let users = crate::leasing::tenants::users_of(tx, org, &after.tenant_ids).await?;
+    let note = NewNotification {
+        kind: NotificationType::LeaseStatusChanged,
+        title: format!("Your lease is now {}", to.as_str().replace('_', " ")),
+        body: format!(
+            "The lease from {} changed from {} to {} on {effective}.",
+            after.start_date, before.status, to
+        ),
+        entity_type: Some("lease"),
+        entity_id: Some(after.id.to_string()),
+    };
+    crate::comms::notify(tx, org, &users, &note).await?;
     Ok(after)
 }
 
