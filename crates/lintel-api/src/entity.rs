@@ -97,6 +97,9 @@ impl ApiError {
             },
             StoreError::LeaseOverlap(other) => ApiError::LeaseOverlap(other),
             StoreError::Refused(message) => ApiError::Conflict(message),
+            StoreError::TooSoon(secs) => ApiError::RateLimited {
+                retry_after_secs: secs,
+            },
             StoreError::Invalid(details) => ApiError::Validation(details),
             StoreError::Conflict(kind) => entity.conflict(&kind),
             StoreError::Gone(state) => ApiError::InvitationUnavailable(state),

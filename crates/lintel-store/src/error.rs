@@ -34,6 +34,10 @@ pub enum StoreError {
     /// already answered): the message for the client.
     #[error("refused: {0}")]
     Refused(String),
+    /// Done too recently to be done again yet: the seconds to wait (a reminder sent less than a
+    /// day ago).
+    #[error("too soon: retry in {0} s")]
+    TooSoon(u64),
     /// A step outside the database that the write depends on (storing or removing a document's
     /// bytes) failed, so the write was not committed.
     #[error("external step failed: {0}")]

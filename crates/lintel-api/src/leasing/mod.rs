@@ -1,6 +1,7 @@
 //! The leasing context's HTTP surface: tenants, leases and renewal offers.
 
 mod leases;
+mod renewals;
 mod tenants;
 
 use lintel_domain::TenantId;
@@ -26,4 +27,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(tenants::routes())
         .merge(leases::routes())
+        .merge(renewals::routes())
 }

@@ -3,12 +3,17 @@
 //! a lease goes through. See `docs/architecture.md`.
 
 pub mod lease;
+pub mod renewal;
 mod status;
 pub mod tenant;
 
 pub use lease::{
     LateFee, LateFeeKind, Lease, LeaseDetail, LeaseInput, LeasePatch, LeasePatchInput,
     LeaseStatusInput, LeaseTerms, NewLease, RentFrequency, StatusChange, StatusChangeRequest,
+};
+pub use renewal::{
+    NewRenewal, Renewal, RenewalDecision, RenewalInput, RenewalResponse, RenewalResponseInput,
+    RenewalStatus,
 };
 pub use status::LeaseStatus;
 pub use tenant::{

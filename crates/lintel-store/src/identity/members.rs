@@ -156,12 +156,16 @@ pub(crate) async fn member_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
             &scope::select::<M>(org)
                 .expr_as(Expr::col(M::UserId).count(), Alias::new("n"))
                 // The accounts of tenant profiles (invited from the profile) are not seats.
-                .and_where(Expr::col((M::Table, M::UserId)).not_in_subquery(
-                    scope::select::<crate::leasing::schema::Tenants>(org)
-                        .column(crate::leasing::schema::Tenants::UserId)
-                        .and_where(Expr::col(crate::leasing::schema::Tenants::UserId).is_not_null())
-                        .to_owned(),
-                ))
+                .and_where(
+                    Expr::col((M::Table, M::UserId)).not_in_subquery(
+                        scope::select::<crate::leasing::schema::Tenants>(org)
+                            .column(crate::leasing::schema::Tenants::UserId)
+                            .and_where(
+                                Expr::col(crate::leasing::schema::Tenants::UserId).is_not_null(),
+                            )
+                            .to_owned(),
+                    ),
+                )
                 .to_owned(),
         )
         .await?;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod leases;
+mod renewals;
 mod status;
 mod tenants;
 

@@ -60,7 +60,10 @@ pub struct LeaseInput {
     /// In the rent's currency.
     pub deposit: Option<MoneyDto>,
     pub late_fee: Option<LateFeeInput>,
-    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub notes: Option<String>,
     /// Documents of the organisation filed with the lease, at most 20.
     #[schema(value_type = Option<Vec<DocumentId>>, max_items = 20)]
@@ -101,8 +104,11 @@ pub struct LeasePatchInput {
 pub struct LeaseStatusInput {
     #[schema(required = true, value_type = LeaseStatus)]
     pub status: Option<String>,
-    #[schema(max_length = 500, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
-        example = "Signed by both parties.")]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "Signed by both parties."
+    )]
     pub reason: Option<String>,
     /// When the change takes effect; default today in the organisation's time zone.
     #[schema(value_type = Option<String>, format = Date)]

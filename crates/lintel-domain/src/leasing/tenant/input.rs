@@ -27,7 +27,11 @@ pub struct ContactInput {
     )]
     pub relationship: Option<String>,
     /// 5–20 digits with `+` (first only), spaces, `-`, `.` or brackets; blank counts as absent.
-    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$", example = "+1 902 555 0142")]
+    #[schema(
+        max_length = 32,
+        pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$",
+        example = "+1 902 555 0142"
+    )]
     pub phone: Option<String>,
     #[schema(value_type = Option<String>, format = Email, max_length = 254, example = "ana@example.com")]
     pub email: Option<String>,
@@ -46,11 +50,17 @@ pub struct ReferenceInput {
         example = "Previous landlord"
     )]
     pub relationship: Option<String>,
-    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$")]
+    #[schema(
+        max_length = 32,
+        pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$"
+    )]
     pub phone: Option<String>,
     #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Option<String>,
-    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub notes: Option<String>,
 }
 
@@ -68,7 +78,11 @@ pub struct TenantInput {
     /// Needed to invite the tenant to their account.
     #[schema(value_type = Option<String>, format = Email, max_length = 254, example = "maria@example.com")]
     pub email: Option<String>,
-    #[schema(max_length = 32, pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$", example = "+1 902 555 0199")]
+    #[schema(
+        max_length = 32,
+        pattern = r"^ *(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$",
+        example = "+1 902 555 0199"
+    )]
     pub phone: Option<String>,
     /// Not in the future, not before 1900.
     #[schema(value_type = Option<String>, format = Date, example = "1990-04-17")]
@@ -78,7 +92,10 @@ pub struct TenantInput {
     /// At most 5.
     #[schema(max_items = 5)]
     pub references: Option<Vec<ReferenceInput>>,
-    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub notes: Option<String>,
 }
 
@@ -87,9 +104,17 @@ pub struct TenantInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantPatchInput {
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub last_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = Email, max_length = 254)]

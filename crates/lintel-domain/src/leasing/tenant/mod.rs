@@ -187,14 +187,20 @@ impl TenantPatch {
 pub struct IdDecisionInput {
     #[schema(required = true, schema_with = decision_schema)]
     pub status: Option<String>,
-    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
-        example = "Passport checked in person.")]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "Passport checked in person."
+    )]
     pub note: Option<String>,
 }
 
 /// `IdDecisionInput.status`: the two outcomes of a review, of the four ID statuses.
 fn decision_schema() -> utoipa::openapi::schema::Object {
-    let outcomes = [IdVerificationStatus::Verified, IdVerificationStatus::Rejected];
+    let outcomes = [
+        IdVerificationStatus::Verified,
+        IdVerificationStatus::Rejected,
+    ];
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .description(Some("`verified` or `rejected`."))

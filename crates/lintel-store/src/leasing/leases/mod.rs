@@ -1,6 +1,7 @@
 //! Leases: reads and the list. Writes (create, terms, status) are in `writes.rs`, renewals
 //! accepted in the same transaction as the lease they renew in `renewals.rs`.
 
+pub mod renewals;
 mod writes;
 
 use lintel_domain::leasing::lease::{LeaseProperty, LeaseTenant, LeaseUnit};

@@ -32,22 +32,28 @@ struct Zone {
     timezone: String,
 }
 
-/// Today in the organisation's time zone.
+fn zone_of(org: OrgId) -> sea_query::SelectStatement {
+    Query::select()
+        .column(O::Timezone)
+        .from(O::Table)
+        .and_where(Expr::col(O::Id).eq(org.to_string()))
+        .to_owned()
+}
+
+/// Today in the organisation's time zone, inside `tx`.
 pub(crate) async fn today(tx: &mut Tx, org: OrgId) -> Result<Date> {
-    let zone: Zone = tx
-        .one(
-            &Query::select()
-                .column(O::Timezone)
-                .from(O::Table)
-                .and_where(Expr::col(O::Id).eq(org.to_string()))
-                .to_owned(),
-        )
-        .await?;
+    let zone: Zone = tx.one(&zone_of(org)).await?;
+    Ok(Date::today_in(&zone.timezone))
+}
+
+/// Today in the organisation's time zone, read outside a transaction.
+pub(crate) async fn today_in(db: &crate::db::Db, org: OrgId) -> Result<Date> {
+    let zone: Zone = db.one(&zone_of(org)).await?;
     Ok(Date::today_in(&zone.timezone))
 }
 
 /// The unit of a lease, locked with its property. An unknown unit is `Missing("Unit")`.
-async fn lock_unit_of(
+pub(crate) async fn lock_unit_of(
     tx: &mut Tx,
     org: OrgId,
     unit: lintel_domain::UnitId,
