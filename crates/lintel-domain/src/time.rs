@@ -30,6 +30,12 @@ impl Date {
     pub fn succ(self) -> Date {
         Date(self.0.succ_opt().unwrap_or(self.0))
     }
+
+    /// `days` later (earlier when negative); the same day if that leaves the calendar.
+    pub fn add_days(self, days: i64) -> Date {
+        let moved = self.0.checked_add_signed(chrono::TimeDelta::days(days));
+        Date(moved.unwrap_or(self.0))
+    }
 }
 
 impl std::fmt::Display for Date {

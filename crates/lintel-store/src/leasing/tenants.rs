@@ -507,6 +507,27 @@ impl TenantRepo<'_> {
         .await
     }
 
+    /// Links the tenant to an account (as accepting their invitation does): for the command
+    /// line and the demo.
+    pub async fn link_account(&self, actor: &Actor, id: TenantId, user: UserId) -> Result<Tenant> {
+        self.db
+            .write(move |mut tx| async move {
+                let before = get_locked(&mut tx, self.org, id).await?;
+                link_user(&mut tx, self.org, id, user).await?;
+                let after = get_locked(&mut tx, self.org, id).await?;
+                let change = Change {
+                    kind: EventKind::TenantUpdated,
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                events::emit(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(after)
+            })
+            .await
+    }
+
     /// Records the reviewer's decision on the ID check.
     pub async fn decide_id(&self, actor: &Actor, id: TenantId, d: IdDecision) -> Result<Tenant> {
         self.change(actor, id, EventKind::TenantIdReviewed, |t| {

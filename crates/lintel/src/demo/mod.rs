@@ -7,6 +7,7 @@
 
 mod data;
 mod portfolio;
+mod tenancy;
 
 use anyhow::Context;
 use lintel_app::identity::{create_organisation, Origin};
@@ -27,6 +28,14 @@ const ADMIN_EMAIL: &str = "demo@harbourline.example";
 const ADMIN_NAME: &str = "Avery Marsh";
 /// The name every demo API key starts with; a run revokes the earlier ones.
 const KEY_NAME: &str = "Demo key";
+
+/// The member who is also a tenant: their profile is linked to their account.
+const TENANT_EMAIL: &str = "jordan.lee@harbourline.example";
+/// The first page, for "is there any yet?".
+const FIRST: PageRequest = PageRequest {
+    page: 1,
+    page_size: 1,
+};
 
 /// The other members: `(role, name, email)`; they share the demo password.
 const MEMBERS: &[(Role, &str, &str)] = &[
@@ -76,6 +85,23 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
         None
     };
     let added = add_missing_members(store, &org, &password).await?;
+    let tenancy = if store
+        .org(org.id)
+        .tenants()
+        .list(&Default::default(), FIRST)
+        .await?
+        .total
+        == 0
+    {
+        let jordan = store.credentials().login(TENANT_EMAIL).await?.map(|a| a.id);
+        Some(
+            tenancy::seed(store, config, org.id, jordan)
+                .await
+                .context("creating the demo tenancy")?,
+        )
+    } else {
+        None
+    };
     set_passwords(store, &org, &password).await?;
     let revoked = revoke_earlier_keys(store, &org).await?;
 
@@ -100,6 +126,12 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
             s.buildings, s.properties, s.units
         );
     }
+    if let Some(t) = tenancy {
+        println!(
+            "Tenancy: {} tenants, {} leases (active, pending signature, draft, ended), a lease document and a renewal offer waiting for an answer.",
+            t.tenants, t.leases
+        );
+    }
     if added > 0 {
         println!("Members added: {added}.");
     }
@@ -117,6 +149,9 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
     for (role, _, email) in MEMBERS {
         println!("  {:<17} {email}", role.as_str());
     }
+    println!(
+        "Tenant login: {TENANT_EMAIL} sees their own lease, its document and the renewal offer (answer it with POST /api/lease-renewals/{{id}}/respond)."
+    );
     println!();
     if revoked > 0 {
         println!("Revoked the demo API key printed by the previous run.");

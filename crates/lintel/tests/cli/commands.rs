@@ -202,6 +202,26 @@ fn demo_is_created_once_and_its_printed_keys_work() {
         .map(|p| p["address"]["country"].as_str().unwrap())
         .collect();
     assert!(countries.len() >= 2, "{countries:?}");
+    // The tenancy: four tenants, leases in several statuses, a lease document, an open offer.
+    let data = |path: &str| {
+        let (status, body) = get(server.addr, path, Some(&key3));
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["data"].clone()
+    };
+    assert_eq!(data("/api/tenants")["total"], 4);
+    let leases = data("/api/leases");
+    let statuses: std::collections::BTreeSet<_> = leases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        ["active", "draft", "ended", "pending_signature"]
+    );
+    assert_eq!(data("/api/lease-renewals?status=pending")["total"], 1);
+    assert_eq!(data("/api/documents?entityType=lease")["total"], 1);
     let (status, _) = get(server.addr, "/api/properties", None);
     assert_eq!(status, 401);
     server.stop_gracefully();
