@@ -310,6 +310,51 @@ backend_test!(racing_activations_of_overlapping_leases, |app| {
     assert_eq!(r.data()["total"], 1);
 });
 
+backend_test!(occupied_units_stay_exact_under_concurrent_changes, |app| {
+    let app = Arc::new(app);
+    let org = Arc::new(app.org(Plan::Pro).await);
+    let property = create_property(&app, &org.admin, "Busy").await;
+    let names: Vec<_> = (0..8).map(|i| json!({"name": format!("B{i}")})).collect();
+    let r = bulk(&app, &org.admin, &property, names).await;
+    let units: Vec<String> = r
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let t = create_tenant(&app, &org.admin, "Busy", "Bee").await;
+    let mut leases = Vec::new();
+    for u in &units {
+        leases.push(create_lease(&app, &org.admin, lease_body(u, &[&t], "2026-01-01", None)).await);
+    }
+    for (status, want) in [("active", 8), ("terminated", 0)] {
+        let tasks: Vec<_> = leases
+            .iter()
+            .map(|id| {
+                let (app, org, id) = (app.clone(), org.clone(), id.clone());
+                tokio::spawn(async move { set_status(&app, &org.admin, &id, status).await })
+            })
+            .collect();
+        for task in tasks {
+            let r = task.await.unwrap();
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        assert_eq!(
+            occupied(&app, &org, &property).await,
+            want,
+            "after {status}"
+        );
+        let r = app
+            .get(
+                &format!("/api/units?propertyId={property}&status=occupied"),
+                &org.admin,
+            )
+            .await;
+        assert_eq!(r.data()["total"], want);
+    }
+});
+
 backend_test!(free_plan_allows_ten_leases_in_force, |app| {
     let org = app.org(Plan::Free).await;
     let property = create_property(&app, &org.admin, "Free").await;
