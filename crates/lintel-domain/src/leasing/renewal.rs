@@ -69,7 +69,7 @@ pub struct RenewalInput {
     #[schema(required = true, value_type = LeaseId)]
     pub lease_id: Option<String>,
     /// The new rent, in the lease's currency.
-    #[schema(required = true)]
+    #[schema(required = true, value_type = MoneyDto)]
     pub rent: Option<MoneyDto>,
     /// After the lease's end; default the day after it.
     #[schema(value_type = Option<String>, format = Date)]
@@ -80,7 +80,10 @@ pub struct RenewalInput {
     /// The last day to answer: today or later, on or before the new start.
     #[schema(required = true, value_type = String, format = Date)]
     pub offer_expires_on: Option<String>,
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub message: Option<String>,
 }
 
@@ -173,7 +176,10 @@ impl NewRenewal {
 pub struct RenewalResponseInput {
     #[schema(required = true, value_type = RenewalDecision)]
     pub decision: Option<String>,
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+    )]
     pub comment: Option<String>,
 }
 

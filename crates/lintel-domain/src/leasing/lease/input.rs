@@ -268,10 +268,8 @@ impl LeaseInput {
             deposit: deposit.flatten(),
             late_fee: late_fee.flatten(),
         };
-        let errs = terms.check(None);
-        if !errs.is_empty() {
-            return Err(errs);
-        }
+        // The rules across fields need the unit's currency: the store checks them with it
+        // (`LeaseTerms::check`), together with the unit's own state, so all are reported at once.
         Ok(NewLease {
             unit_id: unit_id.unwrap(),
             tenant_ids: tenant_ids.unwrap(),
@@ -420,7 +418,9 @@ mod tests {
             "deposit": {"amountMinor": 1, "currency": "USD"},
             "lateFee": {"kind": "fixed", "amount": {"amountMinor": 5000, "currency": "EUR"}},
         }))
-        .unwrap_err();
+        .unwrap()
+        .terms
+        .check(None);
         assert_eq!(
             fields(&errs),
             [
@@ -431,7 +431,10 @@ mod tests {
             ]
         );
         assert_eq!(errs[1].message, "must be between 1 and 28 for monthly rent");
-        let weekly = lease(json!({"rentFrequency": "weekly", "rentDueDay": 8})).unwrap_err();
+        let weekly = lease(json!({"rentFrequency": "weekly", "rentDueDay": 8}))
+            .unwrap()
+            .terms
+            .check(None);
         assert_eq!(weekly[0].message, "must be between 1 and 7 for weekly rent");
         let l = lease(json!({"endDate": null})).unwrap();
         assert!(l.terms.end_date.is_none());

@@ -65,13 +65,6 @@ pub(crate) async fn lock_unit_of(
     }
 }
 
-fn archived_unit() -> StoreError {
-    StoreError::Invalid(vec![FieldError::new(
-        "unitId",
-        "is in an archived property",
-    )])
-}
-
 /// Refuses with `Missing(name)` unless every ID is a row of `T` in the organisation.
 async fn all_exist<Tb: scope::OrgTable>(
     tx: &mut Tx,
@@ -486,8 +479,17 @@ impl LeaseRepo<'_> {
         self.db
             .write(move |mut tx| async move {
                 let (unit, archived) = lock_unit_of(&mut tx, self.org, new.unit_id).await?;
+                // Every failing field at once: the unit's state and the terms against it.
+                let mut errs = Vec::new();
                 if archived {
-                    return Err(archived_unit());
+                    errs.push(FieldError::new("unitId", "is in an archived property"));
+                }
+                errs.extend(
+                    new.terms
+                        .check(unit.rent.as_ref().map(|r| r.currency.as_str())),
+                );
+                if !errs.is_empty() {
+                    return Err(StoreError::Invalid(errs));
                 }
                 let lease =
                     insert_lease(&mut tx, actor, &unit, new, LeaseStatus::Draft, None).await?;
