@@ -171,7 +171,7 @@ fn on_leases_of(col: L, value: SimpleExpr) -> SimpleExpr {
         )
         .and_where(Expr::col((L::Table, col)).eq(value))
         .to_owned();
-    Expr::col((T::Table, T::Id)).in_subquery(q).into()
+    Expr::col((T::Table, T::Id)).in_subquery(q)
 }
 
 /// `GET /api/tenants`: filter 0 the search pattern, 1 the status, 2 a property, 3 a unit.

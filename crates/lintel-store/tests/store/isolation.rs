@@ -119,6 +119,7 @@ async fn seed(store: &Store) -> Seeded {
         email: "invited@example.com".into(),
         role: Role::Tenant,
         token_hash: format!("alpha-token-{}", ulid::Ulid::new()),
+        tenant: None,
     };
     let invitation = scope
         .invitations()

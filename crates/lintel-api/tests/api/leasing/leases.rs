@@ -222,7 +222,7 @@ backend_test!(lists_filter_and_sort, |app| {
     let r = app
         .get("/api/leases?sort=-endDate&pageSize=1", &org.admin)
         .await;
-    assert_eq!(ids(&r), [b.clone()]);
+    assert_eq!(ids(&r), [b.as_str()]);
     let cursor = r.data()["nextCursor"].as_str().unwrap().to_string();
     let r = app
         .get(
@@ -230,9 +230,9 @@ backend_test!(lists_filter_and_sort, |app| {
             &org.admin,
         )
         .await;
-    assert_eq!(ids(&r), [c.clone()]);
+    assert_eq!(ids(&r), [c.as_str()]);
     let r = app.get("/api/leases?status=draft", &org.admin).await;
-    assert_eq!(ids(&r), [b.clone()]);
+    assert_eq!(ids(&r), [b.as_str()]);
     let r = app
         .get(
             &format!("/api/leases?unitId={u1}&sort=startDate"),
@@ -243,19 +243,19 @@ backend_test!(lists_filter_and_sort, |app| {
     let r = app
         .get(&format!("/api/leases?tenantId={s}"), &org.admin)
         .await;
-    assert_eq!(ids(&r), [c.clone()]);
+    assert_eq!(ids(&r), [c.as_str()]);
     let r = app
         .get(&format!("/api/leases?propertyId={property}"), &org.admin)
         .await;
     assert_eq!(r.data()["total"], 3);
     let r = app.get("/api/leases?activeOn=2026-06-01", &org.admin).await;
-    assert_eq!(ids(&r), [c.clone()]);
+    assert_eq!(ids(&r), [c.as_str()]);
     let r = app.get("/api/leases?activeOn=2025-06-01", &org.admin).await;
-    assert_eq!(ids(&r), [a.clone()]);
+    assert_eq!(ids(&r), [a.as_str()]);
     let r = app
         .get("/api/leases?expiringBefore=2027-01-01", &org.admin)
         .await;
-    assert_eq!(ids(&r), [a.clone()]);
+    assert_eq!(ids(&r), [a.as_str()]);
     let r = app
         .get(
             "/api/leases?pageSize=101&sort=rent&activeOn=today&status=x&tenantId=y",
