@@ -23,6 +23,7 @@ use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PathId, QueryCheck};
 use crate::multipart::Upload;
+use crate::query::list_query;
 use crate::responses::{ReadErrors, UploadErrors, WriteErrors};
 use crate::AppState;
 
@@ -89,30 +90,21 @@ async fn upload(
     ))
 }
 
-/// Query parameters of `GET /api/documents`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters and size).
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    /// Only documents attached to this kind of record.
-    #[param(value_type = Option<DocumentEntityType>)]
-    entity_type: Option<String>,
-    /// Only documents attached to this record (an ID of the kind `entityType` names, when
-    /// given).
-    #[param(value_type = Option<String>, pattern = r"^(prop|bldg|unit)_[0-9A-HJKMNP-TV-Z]{26}$")]
-    entity_id: Option<String>,
-    /// Only documents filed under this category.
-    #[param(value_type = Option<DocumentCategory>)]
-    category: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/documents`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        /// Only documents attached to this kind of record.
+        #[param(value_type = Option<DocumentEntityType>)]
+        entity_type: Option<String>,
+        /// Only documents attached to this record (an ID of the kind `entityType` names, when
+        /// given).
+        #[param(value_type = Option<String>, pattern = r"^(prop|bldg|unit)_[0-9A-HJKMNP-TV-Z]{26}$")]
+        entity_id: Option<String>,
+        /// Only documents filed under this category.
+        #[param(value_type = Option<DocumentCategory>)]
+        category: Option<String>,
+    }
 }
 
 /// Which documents the caller may read: a tenant only their own (filed with them or with a
@@ -184,12 +176,7 @@ async fn list(
         found.map(DocumentTarget::entity_id)
     });
     let category = check.choice::<DocumentCategory>("category", q.category.as_deref());
-    let page = check.list(
-        DOCUMENTS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, DOCUMENTS_PAGE);
     let page = check.finish(page)?;
     let mut filter = DocumentFilter {
         entity_type,

@@ -6,6 +6,52 @@ use lintel_domain::{FieldError, ListRequest, PageRule};
 
 use crate::error::ApiError;
 
+/// Declares the query of a list operation: `page`, `pageSize` (documented with `size`, the
+/// list's default and maximum), `cursor`, then the list's own parameters, each an
+/// `Option<String>` checked by the handler; `paged()` checks the first three against the list's
+/// rule.
+macro_rules! list_query {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        size: $size:literal,
+        $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(serde::Deserialize, utoipa::IntoParams)]
+        #[serde(rename_all = "camelCase")]
+        #[into_params(parameter_in = Query)]
+        $vis struct $name {
+            /// Page number, from 1.
+            #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
+            page: Option<String>,
+            #[doc = $size]
+            #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+            page_size: Option<String>,
+            /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and
+            /// size): the page then costs what the first does, however deep.
+            #[param(value_type = Option<String>, max_length = 512)]
+            cursor: Option<String>,
+            $($(#[$fmeta])* $field: $ty,)*
+        }
+
+        impl $name {
+            /// `page`, `pageSize` and `cursor` checked against `rule` into `check`.
+            fn paged(
+                &self,
+                check: &mut $crate::query::QueryCheck,
+                rule: lintel_domain::PageRule,
+            ) -> Option<lintel_domain::ListRequest> {
+                check.list(
+                    rule,
+                    self.page.as_deref(),
+                    self.page_size.as_deref(),
+                    self.cursor.as_deref(),
+                )
+            }
+        }
+    };
+}
+pub(crate) use list_query;
+
 /// The query of a list that only pages (`page`, `pageSize`; default size 20, at most 100).
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]

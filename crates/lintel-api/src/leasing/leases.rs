@@ -11,7 +11,6 @@ use lintel_domain::{
     UnitId, UnitKind,
 };
 use lintel_store::leasing::leases::{LeaseFilter, LeaseSort};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{Auth, ManagerUp, Principal};
@@ -20,6 +19,7 @@ use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
@@ -39,39 +39,30 @@ async fn reader(auth: &Principal, state: &AppState) -> ApiResult<Reader> {
     }
 }
 
-/// Query parameters of `GET /api/leases`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size).
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    #[param(value_type = Option<LeaseStatus>)]
-    status: Option<String>,
-    #[param(value_type = Option<PropertyId>)]
-    property_id: Option<String>,
-    #[param(value_type = Option<UnitId>)]
-    unit_id: Option<String>,
-    /// Leases this tenant is on.
-    #[param(value_type = Option<TenantId>)]
-    tenant_id: Option<String>,
-    /// Leases in force on this day (`YYYY-MM-DD`).
-    #[param(value_type = Option<String>, format = Date)]
-    active_on: Option<String>,
-    /// Leases with an end date before this day (`YYYY-MM-DD`).
-    #[param(value_type = Option<String>, format = Date)]
-    expiring_before: Option<String>,
-    /// `startDate`, `-startDate` (default, newest first), `endDate` or `-endDate` (periodic
-    /// leases, with no end, sort last going up).
-    #[param(value_type = Option<String>, pattern = "^-?(startDate|endDate)$")]
-    sort: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/leases`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        #[param(value_type = Option<LeaseStatus>)]
+        status: Option<String>,
+        #[param(value_type = Option<PropertyId>)]
+        property_id: Option<String>,
+        #[param(value_type = Option<UnitId>)]
+        unit_id: Option<String>,
+        /// Leases this tenant is on.
+        #[param(value_type = Option<TenantId>)]
+        tenant_id: Option<String>,
+        /// Leases in force on this day (`YYYY-MM-DD`).
+        #[param(value_type = Option<String>, format = Date)]
+        active_on: Option<String>,
+        /// Leases with an end date before this day (`YYYY-MM-DD`).
+        #[param(value_type = Option<String>, format = Date)]
+        expiring_before: Option<String>,
+        /// `startDate`, `-startDate` (default, newest first), `endDate` or `-endDate` (periodic
+        /// leases, with no end, sort last going up).
+        #[param(value_type = Option<String>, pattern = "^-?(startDate|endDate)$")]
+        sort: Option<String>,
+    }
 }
 
 fn sort(check: &mut QueryCheck, raw: Option<&str>) -> LeaseSort {
@@ -118,12 +109,7 @@ async fn list(
     let active_on = date(&mut check, "activeOn", q.active_on.as_deref());
     let expiring_before = date(&mut check, "expiringBefore", q.expiring_before.as_deref());
     let order = sort(&mut check, q.sort.as_deref());
-    let page = check.list(
-        LEASES_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, LEASES_PAGE);
     let page = check.finish(page)?;
     let mut filter = LeaseFilter {
         status,

@@ -8,7 +8,6 @@ use lintel_domain::leasing::{Renewal, RenewalInput, RenewalResponseInput, Renewa
 use lintel_domain::pagination::RENEWALS_PAGE;
 use lintel_domain::{LeaseId, LeaseKind, Page, RenewalId, RenewalKind, Role, TenantId};
 use lintel_store::leasing::leases::renewals::RenewalFilter;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{Auth, ManagerUp, Principal};
@@ -17,6 +16,7 @@ use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
@@ -69,24 +69,15 @@ async fn create(
     Ok(Created(r.map_err(auth.failed(ENTITY, &state))?))
 }
 
-/// Query parameters of `GET /api/lease-renewals`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page`.
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    #[param(value_type = Option<RenewalStatus>)]
-    status: Option<String>,
-    #[param(value_type = Option<LeaseId>)]
-    lease_id: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/lease-renewals`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        #[param(value_type = Option<RenewalStatus>)]
+        status: Option<String>,
+        #[param(value_type = Option<LeaseId>)]
+        lease_id: Option<String>,
+    }
 }
 
 /// Lists renewal offers, newest first. Requires tenant or higher: brokers and up see the
@@ -102,12 +93,7 @@ async fn list(
     let mut check = QueryCheck::new();
     let status = check.choice::<RenewalStatus>("status", q.status.as_deref());
     let lease_id = check.id::<LeaseKind>("leaseId", q.lease_id.as_deref());
-    let page = check.list(
-        RENEWALS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, RENEWALS_PAGE);
     let page = check.finish(page)?;
     let mut filter = RenewalFilter {
         status,

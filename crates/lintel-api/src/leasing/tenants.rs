@@ -12,7 +12,6 @@ use lintel_domain::{
 };
 use lintel_store::identity::NewInvitation;
 use lintel_store::leasing::tenants::TenantFilter;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::secrets;
@@ -24,40 +23,32 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
 use crate::identity::invitations::{invite_url, CreatedInvitation};
 use crate::multipart::Upload;
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors, UploadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Tenant");
 
-/// Query parameters of `GET /api/tenants`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters and size).
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    /// Case-insensitive search in the names, email and phone: at most 200 characters.
-    #[param(
-        max_length = 200,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
-    )]
-    q: Option<String>,
-    /// `prospect`, `current` or `past` (from the tenant's leases).
-    #[param(value_type = Option<TenantStatus>)]
-    status: Option<String>,
-    /// Tenants with a lease on a unit of this property.
-    #[param(value_type = Option<PropertyId>)]
-    property_id: Option<String>,
-    /// Tenants with a lease on this unit.
-    #[param(value_type = Option<UnitId>)]
-    unit_id: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/tenants`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        /// Case-insensitive search in the names, email and phone: at most 200 characters.
+        #[param(
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+        )]
+        q: Option<String>,
+        /// `prospect`, `current` or `past` (from the tenant's leases).
+        #[param(value_type = Option<TenantStatus>)]
+        status: Option<String>,
+        /// Tenants with a lease on a unit of this property.
+        #[param(value_type = Option<PropertyId>)]
+        property_id: Option<String>,
+        /// Tenants with a lease on this unit.
+        #[param(value_type = Option<UnitId>)]
+        unit_id: Option<String>,
+    }
 }
 
 /// Lists the organisation's tenants by last name. Requires property_manager or higher.
@@ -74,12 +65,7 @@ async fn list(
     let status = check.choice::<TenantStatus>("status", q.status.as_deref());
     let property = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
     let unit = check.id::<UnitKind>("unitId", q.unit_id.as_deref());
-    let page = check.list(
-        TENANTS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, TENANTS_PAGE);
     let page = check.finish(page)?;
     let filter = TenantFilter {
         q: search,

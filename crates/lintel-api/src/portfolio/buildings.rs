@@ -6,7 +6,6 @@ use lintel_domain::pagination::BUILDINGS_PAGE;
 use lintel_domain::portfolio::{Building, BuildingInput, BuildingPatchInput};
 use lintel_domain::{BuildingId, BuildingKind, Page};
 use lintel_store::portfolio::buildings::BuildingFilter;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp};
@@ -14,31 +13,22 @@ use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
-/// Query parameters of `GET /api/buildings`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
-    /// the page then costs what the first does, however deep.
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    /// Case-insensitive search in the name: at most 200 characters, no control characters;
-    /// blank means no search.
-    #[param(
-        max_length = 200,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
-    )]
-    q: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/buildings`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        /// Case-insensitive search in the name: at most 200 characters, no control characters;
+        /// blank means no search.
+        #[param(
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+        )]
+        q: Option<String>,
+    }
 }
 
 /// Lists the organisation's buildings by name. Requires property_manager or higher.
@@ -52,12 +42,7 @@ async fn list(
 ) -> ApiResult<Success<Page<Building>>> {
     let mut check = QueryCheck::new();
     let search = check.text("q", q.q.as_deref(), super::properties::SEARCH_MAX);
-    let page = check.list(
-        BUILDINGS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, BUILDINGS_PAGE);
     let page = check.finish(page)?;
     let filter = BuildingFilter { q: search };
     let page = state

@@ -16,45 +16,36 @@ use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
 use crate::AppState;
 
 /// Longest accepted search text.
 pub(super) const SEARCH_MAX: usize = 200;
 
-/// Query parameters of `GET /api/properties`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 12).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
-    /// the page then costs what the first does, however deep.
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    /// `active` (default) or `archived`.
-    #[param(value_type = Option<Availability>)]
-    availability: Option<String>,
-    #[param(value_type = Option<lintel_domain::portfolio::PropertyStatus>)]
-    status: Option<String>,
-    #[serde(rename = "type")]
-    #[param(rename = "type", value_type = Option<lintel_domain::portfolio::PropertyType>)]
-    kind: Option<String>,
-    /// Case-insensitive search in name and address: at most 200 characters, no control
-    /// characters; blank means no search.
-    #[param(
-        max_length = 200,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
-    )]
-    q: Option<String>,
-    /// Sort order (default `name`).
-    #[param(value_type = Option<PropertySort>)]
-    sort: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/properties`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 12).",
+        /// `active` (default) or `archived`.
+        #[param(value_type = Option<Availability>)]
+        availability: Option<String>,
+        #[param(value_type = Option<lintel_domain::portfolio::PropertyStatus>)]
+        status: Option<String>,
+        #[serde(rename = "type")]
+        #[param(rename = "type", value_type = Option<lintel_domain::portfolio::PropertyType>)]
+        kind: Option<String>,
+        /// Case-insensitive search in name and address: at most 200 characters, no control
+        /// characters; blank means no search.
+        #[param(
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+        )]
+        q: Option<String>,
+        /// Sort order (default `name`).
+        #[param(value_type = Option<PropertySort>)]
+        sort: Option<String>,
+    }
 }
 
 /// Lists the organisation's properties. Requires property_manager or higher.
@@ -72,12 +63,7 @@ async fn list(
     let kind = check.choice("type", q.kind.as_deref());
     let sort = check.choice("sort", q.sort.as_deref());
     let search = check.text("q", q.q.as_deref(), SEARCH_MAX);
-    let page = check.list(
-        PROPERTIES_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, PROPERTIES_PAGE);
     let page = check.finish(page)?;
     let filter = PropertyFilter {
         availability: availability.unwrap_or(Availability::Active),

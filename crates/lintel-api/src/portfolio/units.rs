@@ -8,7 +8,6 @@ use lintel_domain::portfolio::{
 };
 use lintel_domain::{Limit, Page, PropertyId, PropertyKind, UnitId, UnitKind};
 use lintel_store::portfolio::units::UnitFilter;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{Auth, LandlordUp, ManagerUp};
@@ -16,29 +15,20 @@ use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::query::list_query;
 use crate::responses::{BodyErrors, ReadErrors};
 use crate::AppState;
 
-/// Query parameters of `GET /api/units`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000000)]
-    page: Option<String>,
-    /// Page size, 1–100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    page_size: Option<String>,
-    /// The `nextCursor` of the previous page, instead of `page` (same filters, sort and size):
-    /// the page then costs what the first does, however deep.
-    #[param(value_type = Option<String>, max_length = 512)]
-    cursor: Option<String>,
-    /// Only the units of this property.
-    #[param(value_type = Option<PropertyId>)]
-    property_id: Option<String>,
-    #[param(value_type = Option<UnitStatus>)]
-    status: Option<String>,
+list_query! {
+    /// Query parameters of `GET /api/units`.
+    pub struct ListQuery {
+        size: "Page size, 1–100 (default 20).",
+        /// Only the units of this property.
+        #[param(value_type = Option<PropertyId>)]
+        property_id: Option<String>,
+        #[param(value_type = Option<UnitStatus>)]
+        status: Option<String>,
+    }
 }
 
 /// Lists the organisation's units in creation order. Requires property_manager or higher.
@@ -53,12 +43,7 @@ async fn list(
     let mut check = QueryCheck::new();
     let property_id = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
     let status = check.choice("status", q.status.as_deref());
-    let page = check.list(
-        UNITS_PAGE,
-        q.page.as_deref(),
-        q.page_size.as_deref(),
-        q.cursor.as_deref(),
-    );
+    let page = q.paged(&mut check, UNITS_PAGE);
     let page = check.finish(page)?;
     let filter = UnitFilter {
         property_id,
