@@ -51,6 +51,40 @@ pub struct Address {
     pub country: String,
 }
 
+impl Address {
+    /// An optional address read back from its columns: stored whole or not at all, so its
+    /// required parts say which.
+    pub fn from_parts(
+        line1: Option<String>,
+        line2: Option<String>,
+        city: Option<String>,
+        region: Option<String>,
+        postal_code: Option<String>,
+        country: Option<String>,
+    ) -> Option<Address> {
+        Some(Address {
+            line1: line1?,
+            line2,
+            city: city?,
+            region,
+            postal_code,
+            country: country?,
+        })
+    }
+
+    /// The six parts of an optional address, in column order (all `None` without one).
+    pub fn parts(a: Option<&Address>) -> [Option<String>; 6] {
+        [
+            a.map(|a| a.line1.clone()),
+            a.and_then(|a| a.line2.clone()),
+            a.map(|a| a.city.clone()),
+            a.and_then(|a| a.region.clone()),
+            a.and_then(|a| a.postal_code.clone()),
+            a.map(|a| a.country.clone()),
+        ]
+    }
+}
+
 impl AddressInput {
     /// Validates into `v` under `field` (e.g. `address.city`).
     pub fn validate(&self, v: &mut Validator, field: &str) -> Option<Address> {

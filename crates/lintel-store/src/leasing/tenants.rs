@@ -58,17 +58,14 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 
 impl TenantRow {
     fn into_tenant(self) -> Result<Tenant> {
-        let address = match (self.address_line1, self.city, self.country) {
-            (Some(line1), Some(city), Some(country)) => Some(Address {
-                line1,
-                line2: self.address_line2,
-                city,
-                region: self.region,
-                postal_code: self.postal_code,
-                country,
-            }),
-            _ => None,
-        };
+        let address = Address::from_parts(
+            self.address_line1,
+            self.address_line2,
+            self.city,
+            self.region,
+            self.postal_code,
+            self.country,
+        );
         let emergency_contact: Option<Contact> = self
             .emergency_contact_json
             .as_deref()
@@ -228,7 +225,7 @@ fn sort_name(t: &Tenant) -> String {
 
 /// Every stored column of `t`, for an insert or a whole-row update.
 fn values(t: &Tenant) -> Result<Vec<(T, SimpleExpr)>> {
-    let a = t.address.as_ref();
+    let [line1, line2, city, region, postal_code, country] = Address::parts(t.address.as_ref());
     let contact = t.emergency_contact.as_ref().map(to_json).transpose()?;
     let v = &t.id_verification;
     Ok(vec![
@@ -242,12 +239,12 @@ fn values(t: &Tenant) -> Result<Vec<(T, SimpleExpr)>> {
             T::DateOfBirth,
             t.date_of_birth.map(|d| d.to_string()).into(),
         ),
-        (T::AddressLine1, a.map(|a| a.line1.clone()).into()),
-        (T::AddressLine2, a.and_then(|a| a.line2.clone()).into()),
-        (T::City, a.map(|a| a.city.clone()).into()),
-        (T::Region, a.and_then(|a| a.region.clone()).into()),
-        (T::PostalCode, a.and_then(|a| a.postal_code.clone()).into()),
-        (T::Country, a.map(|a| a.country.clone()).into()),
+        (T::AddressLine1, line1.into()),
+        (T::AddressLine2, line2.into()),
+        (T::City, city.into()),
+        (T::Region, region.into()),
+        (T::PostalCode, postal_code.into()),
+        (T::Country, country.into()),
         (T::EmergencyContactJson, contact.into()),
         (T::ReferencesJson, to_json(&t.references)?.into()),
         (T::Notes, t.notes.clone().into()),

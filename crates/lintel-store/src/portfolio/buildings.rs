@@ -36,18 +36,14 @@ struct BuildingRow {
 
 impl BuildingRow {
     fn into_building(self) -> Result<Building> {
-        // An address is stored whole or not at all; its required parts say which.
-        let address = match (self.address_line1, self.city, self.country) {
-            (Some(line1), Some(city), Some(country)) => Some(Address {
-                line1,
-                line2: self.address_line2,
-                city,
-                region: self.region,
-                postal_code: self.postal_code,
-                country,
-            }),
-            _ => None,
-        };
+        let address = Address::from_parts(
+            self.address_line1,
+            self.address_line2,
+            self.city,
+            self.region,
+            self.postal_code,
+            self.country,
+        );
         let amenities: Vec<Amenity> = serde_json::from_str(&self.amenities_json)
             .map_err(|e| StoreError::Corrupt(format!("buildings.amenities_json: {e}")))?;
         Ok(Building {
@@ -118,14 +114,16 @@ fn amenities_json(list: &[Amenity]) -> Result<String> {
 
 /// The address columns, all `NULL` when there is no address.
 fn address_values(a: Option<&Address>) -> [(B, sea_query::Value); 6] {
-    [
-        (B::AddressLine1, a.map(|a| a.line1.clone()).into()),
-        (B::AddressLine2, a.and_then(|a| a.line2.clone()).into()),
-        (B::City, a.map(|a| a.city.clone()).into()),
-        (B::Region, a.and_then(|a| a.region.clone()).into()),
-        (B::PostalCode, a.and_then(|a| a.postal_code.clone()).into()),
-        (B::Country, a.map(|a| a.country.clone()).into()),
-    ]
+    let cols = [
+        B::AddressLine1,
+        B::AddressLine2,
+        B::City,
+        B::Region,
+        B::PostalCode,
+        B::Country,
+    ];
+    let mut parts = Address::parts(a).into_iter();
+    cols.map(|c| (c, parts.next().flatten().into()))
 }
 
 /// Filters of `GET /api/buildings`.
