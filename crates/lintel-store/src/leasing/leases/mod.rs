@@ -195,6 +195,18 @@ pub(crate) async fn complete(on: On<'_>, org: OrgId, rows: Vec<LeaseRow>) -> Res
     Ok(leases)
 }
 
+/// Notifies the lease's tenants who have an account; answers how many.
+pub(crate) async fn tell_tenants(
+    tx: &mut Tx,
+    lease: &Lease,
+    n: lintel_domain::comms::NewNotification,
+) -> Result<usize> {
+    let org = lease.organisation_id;
+    let users = crate::leasing::tenants::users_of(tx, org, &lease.tenant_ids).await?;
+    crate::comms::notify(tx, org, &users, &n).await?;
+    Ok(users.len())
+}
+
 pub(crate) async fn get_in(tx: &mut Tx, org: OrgId, id: LeaseId, locked: bool) -> Result<Lease> {
     let q = if locked {
         BY_ID_LOCKED.with(key(org, id))

@@ -16,13 +16,12 @@ use lintel_domain::{
 };
 use sea_query::{Expr, Query, SelectStatement};
 
-use super::get_in;
 use super::writes::{insert_lease, lock_unit_of, move_status, today, today_in};
+use super::{get_in, tell_tenants};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::leasing::schema::{LeaseRenewals as R, LeaseTenants as LT};
-use crate::leasing::tenants::users_of;
 use crate::list;
 use crate::prepared::{key, slot, Prepared};
 use crate::scope::{self, OrgRef};
@@ -235,13 +234,6 @@ async fn save(
         after: Some(&*after),
     };
     events::emit(tx, after.organisation_id, actor, change).await
-}
-
-/// Notifies the lease's tenants who have an account; answers how many.
-async fn tell_tenants(tx: &mut Tx, lease: &Lease, n: NewNotification) -> Result<usize> {
-    let users = users_of(tx, lease.organisation_id, &lease.tenant_ids).await?;
-    crate::comms::notify(tx, lease.organisation_id, &users, &n).await?;
-    Ok(users.len())
 }
 
 fn money(m: &MoneyDto) -> String {

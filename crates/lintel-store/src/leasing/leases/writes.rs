@@ -457,7 +457,6 @@ pub(crate) async fn move_status(
         }
     }
     restatus_tenants(tx, org, &after.tenant_ids).await?;
-    let users = crate::leasing::tenants::users_of(tx, org, &after.tenant_ids).await?;
     let note = NewNotification {
         kind: NotificationType::LeaseStatusChanged,
         title: format!("Your lease is now {}", to.as_str().replace('_', " ")),
@@ -468,7 +467,7 @@ pub(crate) async fn move_status(
         entity_type: Some("lease"),
         entity_id: Some(after.id.to_string()),
     };
-    crate::comms::notify(tx, org, &users, &note).await?;
+    super::tell_tenants(tx, &after, note).await?;
     Ok(after)
 }
 
