@@ -6,8 +6,8 @@
 use lintel_domain::comms::{NewNotification, NotificationType};
 use lintel_domain::leasing::renewal::REMINDER_INTERVAL_MS;
 use lintel_domain::leasing::{
-    Lease, LeaseStatus, NewLease, NewRenewal, Renewal, RenewalDecision, RenewalResponse,
-    RenewalStatus, StatusChangeRequest,
+    LeaseStatus, NewLease, NewRenewal, Renewal, RenewalDecision, RenewalResponse, RenewalStatus,
+    StatusChangeRequest,
 };
 use lintel_domain::money::MoneyDto;
 use lintel_domain::{
