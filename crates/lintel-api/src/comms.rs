@@ -1,31 +1,25 @@
 //! In-app notifications (F7.2): each person's own, in their current organisation — list (25 a
-//! page, fixed), mark one or all read, delete.
+//! page, fixed), mark one or all read, delete. They belong to people, so only a signed-in
+//! person reaches them: API keys act as themselves and are answered 403 NOT_APPLICABLE.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use lintel_domain::comms::Notification;
 use lintel_domain::pagination::NOTIFICATIONS_PAGE;
-use lintel_domain::{NotificationId, NotificationKind, Page, UserId};
+use lintel_domain::{NotificationId, NotificationKind, Page};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::{Auth, Principal};
+use crate::auth::SessionAuth;
 use crate::contract::endpoints;
 use crate::entity::Entity;
 use crate::envelope::{Envelope, Success};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiQuery, PathId, QueryCheck};
 use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Notification");
-
-/// Whose notifications: the signed-in person, or the person who owns the API key.
-fn person(auth: &Principal) -> ApiResult<UserId> {
-    auth.user.ok_or(ApiError::NotApplicable(
-        "Notifications belong to people: this API key has no owner.",
-    ))
-}
 
 /// Query parameters of `GET /api/notifications`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -53,11 +47,10 @@ pub struct ListQuery {
     params(ListQuery),
     responses((status = 200, body = Envelope<Page<Notification>>), ReadErrors))]
 async fn list(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Success<Page<Notification>>> {
-    let user = person(&auth)?;
     let mut check = QueryCheck::new();
     let unread = match q.unread.as_deref() {
         None | Some("false") => false,
@@ -77,7 +70,7 @@ async fn list(
     let found = state
         .store
         .org(auth.org)
-        .notifications(user)
+        .notifications(auth.user)
         .list(unread, page)
         .await;
     Ok(Success(found.map_err(auth.failed(ENTITY, &state))?))
@@ -89,12 +82,16 @@ async fn list(
     params(("id" = NotificationId, Path, description = "Notification ID")),
     responses((status = 200, body = Envelope<Notification>), WriteErrors))]
 async fn read(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     PathId(id): PathId<NotificationKind>,
 ) -> ApiResult<Success<Notification>> {
-    let user = person(&auth)?;
-    let n = state.store.org(auth.org).notifications(user).read(id).await;
+    let n = state
+        .store
+        .org(auth.org)
+        .notifications(auth.user)
+        .read(id)
+        .await;
     Ok(Success(n.map_err(auth.failed(ENTITY, &state))?))
 }
 
@@ -108,12 +105,11 @@ pub struct ReadAll {
 /// Marks every unread notification of the caller read. Requires tenant or higher.
 #[utoipa::path(post, path = "/api/notifications/read-all", tag = "Notifications",
     responses((status = 200, body = Envelope<ReadAll>), WriteErrors))]
-async fn read_all(auth: Auth, State(state): State<AppState>) -> ApiResult<Success<ReadAll>> {
-    let user = person(&auth)?;
+async fn read_all(auth: SessionAuth, State(state): State<AppState>) -> ApiResult<Success<ReadAll>> {
     let n = state
         .store
         .org(auth.org)
-        .notifications(user)
+        .notifications(auth.user)
         .read_all()
         .await;
     Ok(Success(ReadAll {
@@ -126,15 +122,14 @@ async fn read_all(auth: Auth, State(state): State<AppState>) -> ApiResult<Succes
     params(("id" = NotificationId, Path, description = "Notification ID")),
     responses((status = 204, description = "Notification deleted"), WriteErrors))]
 async fn delete(
-    auth: Auth,
+    auth: SessionAuth,
     State(state): State<AppState>,
     PathId(id): PathId<NotificationKind>,
 ) -> ApiResult<StatusCode> {
-    let user = person(&auth)?;
     let done = state
         .store
         .org(auth.org)
-        .notifications(user)
+        .notifications(auth.user)
         .delete(id)
         .await;
     done.map_err(auth.failed(ENTITY, &state))?;

@@ -99,7 +99,7 @@ list_query! {
         entity_type: Option<String>,
         /// Only documents attached to this record (an ID of the kind `entityType` names, when
         /// given).
-        #[param(value_type = Option<String>, pattern = r"^(prop|bldg|unit)_[0-9A-HJKMNP-TV-Z]{26}$")]
+        #[param(value_type = Option<String>, pattern = r"^(prop|bldg|unit|ten|lease)_[0-7][0-9a-hjkmnp-tv-z]{25}$")]
         entity_id: Option<String>,
         /// Only documents filed under this category.
         #[param(value_type = Option<DocumentCategory>)]

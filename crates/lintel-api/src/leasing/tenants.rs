@@ -164,7 +164,8 @@ async fn replace(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct IdDocumentUpload {
-    /// A scan or photo of the ID: PDF, PNG, JPEG, WebP or HEIC (told from the bytes).
+    /// A scan or photo of the ID, of a kind told from its bytes (PDF, PNG, JPEG, WebP, HEIC,
+    /// plain text, CSV or DOCX).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// The name to show; defaults to the file's name.

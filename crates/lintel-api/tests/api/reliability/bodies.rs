@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::fixtures::{unique, Fixtures};
+use super::fixtures::{lease_body, renewal_body, tenant_body, unique, Fixtures, LEASE_YEAR};
 use super::spec::{ref_name, Media, Operation};
 use crate::support::form::{Form, PDF};
 use crate::support::{property_body, PASSWORD};
@@ -49,6 +49,21 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         "BulkUnitsInput" => json!({"units": [{"name": format!("Bulk {n}")}]}),
         "UnitPatchInput" => json!({"description": format!("Changed {n}")}),
         "UnitStatusInput" => json!({"status": "maintenance"}),
+        "OrganisationSettingsInput" => json!({
+            "name": format!("Alpha Org {n}"),
+            "timezone": "America/Halifax",
+        }),
+        "TenantInput" => tenant_body("Tess", &n),
+        "TenantPatchInput" => json!({"notes": format!("Changed {n}")}),
+        "IdDecisionInput" => json!({"status": "verified", "note": "Passport checked."}),
+        // The year after the fixture lease's: drafts never overlap, and neither would this.
+        "LeaseInput" => lease_body(&fx.unit, &[&fx.leasing.tenant], LEASE_YEAR + 1),
+        "LeasePatchInput" => json!({"notes": format!("Changed {n}")}),
+        // From the fixture's draft; terms can still change after it.
+        "LeaseStatusInput" => json!({"status": "pending_signature"}),
+        // The one lease in force without an offer: a second open offer would be a 409.
+        "RenewalInput" => renewal_body(&fx.leasing.offerable),
+        "RenewalResponseInput" => json!({"decision": "decline", "comment": "Moving out."}),
         _ => return None,
     })
 }
@@ -86,6 +101,8 @@ pub fn valid_form(name: &str, fx: &Fixtures) -> Option<Parts> {
             text("entityId", &fx.property),
             text("category", "lease"),
         ],
+        // The tenant and the category come from the path.
+        "IdDocumentUpload" => vec![("file".to_string(), file)],
         _ => return None,
     })
 }
@@ -133,7 +150,7 @@ pub fn query(op: &Operation, fx: &Fixtures) -> String {
     for p in op.query_params() {
         let value = match (p.name.as_str(), ref_name(&p.schema)) {
             ("ids", _) => Some(format!("{},{}", fx.property, fx.property2)),
-            (_, Some(r)) => fx.id_for(r),
+            (name, Some(_)) => fx.param_id(op, name),
             (name, None) => fx.link_param(name),
         };
         if let Some(v) = value {

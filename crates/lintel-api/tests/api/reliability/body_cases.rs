@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::cases::{Case, Ctx, Expect, OVERLONG, SQL, TRAVERSAL, WRONG_PREFIX};
-use super::spec::{json_type, Media, Operation};
+use super::spec::{json_type, ref_name, Media, Operation};
 
 /// Characters that cannot be built as a `serde_json::Value`: set as a marker string, then
 /// swapped for the raw text in the serialised body.
@@ -21,7 +21,11 @@ enum Seg {
 /// What kind of value a field holds.
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
-    Str { id: bool, secret: bool },
+    /// `id`: the ID schema (`UnitId`) of a field that names a record.
+    Str {
+        id: Option<String>,
+        secret: bool,
+    },
     Int,
     Num,
     Enum(Vec<String>),
@@ -60,7 +64,9 @@ fn walk(ctx: &Ctx<'_>, schema: &Value, ptr: Vec<Seg>, out: &mut Vec<(Vec<Seg>, K
         } else {
             match json_type(resolved) {
                 Some("string") => Kind::Str {
-                    id: key.ends_with("Id"),
+                    id: key
+                        .ends_with("Id")
+                        .then(|| ref_name(sub).unwrap_or_default().to_string()),
                     secret: key.to_ascii_lowercase().contains("password"),
                 },
                 Some("integer") => Kind::Int,
@@ -170,17 +176,17 @@ fn values(ctx: &Ctx<'_>, kind: &Kind) -> Vec<(String, Value, Expect)> {
                 invalid("a lone surrogate", raw("\"\\ud800\"")),
             ]);
             for v in SQL.iter().chain(&TRAVERSAL) {
-                let expect = if *id {
+                let expect = if id.is_some() {
                     Expect::Invalid
                 } else {
                     may_accept(v, *secret)
                 };
                 out.push((format!("{v:?}"), json!(v), expect));
             }
-            if *id {
+            if let Some(of) = id {
                 out.extend([
                     invalid("wrong prefix", json!(WRONG_PREFIX)),
-                    invalid("an ID of another type", json!(ctx.fx.unit)),
+                    invalid("an ID of another type", json!(ctx.fx.other_kind_id(of))),
                     invalid("organisation B's ID", json!(ctx.b.building)),
                 ]);
             }
@@ -202,14 +208,16 @@ fn values(ctx: &Ctx<'_>, kind: &Kind) -> Vec<(String, Value, Expect)> {
             out.push(invalid("a fraction", json!(frac)));
         }
         Kind::Enum(allowed) => {
-            let upper = allowed
-                .first()
-                .map(|a| a.to_uppercase())
-                .unwrap_or_default();
+            // The first value in the other case (lower case for codes such as `CAD`).
+            let first = allowed.first().map(String::as_str).unwrap_or_default();
+            let recased = match first.to_uppercase() {
+                upper if upper == first => first.to_lowercase(),
+                upper => upper,
+            };
             out.extend([
                 invalid("an unknown value", json!("castle")),
                 invalid("empty", json!("")),
-                invalid("upper case", json!(upper)),
+                invalid("another case", json!(recased)),
                 invalid("SQL", json!(SQL[0])),
                 invalid("traversal", json!(TRAVERSAL[0])),
                 invalid("a number", json!(7)),

@@ -86,13 +86,7 @@ impl Ctx<'_> {
     }
 
     fn fixture(&self, op: &Operation, name: &str) -> String {
-        let kind = op
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| ref_name(&p.schema))
-            .unwrap_or(name);
-        self.fx.id_for(kind).unwrap_or_default()
+        self.fx.param_id(op, name).unwrap_or_default()
     }
 
     /// A fresh valid body for the operation, as bytes.
@@ -233,7 +227,8 @@ fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
         ],
     };
     let enum_like = spec.enum_values(&p.schema).is_some();
-    let id_like = ref_name(&p.schema).is_some_and(|r| r.ends_with("Id"));
+    let kind = ref_name(&p.schema).unwrap_or_default();
+    let id_like = kind.ends_with("Id");
     for value in raw {
         let encoded = match value {
             v if v.contains('%') => v.to_string(),
@@ -275,7 +270,7 @@ fn query_cases(ctx: &Ctx<'_>, op: &Operation, p: &Param, out: &mut Vec<Case>) {
     if id_like {
         let wrong = [
             ("wrong prefix", WRONG_PREFIX.to_string()),
-            ("an ID of another type", ctx.fx.other_kind_id("PropertyId")),
+            ("an ID of another type", ctx.fx.other_kind_id(kind)),
         ];
         for (what, v) in wrong {
             let mut c = query_case(ctx, op, format!("{}: {what}", p.name));

@@ -43,7 +43,7 @@ pub fn uncovered(spec: &Spec, fx: &Fixtures, public: &[(&str, &str)]) -> Vec<Str
         }
         for p in op.path_params() {
             let kind = ref_name(&p.schema).unwrap_or(&p.name);
-            if fx.id_for(kind).is_none() {
+            if fx.param_id(op, &p.name).is_none() {
                 out.push(format!(
                     "{label}: no fixture for path parameter {} ({kind})",
                     p.name

@@ -1,13 +1,19 @@
 //! Fixtures for the sweeps: organisation A (BUSINESS, so API keys work) with one record of every
 //! kind a path parameter can name (a document uploaded through the API, with its download
-//! link), a signed-in user and an API key for every role; and an organisation B that must never
-//! see any of it.
+//! link; tenants, leases, renewal offers and a notification, see `fixtures/leasing.rs`), a
+//! signed-in user and an API key for every role; and an organisation B that must never see any
+//! of it.
+
+mod leasing;
+
+pub use leasing::{lease_body, renewal_body, tenant_body, Leasing, LEASE_YEAR};
 
 use lintel_api::auth::{hash_password, issue_api_key, secrets};
 use lintel_domain::{Actor, OrgId, Plan, Role, Timestamp, UserId};
 use lintel_store::identity::{NewSession, NewUserRecord};
 use serde_json::{json, Value};
 
+use super::spec::{ref_name, Operation};
 use crate::support::{create_property, Client, TestApp, TestOrg, PASSWORD};
 
 /// A fresh suffix for unique names and emails.
@@ -72,8 +78,10 @@ pub struct Fixtures {
     pub property: String,
     pub property2: String,
     pub unit: String,
-    /// A PDF attached to `property`.
+    /// A PDF filed with the draft lease, so that the tenant user may read it too.
     pub document: String,
+    /// Tenants, leases, renewal offers and a notification, all on `unit`.
+    pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
     /// `GET /api/documents/{id}` gave it.
     pub download: Vec<(String, String)>,
@@ -157,9 +165,12 @@ impl Fixtures {
             json!({"name": unit_name, "description": "fixture"}),
         )
         .await;
+        let tenant_user = clients.iter().find(|c| c.role == Role::Tenant).unwrap();
+        let tenant_user = (tenant_id, &tenant_user.session);
+        let leasing = Leasing::build(app, &org.admin, &unit, tenant_user, &n).await;
         let doc_name = format!("Alpha lease {n}.pdf");
         let document = app
-            .upload_pdf(&org.admin, "property", &property, &doc_name)
+            .upload_pdf(&org.admin, "lease", &leasing.lease, &doc_name)
             .await;
         let download = download_link(app, &org.admin, &document).await;
         let key_name = format!("Alpha key {n}");
@@ -183,7 +194,7 @@ impl Fixtures {
         let r = invite("accepting").await;
         assert!(r.status.is_success(), "fixture invitation: {}", r.text);
         let invite_token = r.data()["token"].as_str().unwrap().to_string();
-        let markers = vec![
+        let mut markers = vec![
             invitation.clone(),
             org.id.to_string(),
             building.clone(),
@@ -201,6 +212,7 @@ impl Fixtures {
             unit_name,
             key_name,
         ];
+        markers.extend(leasing.markers.iter().cloned());
         Fixtures {
             org,
             clients,
@@ -210,6 +222,7 @@ impl Fixtures {
             unit,
             document,
             download,
+            leasing,
             member: member_id.to_string(),
             api_key,
             api_key_secret,
@@ -233,8 +246,33 @@ impl Fixtures {
             "SessionId" => self.session.clone(),
             "InvitationId" => self.invitation.clone(),
             "DocumentId" => self.document.clone(),
+            "TenantId" => self.leasing.tenant.clone(),
+            "LeaseId" => self.leasing.lease.clone(),
+            "LeaseRenewalId" => self.leasing.renewal.clone(),
+            "NotificationId" => self.leasing.notification.clone(),
             _ => return None,
         })
+    }
+
+    /// The fixture the ID parameter `name` of `op` names: the record of its kind, or one of its
+    /// own for an operation that would use up a record another still needs, or that needs it
+    /// in another state.
+    pub fn param_id(&self, op: &Operation, name: &str) -> Option<String> {
+        let l = &self.leasing;
+        let own = match (op.path.as_str(), name) {
+            // Offers are made on leases in force; the fixture lease is a draft.
+            ("/api/lease-renewals", "leaseId") => &l.in_force,
+            // Answering the offer closes it, and so does withdrawing it.
+            ("/api/lease-renewals/{id}/withdraw", "id") => &l.withdrawn,
+            // The fixture tenant has an account already.
+            ("/api/tenants/{id}/invite", "id") => &l.uninvited,
+            _ => {
+                let param = op.params.iter().find(|p| p.name == name);
+                let kind = param.and_then(|p| ref_name(&p.schema)).unwrap_or(name);
+                return self.id_for(kind);
+            }
+        };
+        Some(own.clone())
     }
 
     /// The value of the query parameter `name` in the document's download link.

@@ -1,9 +1,10 @@
 //! Bad `multipart/form-data` bodies, for every operation the document gives one (uploads): a
 //! body that is not multipart or not well formed, every part missing, empty, given twice or
-//! unknown, bad values in the text parts, files of a kind not accepted or over the upload limit,
-//! and file names that carry a path or control characters. Each starts from the valid form of
-//! [`bodies::valid_form`] and changes one thing. The battery's app accepts files of at most
-//! [`UPLOAD_LIMIT`] bytes, so the oversized file stays small.
+//! unknown (or known only to another upload), bad values in the text parts, files of a kind not
+//! accepted or over the upload limit, and file names that carry a path or control characters.
+//! Each starts from the valid form of [`bodies::valid_form`] and changes one thing. The
+//! battery's app accepts files of at most [`UPLOAD_LIMIT`] bytes, so the oversized file stays
+//! small.
 
 use serde_json::{json, Value};
 
@@ -175,6 +176,30 @@ impl Cases<'_, '_> {
             let parts = with(&self.valid, &name, part);
             self.form(what, &parts, Expect::Field(name));
         }
+        for (name, part) in self.foreign_parts() {
+            let parts = with(&self.valid, &name, part);
+            let what = format!("{name}: a part of another upload");
+            self.form(&what, &parts, Expect::Field(name));
+        }
+    }
+
+    /// The parts the other uploads take and this one does not, as those send them (an ID
+    /// document's tenant and category come from its path, not from `entityId` or `category`).
+    fn foreign_parts(&self) -> Parts {
+        let spec = self.ctx.spec;
+        let schema = self.op.body_as(&Media::Multipart).unwrap_or_default();
+        let own = &spec.schema(schema)["properties"];
+        let mut out: Parts = Vec::new();
+        let others = spec.ops.iter().filter_map(|o| o.body_as(&Media::Multipart));
+        for other in others.filter(|o| *o != schema) {
+            let parts = bodies::valid_form(other, self.ctx.fx).unwrap_or_default();
+            for (name, part) in parts {
+                if own.get(&name).is_none() && !out.iter().any(|(n, _)| *n == name) {
+                    out.push((name, part));
+                }
+            }
+        }
+        out
     }
 
     /// The file part `name`: missing, empty, twice, of a kind not accepted, over the limit, and

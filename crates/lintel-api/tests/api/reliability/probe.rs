@@ -27,9 +27,22 @@ const FINGERPRINT: &str = "SELECT \
     (SELECT COUNT(*) FROM units) AS units, \
     (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM units) AS units_upd, \
     (SELECT COUNT(*) FROM documents) AS documents, \
-    (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM document_usage) AS document_bytes";
+    (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM document_usage) AS document_bytes, \
+    (SELECT COUNT(*) FROM tenants) AS tenants, \
+    (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM tenants) AS tenants_upd, \
+    (SELECT COUNT(*) FROM leases) AS leases, \
+    (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM leases) AS leases_upd, \
+    (SELECT COUNT(*) FROM lease_tenants) AS lease_tenants, \
+    (SELECT COUNT(*) FROM lease_documents) AS lease_documents, \
+    (SELECT COUNT(*) FROM lease_status_history) AS lease_history, \
+    (SELECT COUNT(*) FROM lease_renewals) AS renewals, \
+    (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM lease_renewals) AS renewals_upd, \
+    (SELECT COUNT(*) FROM invitations) AS invitations, \
+    (SELECT COUNT(revoked_at) FROM invitations) AS invitations_revoked, \
+    (SELECT COUNT(*) FROM notifications) AS notifications, \
+    (SELECT COUNT(read_at) FROM notifications) AS notifications_read";
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 30] = [
     "orgs",
     "orgs_upd",
     "users",
@@ -47,6 +60,19 @@ const COLUMNS: [&str; 17] = [
     "units_upd",
     "documents",
     "document_bytes",
+    "tenants",
+    "tenants_upd",
+    "leases",
+    "leases_upd",
+    "lease_tenants",
+    "lease_documents",
+    "lease_history",
+    "renewals",
+    "renewals_upd",
+    "invitations",
+    "invitations_revoked",
+    "notifications",
+    "notifications_read",
 ];
 
 /// Row counts and change sums of every table, and the number of stored files.

@@ -5,14 +5,17 @@
 //! - each role below the operation's `x-required-role`: 403 `Forbidden: requires {role} role or
 //!   higher`, by session and by API key; below `x-required-plan`: 403 PLAN_UPGRADE_REQUIRED;
 //! - organisation B's admin (session and key) on organisation A's IDs, in the path or in an
-//!   otherwise valid body (a document attached to A's property): 404 and none of A's IDs or
-//!   names in the answer; B's lists show none of A's data; afterwards A's records, credentials
-//!   and audit trail are unchanged;
+//!   otherwise valid body (a document attached to A's property, a lease of A's unit): 404 and
+//!   none of A's IDs or names in the answer, and 404 for a read of their own record
+//!   (`/api/me/tenant`); B's lists show none of A's data; afterwards A's records, credentials
+//!   and audit trail are unchanged; records of one person (sessions, notifications) are
+//!   strangers to A's other users too;
 //! - and, as the control that gives those answers meaning, the exact required role succeeds.
 //!
-//! Path parameters are filled by their schema type (`PropertyId`, `UnitId`, …) and bodies by their
-//! schema name, as JSON or a multipart form by their media type; an operation the sweep cannot
-//! fill fails the test by name.
+//! Path parameters are filled by their schema type (`PropertyId`, `UnitId`, …; a few operations
+//! get a record of their own, see [`Fixtures::param_id`]) and bodies by their schema name, as
+//! JSON or a multipart form by their media type; an operation the sweep cannot fill fails the
+//! test by name.
 
 use super::bodies;
 use super::coverage::{stable, uncovered};
@@ -41,7 +44,13 @@ const PUBLIC: &[(&str, &str)] = &[
 
 /// Path-parameter types whose records belong to one user, not the whole organisation: another
 /// user of the same organisation is as much a stranger to them as organisation B.
-const USER_OWNED: &[&str] = &["SessionId"];
+const USER_OWNED: &[&str] = &["SessionId", "NotificationId"];
+
+/// Whether the operation reads the caller's own record (`/api/me/…`, their tenant profile):
+/// organisation B's admin has none in A, and must find nothing there (404).
+fn own_record(op: &Operation) -> bool {
+    op.is_read() && op.path.starts_with("/api/me/")
+}
 
 struct Sweep<'a> {
     app: &'a TestApp,
@@ -56,10 +65,8 @@ impl Sweep<'_> {
     /// The operation's URI with A's fixtures in its path (and the query it needs).
     fn uri(&self, op: &Operation) -> String {
         let path = fill_path(&op.path, |name| {
-            let param = op.params.iter().find(|p| p.name == name);
-            let kind = param.and_then(|p| ref_name(&p.schema)).unwrap_or(name);
             self.fx
-                .id_for(kind)
+                .param_id(op, name)
                 .unwrap_or_else(|| format!("no-fixture-for-{name}"))
         });
         format!("{path}{}", bodies::query(op, &self.fx))
@@ -237,7 +244,11 @@ async fn cross_org(s: &mut Sweep<'_>, op: &Operation) {
         if !applicable {
             let (status, code) = (StatusCode::FORBIDDEN, "NOT_APPLICABLE");
             s.expect_error(op, who, &r, status, code, None);
-        } else if op.has_path_ids() || names_a || op.query_params().any(|p| p.name == "ids") {
+        } else if op.has_path_ids()
+            || names_a
+            || own_record(op)
+            || op.query_params().any(|p| p.name == "ids")
+        {
             s.expect_error(op, who, &r, StatusCode::NOT_FOUND, "NOT_FOUND", None);
         } else if !r.status.is_success() {
             let p = format!("{} as {who}: {}", op.label(), short(&r.text));

@@ -1,12 +1,16 @@
 //! The input schemas state exactly what the validators require (docs/reliability.md F3–F6): each
 //! documented rule is checked against the domain validator it describes, so a schema-valid body
 //! is accepted and a schema-violating one rejected. This is the table of every request-body
-//! schema with a valid body and its validator.
+//! schema with a valid body and its validator (a row per variant, when one field decides which
+//! others are needed).
+
+mod leasing;
 
 use lintel_domain::identity::access::NewApiKeyInput;
 use lintel_domain::identity::{
     AcceptInvitationInput, LoginInput, MemberPatchInput, NewInvitationInput, NewMemberInput,
-    NewOrganisationInput, PasswordChangeInput, RegisterInput, SwitchOrganisationInput,
+    NewOrganisationInput, OrganisationSettingsInput, PasswordChangeInput, RegisterInput,
+    SwitchOrganisationInput,
 };
 use lintel_domain::money::{Money, MoneyDto};
 use lintel_domain::portfolio::{
@@ -51,9 +55,10 @@ fn address() -> Value {
     json!({"line1": "41 Harbour Street", "city": "Halifax", "country": "CA"})
 }
 
-/// Every request-body schema: a valid body and its validator.
+/// Every request-body schema: a valid body and its validator; the rows of one schema are
+/// adjacent.
 pub fn inputs() -> Vec<(&'static str, Value, Check)> {
-    vec![
+    let mut rows: Vec<(&str, Value, Check)> = vec![
         (
             "RegisterInput",
             json!({"email": "maria@example.com", "password": "correct-horse-battery",
@@ -95,6 +100,9 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
             json!({"name": "Okafor Lettings"}),
             |b| run(b, |i: NewOrganisationInput| i.validate().map(drop)),
         ),
+        ("OrganisationSettingsInput", json!({}), |b| {
+            run(b, |i: OrganisationSettingsInput| i.validate().map(drop))
+        }),
         (
             "SwitchOrganisationInput",
             json!({"organisationId": "org_01jdc8k5m3q7r9t1v3x5z7b9d1"}),
@@ -156,5 +164,7 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                 })
             },
         ),
-    ]
+    ];
+    rows.extend(leasing::inputs());
+    rows
 }

@@ -2,6 +2,8 @@
 //! patterns, ID formats) is checked at its edges against the validator it describes.
 
 use lintel_domain::text::{LINE_PATTERN, MULTILINE_PATTERN, REQUIRED_LINE_PATTERN};
+use lintel_domain::validation::PHONE_PATTERN;
+use lintel_domain::{DocumentId, TenantId};
 use serde_json::{json, Value};
 
 use super::doc;
@@ -72,12 +74,42 @@ fn pattern_samples(pattern: &str) -> Option<(Vec<&'static str>, Vec<&'static str
         ),
         NO_NUL => (vec!["", " ", "a b"], vec!["a\0b", "\0"]),
         COUNTRY => (vec!["CA", "ca", "gB"], vec!["", "C", "CAN", "C1", "É1"]),
+        PHONE_PATTERN => (
+            vec![
+                "",
+                "   ",
+                "12345",
+                "+1 902 555 0142",
+                "(902) 555-0142",
+                "902.555.0142",
+                " +44 20 7946 0958 ",
+                "12345678901234567890",
+            ],
+            vec![
+                "1234",
+                "123456789012345678901",
+                "++12345",
+                "1+2345",
+                "12345+",
+                "+",
+                "12a45",
+                "call me",
+                "12345\t",
+            ],
+        ),
         _ => return None,
     })
 }
 
-/// `n` characters of ordinary text (at least 5 different ones from 5 on).
-fn filler(n: usize) -> String {
+/// `n` characters of what the property holds: ordinary text (at least 5 different characters
+/// from 5 on), or for a phone number up to 20 digits, then spaces.
+fn filler(prop: &Value, n: usize) -> String {
+    if prop["pattern"] == PHONE_PATTERN {
+        let digit = |i: usize| char::from(b'0' + (i % 10) as u8);
+        return (0..n)
+            .map(|i| if i < 20 { digit(i) } else { ' ' })
+            .collect();
+    }
     "mbnvcxzlkj".chars().cycle().take(n).collect()
 }
 
@@ -85,6 +117,9 @@ fn array_items(schema: &str, key: &str, n: usize) -> Value {
     let item = |i: usize| match (schema, key) {
         ("BulkUnitsInput", "units") => json!({"name": format!("U{i}")}),
         (_, "amenities") => json!({"id": i % 12 + 1, "value": 1}),
+        (_, "references") => json!({"name": format!("R{i}")}),
+        (_, "tenantIds") => json!(TenantId::new().to_string()),
+        (_, "documentIds") => json!(DocumentId::new().to_string()),
         _ => panic!("{schema}.{key}: no item builder for this array"),
     };
     Value::Array((0..n).map(item).collect())
@@ -101,41 +136,65 @@ fn input_schemas_state_what_the_validators_require() {
             "{name}: add it to inputs() in tests/api/platform/openapi/inputs.rs"
         );
     }
-    for (name, base, check) in &table {
-        let schema = &schemas[*name];
+    let mut names: Vec<&str> = table.iter().map(|(n, ..)| *n).collect();
+    names.dedup();
+    for name in names {
+        let rows: Vec<(&Value, Check)> = table
+            .iter()
+            .filter(|(n, ..)| *n == name)
+            .map(|(_, base, check)| (base, *check))
+            .collect();
+        let schema = &schemas[name];
         assert!(schema.is_object(), "{name} is not in the document");
-        assert_eq!(
-            check(base.clone()),
-            Ok(()),
-            "{name}: the base body is valid"
-        );
         assert_eq!(
             schema["additionalProperties"], false,
             "{name}: unknown fields are refused"
         );
-        assert!(
-            check(with(base, "bogus", Some(json!(1)))).is_err(),
-            "{name}"
-        );
+        for (base, check) in &rows {
+            assert_eq!(
+                check((*base).clone()),
+                Ok(()),
+                "{name}: the base body is valid"
+            );
+            assert!(
+                check(with(base, "bogus", Some(json!(1)))).is_err(),
+                "{name}"
+            );
+        }
         let required: Vec<&str> = schema["required"]
             .as_array()
             .map(|r| r.iter().map(|v| v.as_str().unwrap()).collect())
             .unwrap_or_default();
         for (key, prop) in schema["properties"].as_object().unwrap() {
             let label = format!("{name}.{key}");
-            let absent = check(with(base, key, None));
+            // Required: needed by every variant. Nullable: `null` is fine in some variant.
+            let absent_fails = rows
+                .iter()
+                .all(|(base, check)| fails_on(&check(with(base, key, None)), key));
             assert_eq!(
                 required.contains(&key.as_str()),
-                fails_on(&absent, key),
+                absent_fails,
                 "{label}: documented as required exactly when the validator requires it"
             );
-            let null = check(with(base, key, Some(Value::Null)));
+            let nulls: Vec<_> = rows
+                .iter()
+                .map(|(base, check)| check(with(base, key, Some(Value::Null))))
+                .collect();
             assert_eq!(
                 nullable(prop),
-                null.is_ok(),
-                "{label}: documented as nullable exactly when null is accepted ({null:?})"
+                nulls.iter().any(Result::is_ok),
+                "{label}: documented as nullable exactly when null is accepted ({nulls:?})"
             );
-            check_bounds(name, base, *check, key, prop, &label);
+            // The bounds hold in the variants that send the field (in every one, when none
+            // does).
+            let sending = rows.iter().filter(|(base, _)| base.get(key).is_some());
+            let bounded: Vec<_> = match sending.clone().count() {
+                0 => rows.iter().collect(),
+                _ => sending.collect(),
+            };
+            for (base, check) in bounded {
+                check_bounds(name, base, *check, key, prop, &label);
+            }
         }
     }
 }
@@ -170,13 +229,21 @@ fn check_bounds(name: &str, base: &Value, check: Check, key: &str, prop: &Value,
     if is_type("string") && prop["format"].is_null() {
         let max = prop["maxLength"].as_u64().map(|m| m as usize);
         if let Some(max) = max {
-            assert_eq!(set(json!(filler(max))), Ok(()), "{label} at maxLength");
-            assert!(fails_on(&set(json!(filler(max + 1))), key), "{label}");
+            assert_eq!(
+                set(json!(filler(prop, max))),
+                Ok(()),
+                "{label} at maxLength"
+            );
+            assert!(fails_on(&set(json!(filler(prop, max + 1))), key), "{label}");
         }
         let min = prop["minLength"].as_u64().unwrap_or(0) as usize;
         if min > 0 {
-            assert_eq!(set(json!(filler(min))), Ok(()), "{label} at minLength");
-            assert!(fails_on(&set(json!(filler(min - 1))), key), "{label}");
+            assert_eq!(
+                set(json!(filler(prop, min))),
+                Ok(()),
+                "{label} at minLength"
+            );
+            assert!(fails_on(&set(json!(filler(prop, min - 1))), key), "{label}");
         }
         if let Some(pattern) = prop["pattern"].as_str() {
             let (good, bad) = pattern_samples(pattern)
