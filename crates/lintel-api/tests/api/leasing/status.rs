@@ -57,21 +57,62 @@ fn path_to(status: &str) -> &'static [&'static str] {
     }
 }
 
-backend_test_with!(every_pair_of_statuses, unlimited_config(), |app| {
-    let org = app.org(Plan::Pro).await;
-    let property = create_property(&app, &org.admin, "Machine").await;
-    let names: Vec<_> = (0..64)
-        .map(|i| json!({"name": format!("M{i:02}")}))
+/// `n` new units of `property`, named `{prefix}00`…; answers their IDs.
+async fn units(
+    app: &TestApp,
+    org: &TestOrg,
+    property: &str,
+    prefix: &str,
+    n: usize,
+) -> Vec<String> {
+    let names: Vec<_> = (0..n)
+        .map(|i| json!({"name": format!("{prefix}{i:02}")}))
         .collect();
-    let r = bulk(&app, &org.admin, &property, names).await;
+    let r = bulk(app, &org.admin, property, names).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let units: Vec<String> = r
-        .data()
+    r.data()
         .as_array()
         .unwrap()
         .iter()
         .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A periodic draft lease from 2026-01-01 for `tenant` on each of `units`.
+async fn leases_on(app: &TestApp, org: &TestOrg, units: &[String], tenant: &str) -> Vec<String> {
+    let mut leases = Vec::new();
+    for u in units {
+        let body = lease_body(u, &[tenant], "2026-01-01", None);
+        leases.push(create_lease(app, &org.admin, body).await);
+    }
+    leases
+}
+
+/// Moves every lease to `status` at once; the answers, in order.
+async fn all_at_once(
+    app: &Arc<TestApp>,
+    org: &Arc<TestOrg>,
+    leases: &[String],
+    status: &'static str,
+) -> Vec<Resp> {
+    let tasks: Vec<_> = leases
+        .iter()
+        .map(|id| {
+            let (app, org, id) = (app.clone(), org.clone(), id.clone());
+            tokio::spawn(async move { set_status(&app, &org.admin, &id, status).await })
+        })
         .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+backend_test_with!(every_pair_of_statuses, unlimited_config(), |app| {
+    let org = app.org(Plan::Pro).await;
+    let property = create_property(&app, &org.admin, "Machine").await;
+    let units = units(&app, &org, &property, "M", 64).await;
     let t = create_tenant(&app, &org.admin, "State", "Machine").await;
     let mut n = 0;
     for from in STATUSES {
@@ -284,21 +325,9 @@ backend_test!(racing_activations_of_overlapping_leases, |app| {
     let org = Arc::new(app.org(Plan::Pro).await);
     let (_, u) = unit(&app, &org.admin, "Race").await;
     let t = create_tenant(&app, &org.admin, "Ra", "Ce").await;
-    let mut leases = Vec::new();
-    for _ in 0..6 {
-        leases
-            .push(create_lease(&app, &org.admin, lease_body(&u, &[&t], "2026-01-01", None)).await);
-    }
-    let tasks: Vec<_> = leases
-        .iter()
-        .map(|id| {
-            let (app, org, id) = (app.clone(), org.clone(), id.clone());
-            tokio::spawn(async move { set_status(&app, &org.admin, &id, "active").await })
-        })
-        .collect();
+    let leases = leases_on(&app, &org, &vec![u; 6], &t).await;
     let mut won = 0;
-    for task in tasks {
-        let r = task.await.unwrap();
+    for r in all_at_once(&app, &org, &leases, "active").await {
         match r.status {
             StatusCode::OK => won += 1,
             StatusCode::CONFLICT => assert_eq!(r.code(), "LEASE_OVERLAP", "{}", r.text),
@@ -314,30 +343,11 @@ backend_test!(occupied_units_stay_exact_under_concurrent_changes, |app| {
     let app = Arc::new(app);
     let org = Arc::new(app.org(Plan::Pro).await);
     let property = create_property(&app, &org.admin, "Busy").await;
-    let names: Vec<_> = (0..8).map(|i| json!({"name": format!("B{i}")})).collect();
-    let r = bulk(&app, &org.admin, &property, names).await;
-    let units: Vec<String> = r
-        .data()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["id"].as_str().unwrap().to_string())
-        .collect();
+    let units = units(&app, &org, &property, "B", 8).await;
     let t = create_tenant(&app, &org.admin, "Busy", "Bee").await;
-    let mut leases = Vec::new();
-    for u in &units {
-        leases.push(create_lease(&app, &org.admin, lease_body(u, &[&t], "2026-01-01", None)).await);
-    }
+    let leases = leases_on(&app, &org, &units, &t).await;
     for (status, want) in [("active", 8), ("terminated", 0)] {
-        let tasks: Vec<_> = leases
-            .iter()
-            .map(|id| {
-                let (app, org, id) = (app.clone(), org.clone(), id.clone());
-                tokio::spawn(async move { set_status(&app, &org.admin, &id, status).await })
-            })
-            .collect();
-        for task in tasks {
-            let r = task.await.unwrap();
+        for r in all_at_once(&app, &org, &leases, status).await {
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         }
         assert_eq!(
@@ -358,22 +368,9 @@ backend_test!(occupied_units_stay_exact_under_concurrent_changes, |app| {
 backend_test!(free_plan_allows_ten_leases_in_force, |app| {
     let org = app.org(Plan::Free).await;
     let property = create_property(&app, &org.admin, "Free").await;
-    let names: Vec<_> = (0..11)
-        .map(|i| json!({"name": format!("F{i:02}")}))
-        .collect();
-    let r = bulk(&app, &org.admin, &property, names).await;
-    let units: Vec<String> = r
-        .data()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["id"].as_str().unwrap().to_string())
-        .collect();
+    let units = units(&app, &org, &property, "F", 11).await;
     let t = create_tenant(&app, &org.admin, "Free", "Plan").await;
-    let mut leases = Vec::new();
-    for u in &units {
-        leases.push(create_lease(&app, &org.admin, lease_body(u, &[&t], "2026-01-01", None)).await);
-    }
+    let leases = leases_on(&app, &org, &units, &t).await;
     for id in &leases[..10] {
         assert_eq!(
             set_status(&app, &org.admin, id, "active").await.status,
