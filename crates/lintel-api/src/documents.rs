@@ -37,15 +37,15 @@ pub(crate) fn storage(state: &AppState) -> Storage<'_> {
     }
 }
 
-/// The form of `POST /api/documents`, sent as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+/// The form of `POST /api/documents`, sent as `multipart/form-data`; no other part is taken.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)]
-#[schema(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DocumentUpload {
     /// The file: PDF, PNG, JPEG, WebP, HEIC, plain text, CSV or DOCX, told from its bytes (the
     /// part's own `Content-Type` is ignored); at most `storage.max_upload_bytes` (25 MiB by
     /// default). Its `filename` is kept as the document's name unless `name` is sent.
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
     entity_type: DocumentEntityType,
     /// The ID of the record to attach the document to, of the kind `entityType` names; it must
@@ -55,7 +55,12 @@ struct DocumentUpload {
     category: DocumentCategory,
     /// The name to show; defaults to the file's name. No path separators or control
     /// characters.
-    #[schema(min_length = 1, max_length = 255, example = "Signed lease.pdf")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff/\\][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]*$",
+        example = "Signed lease.pdf"
+    )]
     name: Option<String>,
 }
 
@@ -287,8 +292,10 @@ pub struct LinkQuery {
     responses(
         (status = 200, description = "The file, with its stored media type",
             content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "VALIDATION_ERROR: a malformed query (a parameter given twice)", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: the link has expired, or is not valid", body = ErrorBody),
         (status = 404, description = "NOT_FOUND: the document has been deleted", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: a query parameter the link does not have", body = ErrorBody),
         (status = 503, description = "SERVICE_UNAVAILABLE: storage or database unreachable; retry after Retry-After seconds", body = ErrorBody)))]
 async fn download(
     State(state): State<AppState>,

@@ -1,7 +1,8 @@
 //! File uploads: a `multipart/form-data` body read with `multer`, with limits per part and for
 //! the whole body, answered in the envelope like every other bad input:
 //!
-//! - not `multipart/form-data` (or no boundary): 415 `UNSUPPORTED_MEDIA_TYPE`;
+//! - not `multipart/form-data` (or no boundary): 415 `UNSUPPORTED_MEDIA_TYPE`; no body at all:
+//!   400;
 //! - the file over `storage.max_upload_bytes`: 413 `PAYLOAD_TOO_LARGE`, read no further;
 //! - a part the operation does not know, a text part given twice, over 2 KiB or not UTF-8:
 //!   422 naming it;
@@ -10,6 +11,7 @@
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use bytes::{Bytes, BytesMut};
+use http_body::Body as _;
 use lintel_domain::documents::UploadFields;
 use lintel_domain::FieldError;
 
@@ -73,11 +75,18 @@ impl FromRequest<AppState> for Upload {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let file_limit = state.config.documents.max_upload_bytes;
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(not_multipart)?;
+        let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
+            // No body at all is a malformed request, as for JSON bodies; a body of no declared
+            // type is the wrong media type.
+            return Err(match req.body().is_end_stream() {
+                true => ApiError::BadRequest(
+                    "The request has no body: send the upload as multipart/form-data.".into(),
+                    vec![],
+                ),
+                false => not_multipart(),
+            });
+        };
+        let content_type = content_type.to_str().map_err(|_| not_multipart())?;
         let boundary = multer::parse_boundary(content_type).map_err(|_| not_multipart())?;
         let limits = multer::SizeLimit::new()
             .whole_stream(file_limit.saturating_add(FORM_OVERHEAD))

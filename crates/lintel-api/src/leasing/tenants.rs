@@ -160,16 +160,21 @@ async fn replace(
     Ok(Success(t.map_err(auth.failed(ENTITY, &state))?))
 }
 
-/// The form of `POST /api/tenants/{id}/id-documents`.
-#[derive(utoipa::ToSchema)]
+/// The form of `POST /api/tenants/{id}/id-documents`; no other part is taken.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 struct IdDocumentUpload {
     /// A scan or photo of the ID, of a kind told from its bytes (PDF, PNG, JPEG, WebP, HEIC,
     /// plain text, CSV or DOCX).
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
     /// The name to show; defaults to the file's name.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff/\\][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]*$"
+    )]
     name: Option<String>,
 }
 

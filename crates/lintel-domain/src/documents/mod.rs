@@ -6,6 +6,8 @@
 
 mod record;
 
+use crate::text;
+
 pub use record::{
     Document, DocumentEntityType, DocumentTarget, DocumentWithLink, NewDocument, UploadFields,
     UploadMeta,
@@ -103,10 +105,21 @@ pub const MAX_FILE_NAME: usize = 255;
 /// holds control characters (NUL included), or when it is longer than [`MAX_FILE_NAME`]. The
 /// name is only ever shown; stored objects are named from IDs.
 pub fn clean_file_name(raw: &str) -> Result<String, &'static str> {
-    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-    if last.chars().any(char::is_control) {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    // The rules of every single-line text: no control or bidirectional control characters,
+    // in NFC, trimmed of whitespace and invisible characters.
+    if last
+        .chars()
+        .any(|c| text::is_forbidden(c, text::Layout::Line))
+    {
         return Err("must not contain control characters");
     }
+    // The length as sent, as the documented `maxLength` counts it.
+    if last.chars().count() > MAX_FILE_NAME {
+        return Err("must be at most 255 characters");
+    }
+    let normal = text::nfc(last);
+    let last = text::trim(&normal);
     if last.is_empty() || last == "." || last == ".." {
         return Err("must name a file");
     }
