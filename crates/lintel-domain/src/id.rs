@@ -219,6 +219,14 @@ id_kind!(
 id_kind!(OutboxEventKind, EventId, "evt", "EventId", "Event");
 id_kind!(DocumentKind, DocumentId, "doc", "DocumentId", "Document");
 id_kind!(TenantKind, TenantId, "ten", "TenantId", "Tenant");
+id_kind!(AccountKind, AccountId, "acct", "AccountId", "Account");
+id_kind!(
+    EntryKind,
+    JournalEntryId,
+    "je",
+    "JournalEntryId",
+    "Journal entry"
+);
 id_kind!(LeaseKind, LeaseId, "lease", "LeaseId", "Lease");
 id_kind!(
     RenewalKind,

@@ -1,0 +1,13 @@
+//! The ledger context: a double-entry journal per organisation. So far: the chart of accounts
+//! ([`Account`], the [`SystemAccount`]s every organisation has) and the balanced entry
+//! ([`BalancedEntry`]: an entry that does not balance in every currency cannot be built). See
+//! `docs/architecture.md`.
+
+mod account;
+mod entry;
+
+pub use account::{
+    Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
+    ACCOUNT_CODE_PATTERN,
+};
+pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
