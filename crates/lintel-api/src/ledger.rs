@@ -1,2 +1,117 @@
-//! The ledger context (the double-entry ledger: charges, payments, invoices, deposits): its routes arrive with its issue; see
-//! `docs/architecture.md`.
+//! The ledger (F4): the chart of accounts so far. Journal entries, balances, charges and
+//! payments are built on it.
+
+use axum::extract::State;
+use lintel_domain::ledger::{Account, AccountInput, AccountPatchInput};
+use lintel_domain::pagination::ACCOUNTS_PAGE;
+use lintel_domain::{AccountId, AccountKind, Page};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{AdminOnly, Auth, ManagerUp};
+use crate::contract::endpoints;
+use crate::entity::Entity;
+use crate::envelope::{Created, Envelope, Success};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::query::PageQuery;
+use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
+use crate::AppState;
+
+const ENTITY: Entity = Entity::Record("Account");
+
+/// The organisation's chart of accounts, by code: the system accounts every organisation has
+/// (operating bank, undeposited funds, receivables, deposits held, prepaid rent, rental and
+/// late-fee income, other income, maintenance, payables, owner equity) and its custom ones.
+/// Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/accounts", tag = "Ledger",
+    params(PageQuery),
+    responses((status = 200, body = Envelope<Page<Account>>), ReadErrors))]
+async fn list(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Success<Page<Account>>> {
+    let page = q.request(ACCOUNTS_PAGE)?;
+    let found = state.store.org(auth.org).accounts().list(page).await;
+    Ok(Success(found.map_err(auth.failed(ENTITY, &state))?))
+}
+
+/// Retrieves an account. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/accounts/{id}", tag = "Ledger",
+    params(("id" = AccountId, Path, description = "Account ID")),
+    responses((status = 200, body = Envelope<Account>), ReadErrors))]
+async fn get(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<AccountKind>,
+) -> ApiResult<Success<Account>> {
+    let a = state.store.org(auth.org).accounts().get(id).await;
+    Ok(Success(a.map_err(auth.failed(ENTITY, &state))?))
+}
+
+/// Adds a custom account with a code unique in the organisation (409 otherwise) and a type
+/// (`asset`, `liability`, `equity`, `income` or `expense`) that never changes. Admin only.
+#[utoipa::path(post, path = "/api/accounts", tag = "Ledger",
+    request_body = AccountInput,
+    responses((status = 201, body = Envelope<Account>), BodyErrors))]
+async fn create(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<AccountInput>,
+) -> ApiResult<Created<Account>> {
+    let new = input.validate().map_err(ApiError::Validation)?;
+    let a = state
+        .store
+        .org(auth.org)
+        .accounts()
+        .create(&auth.actor(), &new)
+        .await;
+    Ok(Created(a.map_err(auth.failed(ENTITY, &state))?))
+}
+
+/// Changes an account's name or code (its type is fixed at creation). Admin only.
+#[utoipa::path(patch, path = "/api/accounts/{id}", tag = "Ledger",
+    params(("id" = AccountId, Path, description = "Account ID")),
+    request_body = AccountPatchInput,
+    responses((status = 200, body = Envelope<Account>), BodyErrors))]
+async fn update(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<AccountKind>,
+    ApiJson(input): ApiJson<AccountPatchInput>,
+) -> ApiResult<Success<Account>> {
+    let patch = input.validate().map_err(ApiError::Validation)?;
+    let a = state
+        .store
+        .org(auth.org)
+        .accounts()
+        .update(&auth.actor(), id, &patch)
+        .await;
+    Ok(Success(a.map_err(auth.failed(ENTITY, &state))?))
+}
+
+/// Archives a custom account: it keeps its lines and balance and takes no new ones. System
+/// accounts cannot be archived (409). Admin only.
+#[utoipa::path(post, path = "/api/accounts/{id}/archive", tag = "Ledger",
+    params(("id" = AccountId, Path, description = "Account ID")),
+    responses((status = 200, body = Envelope<Account>), WriteErrors))]
+async fn archive(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+    PathId(id): PathId<AccountKind>,
+) -> ApiResult<Success<Account>> {
+    let a = state
+        .store
+        .org(auth.org)
+        .accounts()
+        .archive(&auth.actor(), id)
+        .await;
+    Ok(Success(a.map_err(auth.failed(ENTITY, &state))?))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(endpoints!(list, create))
+        .routes(endpoints!(get, update))
+        .routes(endpoints!(archive))
+}

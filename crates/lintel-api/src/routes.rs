@@ -14,6 +14,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::documents::routes())
         .merge(crate::leasing::routes())
         .merge(crate::comms::routes())
+        .merge(crate::ledger::routes())
 }
 
 /// Server-rendered pages and non-API endpoints; `/metrics` only when configured for this port.

@@ -16,6 +16,7 @@ crate::string_enum! {
         Tenant => "tenant",
         Lease => "lease",
         Renewal => "lease_renewal",
+        Account => "account",
     }
 }
 
@@ -56,6 +57,9 @@ crate::string_enum! {
         RenewalWithdrawn => "lease_renewal.withdraw",
         RenewalAnswered => "lease_renewal.respond",
         RenewalReminded => "lease_renewal.remind",
+        AccountCreated => "account.create",
+        AccountUpdated => "account.update",
+        AccountArchived => "account.archive",
     }
 }
 
@@ -83,6 +87,7 @@ impl EventKind {
             RenewalOffered | RenewalWithdrawn | RenewalAnswered | RenewalReminded => {
                 EntityKind::Renewal
             }
+            AccountCreated | AccountUpdated | AccountArchived => EntityKind::Account,
         }
     }
 }

@@ -45,6 +45,7 @@ pub const TENANTS_PAGE: PageRule = PageRule::new(20, 100);
 pub const LEASES_PAGE: PageRule = PageRule::new(20, 100);
 pub const RENEWALS_PAGE: PageRule = PageRule::new(20, 100);
 pub const NOTIFICATIONS_PAGE: PageRule = PageRule::fixed(25);
+pub const ACCOUNTS_PAGE: PageRule = PageRule::new(100, 100);
 pub const AUDIT_PAGE: PageRule = PageRule::fixed(25);
 
 /// The largest page number accepted (keeps offsets inside 64-bit arithmetic everywhere).

@@ -24,6 +24,8 @@ mod row;
 mod scope;
 mod sqlite;
 mod store;
+#[cfg(test)]
+mod test_db;
 pub mod timing;
 
 pub use db::{Backend, ConnectOptions, Db};

@@ -24,12 +24,25 @@ mod found {
 fn then(version: i64) -> Option<Step> {
     match version {
         3 => Some(rekey_units),
+        9 => Some(setup_ledger),
         _ => None,
     }
 }
 
 fn rekey_units(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
     Box::pin(crate::portfolio::unit_keys::rekey(tx))
+}
+
+fn setup_ledger(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
+    Box::pin(crate::ledger::setup::backfill(tx))
+}
+
+/// SQL a migration needs in each backend's own dialect (triggers), run after its portable SQL.
+fn dialect(version: i64, backend: Backend) -> Option<&'static str> {
+    match version {
+        9 => Some(crate::ledger::setup::triggers(backend)),
+        _ => None,
+    }
 }
 
 /// An arbitrary constant naming Lintel's migration lock.
@@ -72,6 +85,9 @@ pub(crate) async fn run_until(db: &Db, last: i64) -> Result<usize> {
             continue;
         }
         tx.raw(sql).await?;
+        if let Some(sql) = dialect(version, tx.backend()) {
+            tx.raw(sql).await?;
+        }
         if let Some(step) = then(version) {
             step(&mut tx).await?;
         }

@@ -7,6 +7,7 @@
 //! - `documents`: uploads, signed download links, deletes, and storage kept in step with the
 //!   records;
 //! - `leasing`: tenants and their ID checks, leases, their state machine and occupancy;
+//! - `ledger`: the chart of accounts;
 //! - `portfolio`: properties, buildings, units (one at a time, in bulk, their names);
 //! - `platform`: what every route shares (health, contract headers, metrics), the OpenAPI
 //!   document and the contract it states, strict input, connection handling, concurrent,
@@ -28,6 +29,7 @@ mod support;
 mod documents;
 mod identity;
 mod leasing;
+mod ledger;
 mod platform;
 mod portfolio;
 mod reliability;

@@ -94,16 +94,24 @@ fn code_ok(code: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
+/// A code is taken exactly as sent (no trimming): letters, digits, `.` and `-`.
 fn code(v: &mut Validator, raw: Option<&str>) -> Option<String> {
-    let c = v.text("code", raw?, 1, ACCOUNT_CODE_MAX)?;
-    if !code_ok(&c) {
+    let c = raw?;
+    if c.chars().count() > ACCOUNT_CODE_MAX {
+        v.error(
+            "code",
+            format!("must be at most {ACCOUNT_CODE_MAX} characters"),
+        );
+        return None;
+    }
+    if !code_ok(c) {
         v.error(
             "code",
             "must be letters, digits, '.' or '-', starting with a letter or digit",
         );
         return None;
     }
-    Some(c)
+    Some(c.to_string())
 }
 
 /// `POST /api/accounts`.

@@ -238,6 +238,7 @@ async fn insert_org(
                 .to_owned(),
         )
         .await?;
+    crate::ledger::insert_chart(tx, org).await?;
     let organisation = row.into_org()?;
     let change = Change::<(), _> {
         kind: EventKind::OrganisationCreated,

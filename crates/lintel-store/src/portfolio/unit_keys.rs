@@ -197,41 +197,15 @@ mod tests {
 
     #[tokio::test]
     async fn upgrade_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/lintel.db", dir.path().display());
-        upgrade_keeps_every_unit_and_keys_them(&url).await;
+        let db = crate::test_db::TestDb::sqlite();
+        upgrade_keeps_every_unit_and_keys_them(&db.url).await;
     }
 
     #[tokio::test]
     async fn upgrade_on_postgres() {
-        use sqlx::{Connection, Executor};
-        let Ok(admin) = std::env::var("LINTEL_TEST_POSTGRES_URL") else {
-            eprintln!("skipping PostgreSQL run: LINTEL_TEST_POSTGRES_URL is not set");
+        let Some(db) = crate::test_db::TestDb::postgres("lintel_keys").await else {
             return;
         };
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("lintel_keys_{nanos}");
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        c.execute(format!("CREATE DATABASE \"{name}\"").as_str())
-            .await
-            .unwrap();
-        // The same server, this database: replace the path of the URL.
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let host_end = base.find("://").map_or(0, |i| i + 3);
-        let base = match base[host_end..].find('/') {
-            Some(i) => &base[..host_end + i],
-            None => base,
-        };
-        let url = match query {
-            "" => format!("{base}/{name}"),
-            q => format!("{base}/{name}?{q}"),
-        };
-        upgrade_keeps_every_unit_and_keys_them(&url).await;
-        c.execute(format!("DROP DATABASE \"{name}\" WITH (FORCE)").as_str())
-            .await
-            .unwrap();
+        upgrade_keeps_every_unit_and_keys_them(&db.url).await;
     }
 }

@@ -64,6 +64,13 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         // The one lease in force without an offer: a second open offer would be a 409.
         "RenewalInput" => renewal_body(&fx.leasing.offerable),
         "RenewalResponseInput" => json!({"decision": "decline", "comment": "Moving out."}),
+        // Codes are at most 20 characters and unique: the suffix's last ten.
+        "AccountInput" => json!({
+            "code": format!("X{}", &n[n.len() - 10..]),
+            "name": format!("Account {n}"),
+            "type": "expense",
+        }),
+        "AccountPatchInput" => json!({"name": format!("Renamed {n}")}),
         _ => return None,
     })
 }

@@ -80,6 +80,8 @@ pub struct Fixtures {
     pub unit: String,
     /// A PDF filed with the draft lease, so that the tenant user may read it too.
     pub document: String,
+    /// A custom account of the chart.
+    pub account: String,
     /// Tenants, leases, renewal offers and a notification, all on `unit`.
     pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
@@ -194,7 +196,13 @@ impl Fixtures {
         let r = invite("accepting").await;
         assert!(r.status.is_success(), "fixture invitation: {}", r.text);
         let invite_token = r.data()["token"].as_str().unwrap().to_string();
+        // A custom account (the system ones cannot be archived).
+        let body = json!({"code": "9900", "name": format!("Alpha account {n}"), "type": "expense"});
+        let r = app.post("/api/accounts", &org.admin, body).await;
+        assert!(r.status.is_success(), "fixture account: {}", r.text);
+        let account = r.data()["id"].as_str().unwrap().to_string();
         let mut markers = vec![
+            account.clone(),
             invitation.clone(),
             org.id.to_string(),
             building.clone(),
@@ -214,6 +222,7 @@ impl Fixtures {
         ];
         markers.extend(leasing.markers.iter().cloned());
         Fixtures {
+            account,
             org,
             clients,
             building,
@@ -246,6 +255,7 @@ impl Fixtures {
             "SessionId" => self.session.clone(),
             "InvitationId" => self.invitation.clone(),
             "DocumentId" => self.document.clone(),
+            "AccountId" => self.account.clone(),
             "TenantId" => self.leasing.tenant.clone(),
             "LeaseId" => self.leasing.lease.clone(),
             "LeaseRenewalId" => self.leasing.renewal.clone(),

@@ -12,6 +12,7 @@ use lintel_domain::identity::{
     NewOrganisationInput, OrganisationSettingsInput, PasswordChangeInput, RegisterInput,
     SwitchOrganisationInput,
 };
+use lintel_domain::ledger::{AccountInput, AccountPatchInput};
 use lintel_domain::money::{Money, MoneyDto};
 use lintel_domain::portfolio::{
     validate_amenities, AddressInput, AmenityInput, BuildingInput, BuildingPatchInput,
@@ -127,6 +128,14 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                     a.validate(v, "x");
                 })
             })
+        }),
+        (
+            "AccountInput",
+            json!({"code": "6100", "name": "Landscaping", "type": "expense"}),
+            |b| run(b, |i: AccountInput| i.validate().map(drop)),
+        ),
+        ("AccountPatchInput", json!({}), |b| {
+            run(b, |i: AccountPatchInput| i.validate().map(drop))
         }),
         ("BuildingInput", json!({"name": "Tower"}), |b| {
             run(b, |i: BuildingInput| i.validate().map(drop))

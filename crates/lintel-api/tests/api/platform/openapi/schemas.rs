@@ -73,6 +73,10 @@ fn pattern_samples(pattern: &str) -> Option<(Vec<&'static str>, Vec<&'static str
             vec!["a\0b", "\u{b}", "\u{9f}", "\u{202e}"],
         ),
         NO_NUL => (vec!["", " ", "a b"], vec!["a\0b", "\0"]),
+        lintel_domain::ledger::ACCOUNT_CODE_PATTERN => (
+            vec!["6100", "a", "4000.10-B"],
+            vec!["", " 6100", "-1", ".5", "a b", "a_b", "61\u{e9}"],
+        ),
         COUNTRY => (vec!["CA", "ca", "gB"], vec!["", "C", "CAN", "C1", "É1"]),
         PHONE_PATTERN => (
             vec![
