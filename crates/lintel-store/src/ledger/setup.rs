@@ -196,7 +196,7 @@ mod tests {
         let zero = [("debit", 0, "CAD"), ("credit", 0, "CAD")];
         assert!(write(entry_sql(&org, a, "je_zero", &zero)).await.is_err());
         for sql in [
-            format!("UPDATE journal_lines SET amount_minor = 600 WHERE id = 'je_ok_0'"),
+            "UPDATE journal_lines SET amount_minor = 600 WHERE id = 'je_ok_0'".to_string(),
             "DELETE FROM journal_lines WHERE id = 'je_ok_1'".to_string(),
             "UPDATE journal_entries SET memo = 'x' WHERE id = 'je_ok'".to_string(),
             "DELETE FROM journal_entries WHERE id = 'je_ok'".to_string(),
