@@ -147,6 +147,12 @@ INEXPRESSIBLE_RULES = (
     "is in an archived property",
     # A document's name is a file name: `.` and `..` name none.
     "must name a file",
+    # A journal entry's lines balance in every currency, each a debit or a credit (one of two
+    # fields) of more than zero (a money object allows zero elsewhere), on an open account.
+    "differ in",
+    "give exactly one of debit and credit",
+    "must be more than zero",
+    "is archived",
     # A tenant is invited by the email on their record, which may have none.
     "is required to invite the tenant",
 )

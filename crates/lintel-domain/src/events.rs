@@ -17,6 +17,7 @@ crate::string_enum! {
         Lease => "lease",
         Renewal => "lease_renewal",
         Account => "account",
+        JournalEntry => "journal_entry",
     }
 }
 
@@ -60,6 +61,7 @@ crate::string_enum! {
         AccountCreated => "account.create",
         AccountUpdated => "account.update",
         AccountArchived => "account.archive",
+        EntryPosted => "journal_entry.post",
     }
 }
 
@@ -88,6 +90,7 @@ impl EventKind {
                 EntityKind::Renewal
             }
             AccountCreated | AccountUpdated | AccountArchived => EntityKind::Account,
+            EntryPosted => EntityKind::JournalEntry,
         }
     }
 }

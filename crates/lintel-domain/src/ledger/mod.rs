@@ -5,9 +5,14 @@
 
 mod account;
 mod entry;
+mod journal;
 
 pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
     ACCOUNT_CODE_PATTERN,
 };
 pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
+pub use journal::{
+    AccountBalance, CurrencyBalance, EntryLineInput, EntrySource, JournalEntry, JournalLine,
+    ManualEntryInput, NewEntry, TrialBalance, TrialBalanceRow,
+};

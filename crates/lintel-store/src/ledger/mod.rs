@@ -2,6 +2,7 @@
 //! (`journal_entries`, `journal_lines`), which the database itself keeps balanced and unchanged
 //! (`setup.rs`, decision 0015). So far: the accounts.
 
+pub mod journal;
 pub(crate) mod setup;
 
 use lintel_domain::ledger::{Account, AccountPatch, NewAccount, SystemAccount};
@@ -166,6 +167,19 @@ impl AccountRepo<'_> {
     pub async fn get(&self, id: AccountId) -> Result<Account> {
         let row: AccountRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
         row.into_account()
+    }
+
+    /// Every account of the chart, by code.
+    pub async fn all(&self) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = self
+            .db
+            .all(
+                &select(self.org)
+                    .order_by((A::Table, A::Code), sea_query::Order::Asc)
+                    .to_owned(),
+            )
+            .await?;
+        rows.into_iter().map(AccountRow::into_account).collect()
     }
 
     /// The chart, by code.

@@ -3,6 +3,7 @@
 
 mod documents;
 mod isolation;
+mod ledger;
 mod outbox;
 mod pages;
 mod portfolio;

@@ -1,4 +1,6 @@
-//! The ledger through HTTP on both backends. So far: the chart of accounts.
+//! The ledger through HTTP on both backends: the chart of accounts, the journal, balances.
+
+mod journal;
 
 use crate::support::*;
 use axum::http::StatusCode;

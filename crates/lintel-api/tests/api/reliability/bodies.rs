@@ -71,6 +71,12 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
             "type": "expense",
         }),
         "AccountPatchInput" => json!({"name": format!("Renamed {n}")}),
+        "ManualEntryInput" => {
+            json!({"entryDate": "2026-02-01", "memo": format!("Entry {n}"), "lines": [
+                {"accountId": fx.account, "debit": {"amountMinor": 100, "currency": "CAD"}},
+                {"accountId": fx.equity_account, "credit": {"amountMinor": 100, "currency": "CAD"}},
+            ]})
+        }
         _ => return None,
     })
 }

@@ -82,6 +82,10 @@ pub struct Fixtures {
     pub document: String,
     /// A custom account of the chart.
     pub account: String,
+    /// The owner-equity system account.
+    pub equity_account: String,
+    /// A manual journal entry on [`Fixtures::account`].
+    pub entry: String,
     /// Tenants, leases, renewal offers and a notification, all on `unit`.
     pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
@@ -201,8 +205,29 @@ impl Fixtures {
         let r = app.post("/api/accounts", &org.admin, body).await;
         assert!(r.status.is_success(), "fixture account: {}", r.text);
         let account = r.data()["id"].as_str().unwrap().to_string();
+        // A manual entry on it, balanced against owner equity, about the fixture lease (so every
+        // filter of the journal's list finds it).
+        let r = app.get("/api/accounts", &org.admin).await;
+        let equity = r.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["system"] == "owner_equity")
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .unwrap();
+        let body = json!({"entryDate": "2026-01-15", "memo": format!("Alpha entry {n}"), "lines": [
+            {"accountId": account, "debit": {"amountMinor": 500, "currency": "CAD"},
+             "propertyId": property, "unitId": unit, "leaseId": leasing.lease,
+             "tenantId": leasing.tenant},
+            {"accountId": equity, "credit": {"amountMinor": 500, "currency": "CAD"}},
+        ]});
+        let r = app.post("/api/journal-entries", &org.admin, body).await;
+        assert!(r.status.is_success(), "fixture entry: {}", r.text);
+        let entry = r.data()["id"].as_str().unwrap().to_string();
+        let equity_account = equity;
         let mut markers = vec![
             account.clone(),
+            entry.clone(),
             invitation.clone(),
             org.id.to_string(),
             building.clone(),
@@ -223,6 +248,8 @@ impl Fixtures {
         markers.extend(leasing.markers.iter().cloned());
         Fixtures {
             account,
+            equity_account,
+            entry,
             org,
             clients,
             building,
@@ -256,6 +283,7 @@ impl Fixtures {
             "InvitationId" => self.invitation.clone(),
             "DocumentId" => self.document.clone(),
             "AccountId" => self.account.clone(),
+            "JournalEntryId" => self.entry.clone(),
             "TenantId" => self.leasing.tenant.clone(),
             "LeaseId" => self.leasing.lease.clone(),
             "LeaseRenewalId" => self.leasing.renewal.clone(),

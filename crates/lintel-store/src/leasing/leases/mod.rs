@@ -4,6 +4,8 @@
 pub mod renewals;
 mod writes;
 
+pub(crate) use writes::{today, today_in};
+
 use lintel_domain::leasing::lease::{LeaseProperty, LeaseTenant, LeaseUnit};
 use lintel_domain::leasing::{LateFee, Lease, LeaseDetail, LeaseStatus, StatusChange};
 use lintel_domain::money::MoneyDto;

@@ -5,6 +5,7 @@
 //! others are needed).
 
 mod leasing;
+mod ledger;
 
 use lintel_domain::identity::access::NewApiKeyInput;
 use lintel_domain::identity::{
@@ -12,7 +13,6 @@ use lintel_domain::identity::{
     NewOrganisationInput, OrganisationSettingsInput, PasswordChangeInput, RegisterInput,
     SwitchOrganisationInput,
 };
-use lintel_domain::ledger::{AccountInput, AccountPatchInput};
 use lintel_domain::money::{Money, MoneyDto};
 use lintel_domain::portfolio::{
     validate_amenities, AddressInput, AmenityInput, BuildingInput, BuildingPatchInput,
@@ -129,14 +129,6 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                 })
             })
         }),
-        (
-            "AccountInput",
-            json!({"code": "6100", "name": "Landscaping", "type": "expense"}),
-            |b| run(b, |i: AccountInput| i.validate().map(drop)),
-        ),
-        ("AccountPatchInput", json!({}), |b| {
-            run(b, |i: AccountPatchInput| i.validate().map(drop))
-        }),
         ("BuildingInput", json!({"name": "Tower"}), |b| {
             run(b, |i: BuildingInput| i.validate().map(drop))
         }),
@@ -175,5 +167,6 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
         ),
     ];
     rows.extend(leasing::inputs());
+    rows.extend(ledger::inputs());
     rows
 }

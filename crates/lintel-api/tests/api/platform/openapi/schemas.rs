@@ -3,7 +3,7 @@
 
 use lintel_domain::text::{LINE_PATTERN, MULTILINE_PATTERN, REQUIRED_LINE_PATTERN};
 use lintel_domain::validation::PHONE_PATTERN;
-use lintel_domain::{DocumentId, TenantId};
+use lintel_domain::{AccountId, DocumentId, TenantId};
 use serde_json::{json, Value};
 
 use super::doc;
@@ -124,6 +124,19 @@ fn array_items(schema: &str, key: &str, n: usize) -> Value {
         (_, "references") => json!({"name": format!("R{i}")}),
         (_, "tenantIds") => json!(TenantId::new().to_string()),
         (_, "documentIds") => json!(DocumentId::new().to_string()),
+        // Lines that balance for any count from two: ones and twos, debits against credits.
+        ("ManualEntryInput", "lines") => {
+            let (side, amount) = match (n % 2, i) {
+                (1, 0) => ("debit", 2),
+                (1, 1 | 2) => ("credit", 1),
+                (1, i) if (i - 3) % 2 == 0 => ("debit", 1),
+                (1, _) => ("credit", 1),
+                (_, i) if i % 2 == 0 => ("debit", 1),
+                _ => ("credit", 1),
+            };
+            json!({"accountId": AccountId::new().to_string(),
+                   side: {"amountMinor": amount, "currency": "CAD"}})
+        }
         _ => panic!("{schema}.{key}: no item builder for this array"),
     };
     Value::Array((0..n).map(item).collect())

@@ -1,10 +1,10 @@
-//! The ledger (F4): the chart of accounts so far. Journal entries, balances, charges and
-//! payments are built on it.
+//! The chart of accounts: list, retrieve, add, rename or recode, archive; and an account's
+//! balance.
 
 use axum::extract::State;
-use lintel_domain::ledger::{Account, AccountInput, AccountPatchInput};
+use lintel_domain::ledger::{Account, AccountBalance, AccountInput, AccountPatchInput};
 use lintel_domain::pagination::ACCOUNTS_PAGE;
-use lintel_domain::{AccountId, AccountKind, Page};
+use lintel_domain::{AccountId, AccountKind, Date, Page};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{AdminOnly, Auth, ManagerUp};
@@ -109,9 +109,51 @@ async fn archive(
     Ok(Success(a.map_err(auth.failed(ENTITY, &state))?))
 }
 
+/// Query parameters of `GET /api/accounts/{id}/balance`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct BalanceQuery {
+    /// Count the entries dated on or before this day (`YYYY-MM-DD`); default today in the
+    /// organisation's time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<String>,
+}
+
+/// The day of an `asOf` parameter.
+pub(super) fn as_of(raw: Option<&str>) -> ApiResult<Option<Date>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    Date::parse(raw).map(Some).ok_or_else(|| {
+        ApiError::Validation(vec![lintel_domain::FieldError::new(
+            "asOf",
+            "must be a date as YYYY-MM-DD",
+        )])
+    })
+}
+
+/// An account's balance in each currency it holds, from the journal's lines dated on or before
+/// `asOf`, on the account's normal side. Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/accounts/{id}/balance", tag = "Ledger",
+    params(("id" = AccountId, Path, description = "Account ID"), BalanceQuery),
+    responses((status = 200, body = Envelope<AccountBalance>), ReadErrors))]
+async fn balance(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(id): PathId<AccountKind>,
+    ApiQuery(q): ApiQuery<BalanceQuery>,
+) -> ApiResult<Success<AccountBalance>> {
+    let day = as_of(q.as_of.as_deref())?;
+    let scope = state.store.org(auth.org);
+    let b = scope.journal().balance(&scope.accounts(), id, day).await;
+    Ok(Success(b.map_err(auth.failed(ENTITY, &state))?))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(endpoints!(list, create))
         .routes(endpoints!(get, update))
         .routes(endpoints!(archive))
+        .routes(endpoints!(balance))
 }

@@ -1,0 +1,16 @@
+//! The ledger's HTTP surface (F4): the chart of accounts, the journal, balances and the trial
+//! balance. Charges and payments post to it.
+
+mod accounts;
+mod journal;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// The context's API routes, each with its OpenAPI entry.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(accounts::routes())
+        .merge(journal::routes())
+}

@@ -1,0 +1,70 @@
+//! The ledger rows of the table: accounts, and manual journal entries with their lines. A line
+//! is checked inside an entry, with a second line that mirrors it so that the entry balances
+//! whenever the line itself is valid.
+
+use lintel_domain::ledger::{AccountInput, AccountPatchInput, ManualEntryInput};
+use serde_json::{json, Value};
+
+use super::{run, Check};
+
+/// The line on the other side of `line`, for the same amount.
+fn mirror(line: &Value) -> Value {
+    let mut m = json!({"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d1"});
+    match (line.get("debit"), line.get("credit")) {
+        (Some(d), None) => m["credit"] = d.clone(),
+        (None, Some(c)) => m["debit"] = c.clone(),
+        _ => m["credit"] = json!({"amountMinor": 1, "currency": "CAD"}),
+    }
+    m
+}
+
+/// `line` as the first line of an entry, through the entry's validator, its fields reported
+/// without the `lines[0].` prefix; the mirror line's own errors are left out.
+fn in_entry(line: Value) -> Result<(), Vec<String>> {
+    let body = json!({"entryDate": "2026-11-30", "lines": [line.clone(), mirror(&line)]});
+    let out = run(body, |i: ManualEntryInput| i.validate().map(drop));
+    out.or_else(|fields| {
+        let own: Vec<String> = fields
+            .into_iter()
+            .filter(|f| !f.starts_with("lines[1]") && f != "lines")
+            .map(|f| f.strip_prefix("lines[0].").map(str::to_string).unwrap_or(f))
+            .collect();
+        if own.is_empty() {
+            Ok(())
+        } else {
+            Err(own)
+        }
+    })
+}
+
+pub fn inputs() -> Vec<(&'static str, Value, Check)> {
+    vec![
+        (
+            "AccountInput",
+            json!({"code": "6100", "name": "Landscaping", "type": "expense"}),
+            |b| run(b, |i: AccountInput| i.validate().map(drop)),
+        ),
+        ("AccountPatchInput", json!({}), |b| {
+            run(b, |i: AccountPatchInput| i.validate().map(drop))
+        }),
+        (
+            "ManualEntryInput",
+            json!({"entryDate": "2026-11-30", "lines": [
+                {"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d1", "debit": {"amountMinor": 500, "currency": "CAD"}},
+                {"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d2", "credit": {"amountMinor": 500, "currency": "CAD"}}
+            ]}),
+            |b| run(b, |i: ManualEntryInput| i.validate().map(drop)),
+        ),
+        // A line takes a debit or a credit: one row for each.
+        (
+            "EntryLineInput",
+            json!({"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d1", "debit": {"amountMinor": 500, "currency": "CAD"}}),
+            in_entry,
+        ),
+        (
+            "EntryLineInput",
+            json!({"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d1", "credit": {"amountMinor": 500, "currency": "CAD"}}),
+            in_entry,
+        ),
+    ]
+}
