@@ -79,7 +79,11 @@ pub struct EntryLineInput {
 pub struct ManualEntryInput {
     #[schema(required = true, value_type = String, format = Date, example = "2026-11-30")]
     pub entry_date: Option<String>,
-    #[schema(max_length = 500, example = "Owner contribution")]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        example = "Owner contribution"
+    )]
     pub memo: Option<String>,
     /// 2–100 lines.
     #[schema(required = true, value_type = Vec<EntryLineInput>, min_items = 2, max_items = 100)]
