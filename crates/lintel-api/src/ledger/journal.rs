@@ -1,7 +1,9 @@
 //! The journal: list and read entries, post a manual one, reverse one; the trial balance.
 
 use axum::extract::State;
-use lintel_domain::ledger::{EntrySource, JournalEntry, ManualEntryInput, TrialBalance};
+use lintel_domain::ledger::{
+    EntrySource, IntegrityReport, JournalEntry, ManualEntryInput, TrialBalance,
+};
 use lintel_domain::pagination::JOURNAL_PAGE;
 use lintel_domain::{
     AccountId, AccountKind, Date, EntryKind, JournalEntryId, LeaseId, LeaseKind, Page, PropertyId,
@@ -179,10 +181,27 @@ async fn trial_balance(
     Ok(Success(tb.map_err(auth.failed(ENTITY, &state))?))
 }
 
+/// Recomputes the journal from its rows and reports every discrepancy with its IDs (an empty
+/// list, `sound: true`, when the books are consistent): entries that do not balance in a
+/// currency or have fewer than two lines, lines dated otherwise than their entry, on another
+/// organisation's account or without their entry, reversals that do not undo what they reverse.
+/// Balances are computed from the lines on every read, so no stored figure can drift from them.
+/// Admin only.
+#[utoipa::path(get, path = "/api/ledger/integrity", tag = "Ledger",
+    responses((status = 200, body = Envelope<IntegrityReport>), ReadErrors))]
+async fn integrity(
+    auth: Auth<AdminOnly>,
+    State(state): State<AppState>,
+) -> ApiResult<Success<IntegrityReport>> {
+    let report = state.store.org(auth.org).journal().integrity().await;
+    Ok(Success(report.map_err(auth.failed(ENTITY, &state))?))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(endpoints!(list, create))
         .routes(endpoints!(get))
         .routes(endpoints!(reverse))
         .routes(endpoints!(trial_balance))
+        .routes(endpoints!(integrity))
 }

@@ -289,3 +289,46 @@ mod tests {
         );
     }
 }
+
+crate::string_enum! {
+    /// A way the journal can be unsound.
+    DiscrepancyKind {
+        /// An entry's lines do not balance in a currency.
+        UnbalancedEntry => "unbalanced_entry",
+        /// An entry with fewer than two lines.
+        EntryWithoutLines => "entry_without_lines",
+        /// A line dated otherwise than its entry.
+        LineDateMismatch => "line_date_mismatch",
+        /// A line on an account that is not the organisation's.
+        LineOnUnknownAccount => "line_on_unknown_account",
+        /// A line whose entry is not there, or is another organisation's.
+        OrphanLine => "orphan_line",
+        /// A reversal whose lines do not undo the entry it reverses.
+        ReversalDoesNotMirror => "reversal_does_not_mirror",
+    }
+}
+
+/// One finding of the integrity check, with the IDs to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Discrepancy {
+    pub kind: DiscrepancyKind,
+    pub entry_id: Option<String>,
+    pub line_id: Option<String>,
+    pub account_id: Option<String>,
+    /// What was found, in words and figures.
+    pub detail: String,
+}
+
+/// `GET /api/ledger/integrity`: every rule of the journal recomputed from its rows.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrityReport {
+    /// Whose books were checked.
+    pub organisation_id: crate::id::OrgId,
+    /// No discrepancy found.
+    pub sound: bool,
+    pub entries_checked: i64,
+    pub lines_checked: i64,
+    pub discrepancies: Vec<Discrepancy>,
+}

@@ -13,6 +13,7 @@ pub use account::{
 };
 pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
 pub use journal::{
-    AccountBalance, CurrencyBalance, EntryLineInput, EntrySource, JournalEntry, JournalLine,
-    ManualEntryInput, NewEntry, TrialBalance, TrialBalanceRow,
+    AccountBalance, CurrencyBalance, Discrepancy, DiscrepancyKind, EntryLineInput, EntrySource,
+    IntegrityReport, JournalEntry, JournalLine, ManualEntryInput, NewEntry, TrialBalance,
+    TrialBalanceRow,
 };

@@ -2,6 +2,7 @@
 //! (`journal_entries`, `journal_lines`), which the database itself keeps balanced and unchanged
 //! (`setup.rs`, decision 0015). So far: the accounts.
 
+mod integrity;
 pub mod journal;
 pub(crate) mod setup;
 

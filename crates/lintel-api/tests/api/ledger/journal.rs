@@ -260,3 +260,77 @@ backend_test!(who_may_read_and_post, |app| {
     fields.sort();
     assert_eq!(fields, ["from", "pageSize", "source"]);
 });
+
+backend_test!(the_integrity_check_finds_a_changed_row, |app| {
+    let org = app.org(Plan::Pro).await;
+    let a = chart(&app, &org).await;
+    let (bank, equity) = (&a["operating_bank"], &a["owner_equity"]);
+    let r = app
+        .post(
+            "/api/journal-entries",
+            &org.admin,
+            entry("2026-01-15", bank, equity, 700),
+        )
+        .await;
+    let id = r.data()["id"].as_str().unwrap().to_string();
+    app.post_empty(&format!("/api/journal-entries/{id}/reverse"), &org.admin)
+        .await;
+    let r = app.get("/api/ledger/integrity", &org.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (
+            r.data()["sound"].as_bool(),
+            r.data()["entriesChecked"].as_i64()
+        ),
+        (Some(true), Some(2))
+    );
+    assert_eq!(r.data()["discrepancies"], json!([]));
+
+    // Behind the database's back (its triggers turned off): one line's amount and another's
+    // date are changed.
+    let db = lintel_store::Db::connect(&app.database_url(), &Default::default())
+        .await
+        .unwrap();
+    let unguard = match app.backend {
+        "sqlite" => "DROP TRIGGER journal_lines_no_update",
+        _ => "ALTER TABLE journal_lines DISABLE TRIGGER journal_lines_append_only",
+    };
+    db.raw(unguard).await.unwrap();
+    db.raw(&format!(
+        "UPDATE journal_lines SET amount_minor = 701 WHERE id = '{id}_0'"
+    ))
+    .await
+    .unwrap();
+    db.raw(&format!(
+        "UPDATE journal_lines SET entry_date = '2026-01-16' WHERE id = '{id}_1'"
+    ))
+    .await
+    .unwrap();
+    let r = app.get("/api/ledger/integrity", &org.admin).await;
+    assert_eq!(r.data()["sound"], false, "{}", r.text);
+    let kinds: Vec<(&str, &str)> = r.data()["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["kind"].as_str().unwrap(), d["entryId"].as_str().unwrap()))
+        .collect();
+    assert!(
+        kinds.contains(&("unbalanced_entry", id.as_str())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("line_date_mismatch", id.as_str())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|(k, _)| *k == "reversal_does_not_mirror"),
+        "{kinds:?}"
+    );
+    let r = app.get("/api/ledger/trial-balance", &org.admin).await;
+    assert_eq!(r.data()["balanced"], false);
+    let pm = app.member(&org, Role::PropertyManager).await;
+    assert_eq!(
+        app.get("/api/ledger/integrity", &pm).await.status,
+        StatusCode::FORBIDDEN
+    );
+});
