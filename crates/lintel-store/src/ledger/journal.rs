@@ -4,20 +4,15 @@
 use std::collections::BTreeMap;
 
 use lintel_domain::ledger::{
-    Account, AccountBalance, BalancedEntry, CurrencyBalance, Dimensions, EntrySource, JournalEntry,
-    JournalLine, Line, TrialBalance, TrialBalanceRow,
+    BalancedEntry, Dimensions, EntrySource, JournalEntry, JournalLine, Line,
 };
 use lintel_domain::money::{Currency, Money, MoneyDto};
-use lintel_domain::{
-    AccountId, Actor, Date, EventKind, FieldError, JournalEntryId, KeyPart, ListRequest, OrgId,
-    Page, Timestamp,
-};
-use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use lintel_domain::{Actor, Date, JournalEntryId, KeyPart, ListRequest, OrgId, Page, Timestamp};
+use sea_query::{Expr, Order, SelectStatement};
 
-use super::{AccountRepo, Accounts as A};
-use crate::db::{Db, Tx};
+use super::posting::{post, Posting};
+use crate::db::Db;
 use crate::error::{parse_col, Conflict, Result, StoreError};
-use crate::events::{self, Change};
 use crate::list;
 use crate::scope::{self, OrgRef};
 
@@ -58,7 +53,7 @@ crate::scope::org_tables!(JournalEntries, JournalLines);
 use JournalEntries as E;
 use JournalLines as L;
 
-const ENTRY_COLUMNS: [E; 9] = [
+pub(crate) const ENTRY_COLUMNS: [E; 9] = [
     E::Id,
     E::OrgId,
     E::EntryDate,
@@ -197,151 +192,6 @@ async fn complete(db: &Db, org: OrgId, rows: Vec<EntryRow>) -> Result<Vec<Journa
         .collect()
 }
 
-/// What a new entry records besides its lines.
-pub(crate) struct Posting<'a> {
-    pub date: Date,
-    pub memo: Option<&'a str>,
-    pub source: EntrySource,
-    pub source_id: Option<String>,
-    pub reversal_of: Option<JournalEntryId>,
-}
-
-#[derive(serde::Deserialize)]
-struct AccountState {
-    id: String,
-    archived_at: Option<i64>,
-}
-
-/// Posts `entry` inside `tx`: its accounts must be the organisation's and open; lines are
-/// written first and the entry last, so the database checks them as a whole.
-pub(crate) async fn post(
-    tx: &mut Tx,
-    org: OrgId,
-    actor: &Actor,
-    p: Posting<'_>,
-    entry: &BalancedEntry,
-) -> Result<JournalEntry> {
-    let ids: Vec<String> = entry
-        .lines()
-        .iter()
-        .map(|l| l.account.to_string())
-        .collect();
-    let accounts: Vec<AccountState> = tx
-        .all(
-            &scope::select::<A>(org)
-                .columns([A::Id, A::ArchivedAt])
-                .and_where(Expr::col(A::Id).is_in(ids.clone()))
-                .to_owned(),
-        )
-        .await?;
-    let mut errors = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        match accounts.iter().find(|a| &a.id == id) {
-            None => return Err(StoreError::Missing("Account")),
-            Some(a) if a.archived_at.is_some() => {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].accountId"),
-                    "is archived",
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    if !errors.is_empty() {
-        return Err(StoreError::Invalid(errors));
-    }
-    let id = JournalEntryId::new();
-    let date = p.date.to_string();
-    let mut lines = Query::insert()
-        .into_table(L::Table)
-        .columns([
-            L::Id,
-            L::OrgId,
-            L::EntryId,
-            L::Position,
-            L::AccountId,
-            L::Side,
-            L::AmountMinor,
-            L::Currency,
-            L::PropertyId,
-            L::UnitId,
-            L::LeaseId,
-            L::TenantId,
-            L::EntryDate,
-        ])
-        .to_owned();
-    for (i, l) in entry.lines().iter().enumerate() {
-        let d = &l.dims;
-        lines.values_panic([
-            format!("{id}_{i}").into(),
-            org.to_string().into(),
-            id.to_string().into(),
-            (i as i64).into(),
-            l.account.to_string().into(),
-            l.side.as_str().into(),
-            l.amount.amount_minor.into(),
-            l.amount.currency.code().into(),
-            d.property_id.map(|x| x.to_string()).into(),
-            d.unit_id.map(|x| x.to_string()).into(),
-            d.lease_id.map(|x| x.to_string()).into(),
-            d.tenant_id.map(|x| x.to_string()).into(),
-            date.clone().into(),
-        ]);
-    }
-    // Sent now, not deferred: the entry's trigger must see its lines, and the parts of one
-    // combined PostgreSQL statement see only the snapshot from before it (`pg_tx.rs`).
-    tx.exec(&lines).await?;
-    let now = Timestamp::now();
-    tx.defer(
-        Query::insert()
-            .into_table(E::Table)
-            .columns(ENTRY_COLUMNS)
-            .values_panic([
-                id.to_string().into(),
-                org.to_string().into(),
-                date.into(),
-                p.memo.map(str::to_string).into(),
-                p.source.as_str().into(),
-                p.source_id.clone().into(),
-                p.reversal_of.map(|r| r.to_string()).into(),
-                actor.id.clone().into(),
-                now.0.into(),
-            ])
-            .to_owned(),
-    )
-    .await?;
-    let posted = JournalEntry {
-        id,
-        organisation_id: org,
-        entry_date: p.date,
-        memo: p.memo.map(str::to_string),
-        source: p.source,
-        source_id: p.source_id,
-        reversal_of_id: p.reversal_of,
-        reversed_by_id: None,
-        lines: entry
-            .lines()
-            .iter()
-            .map(|l| JournalLine {
-                account_id: l.account,
-                side: l.side,
-                amount: l.amount.to_dto(),
-                dims: l.dims,
-            })
-            .collect(),
-        created_by: actor.id.clone(),
-        created_at: now,
-    };
-    let change = Change::<(), _> {
-        kind: EventKind::EntryPosted,
-        entity_id: &id.to_string(),
-        before: None,
-        after: Some(&posted),
-    };
-    events::emit(tx, org, actor, change).await?;
-    Ok(posted)
-}
-
 /// `GET /api/journal-entries`: filter 0 from (a day), 1 to (a day), 2 an account, 3 a property,
 /// 4 a lease, 5 a tenant, 6 the source.
 static LIST: list::List = list::List::new(
@@ -390,21 +240,6 @@ pub struct EntryFilter {
 pub struct JournalRepo<'a> {
     pub(crate) db: &'a Db,
     pub(crate) org: OrgId,
-}
-
-/// `CAST(COALESCE(SUM(CASE WHEN side = '<side>' THEN amount_minor ELSE 0 END), 0) AS BIGINT)`.
-fn total(side: &str) -> sea_query::SimpleExpr {
-    Expr::cust(format!(
-        "CAST(COALESCE(SUM(CASE WHEN side = '{side}' THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
-    ))
-}
-
-#[derive(serde::Deserialize)]
-struct Totals {
-    account_id: String,
-    currency: String,
-    debits: i64,
-    credits: i64,
 }
 
 impl JournalRepo<'_> {
@@ -541,103 +376,6 @@ impl JournalRepo<'_> {
                 StoreError::Conflict(Conflict::Unique(_)) => already_reversed(),
                 e => e,
             })
-    }
-
-    /// `as_of`, or today in the organisation's time zone.
-    async fn day(&self, as_of: Option<Date>) -> Result<Date> {
-        match as_of {
-            Some(d) => Ok(d),
-            None => crate::leasing::leases::today_in(self.db, self.org).await,
-        }
-    }
-
-    /// Totals per account and currency of the entries dated on or before `as_of` (all
-    /// accounts, or one).
-    async fn totals(&self, as_of: Date, account: Option<AccountId>) -> Result<Vec<Totals>> {
-        let mut q = scope::select::<L>(self.org)
-            .column(L::AccountId)
-            .column(L::Currency)
-            .expr_as(total("debit"), Alias::new("debits"))
-            .expr_as(total("credit"), Alias::new("credits"))
-            .and_where(Expr::col(L::EntryDate).lte(as_of.to_string()))
-            .group_by_col(L::AccountId)
-            .group_by_col(L::Currency)
-            .order_by(L::AccountId, Order::Asc)
-            .order_by(L::Currency, Order::Asc)
-            .to_owned();
-        if let Some(a) = account {
-            q.and_where(Expr::col(L::AccountId).eq(a.to_string()));
-        }
-        self.db.all(&q).await
-    }
-
-    /// An account's balance in each currency it holds, as of a day.
-    pub async fn balance(
-        &self,
-        accounts: &AccountRepo<'_>,
-        id: AccountId,
-        as_of: Option<Date>,
-    ) -> Result<AccountBalance> {
-        let account = accounts.get(id).await?;
-        let as_of = self.day(as_of).await?;
-        let balances = self
-            .totals(as_of, Some(id))
-            .await?
-            .into_iter()
-            .map(|t| CurrencyBalance::new(account.kind, t.currency, t.debits, t.credits))
-            .collect();
-        Ok(AccountBalance {
-            account_id: id,
-            kind: account.kind,
-            as_of,
-            balances,
-        })
-    }
-
-    /// Every account with lines as of a day, and the totals per currency.
-    pub async fn trial_balance(
-        &self,
-        chart: &[Account],
-        as_of: Option<Date>,
-    ) -> Result<TrialBalance> {
-        let as_of = self.day(as_of).await?;
-        let mut rows = Vec::new();
-        let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        for t in self.totals(as_of, None).await? {
-            let account = chart
-                .iter()
-                .find(|a| a.id.to_string() == t.account_id)
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("line of unknown account {}", t.account_id))
-                })?;
-            let s = sums.entry(t.currency.clone()).or_default();
-            s.0 += t.debits;
-            s.1 += t.credits;
-            rows.push(TrialBalanceRow {
-                account_id: account.id,
-                code: account.code.clone(),
-                name: account.name.clone(),
-                kind: account.kind,
-                totals: CurrencyBalance::new(account.kind, t.currency, t.debits, t.credits),
-            });
-        }
-        rows.sort_by(|a, b| (&a.code, &a.totals.currency).cmp(&(&b.code, &b.totals.currency)));
-        let totals: Vec<CurrencyBalance> = sums
-            .into_iter()
-            .map(|(currency, (d, c))| CurrencyBalance {
-                currency,
-                debits_minor: d,
-                credits_minor: c,
-                balance_minor: d - c,
-            })
-            .collect();
-        let balanced = totals.iter().all(|t| t.debits_minor == t.credits_minor);
-        Ok(TrialBalance {
-            as_of,
-            rows,
-            totals,
-            balanced,
-        })
     }
 }
 

@@ -2,8 +2,10 @@
 //! (`journal_entries`, `journal_lines`), which the database itself keeps balanced and unchanged
 //! (`setup.rs`, decision 0015). So far: the accounts.
 
+mod balances;
 mod integrity;
 pub mod journal;
+mod posting;
 pub(crate) mod setup;
 
 use lintel_domain::ledger::{Account, AccountPatch, NewAccount, SystemAccount};

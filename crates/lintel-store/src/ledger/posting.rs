@@ -1,0 +1,158 @@
+//! Posting a balanced entry: its accounts checked, its lines sent first and the entry last, so
+//! the database checks them as a whole (`setup.rs`), and its event recorded.
+
+use lintel_domain::ledger::{BalancedEntry, EntrySource, JournalEntry, JournalLine};
+use lintel_domain::{Actor, Date, EventKind, FieldError, JournalEntryId, OrgId, Timestamp};
+use sea_query::{Expr, Query};
+
+use super::journal::{JournalEntries as E, JournalLines as L, ENTRY_COLUMNS};
+use super::Accounts as A;
+use crate::db::Tx;
+use crate::error::{Result, StoreError};
+use crate::events::{self, Change};
+use crate::scope;
+
+/// What a new entry records besides its lines.
+pub(crate) struct Posting<'a> {
+    pub date: Date,
+    pub memo: Option<&'a str>,
+    pub source: EntrySource,
+    pub source_id: Option<String>,
+    pub reversal_of: Option<JournalEntryId>,
+}
+
+#[derive(serde::Deserialize)]
+struct AccountState {
+    id: String,
+    archived_at: Option<i64>,
+}
+
+/// Posts `entry` inside `tx`: its accounts must be the organisation's and open; lines are
+/// written first and the entry last, so the database checks them as a whole.
+pub(crate) async fn post(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    p: Posting<'_>,
+    entry: &BalancedEntry,
+) -> Result<JournalEntry> {
+    let ids: Vec<String> = entry
+        .lines()
+        .iter()
+        .map(|l| l.account.to_string())
+        .collect();
+    let accounts: Vec<AccountState> = tx
+        .all(
+            &scope::select::<A>(org)
+                .columns([A::Id, A::ArchivedAt])
+                .and_where(Expr::col(A::Id).is_in(ids.clone()))
+                .to_owned(),
+        )
+        .await?;
+    let mut errors = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match accounts.iter().find(|a| &a.id == id) {
+            None => return Err(StoreError::Missing("Account")),
+            Some(a) if a.archived_at.is_some() => {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].accountId"),
+                    "is archived",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let id = JournalEntryId::new();
+    let date = p.date.to_string();
+    let mut lines = Query::insert()
+        .into_table(L::Table)
+        .columns([
+            L::Id,
+            L::OrgId,
+            L::EntryId,
+            L::Position,
+            L::AccountId,
+            L::Side,
+            L::AmountMinor,
+            L::Currency,
+            L::PropertyId,
+            L::UnitId,
+            L::LeaseId,
+            L::TenantId,
+            L::EntryDate,
+        ])
+        .to_owned();
+    for (i, l) in entry.lines().iter().enumerate() {
+        let d = &l.dims;
+        lines.values_panic([
+            format!("{id}_{i}").into(),
+            org.to_string().into(),
+            id.to_string().into(),
+            (i as i64).into(),
+            l.account.to_string().into(),
+            l.side.as_str().into(),
+            l.amount.amount_minor.into(),
+            l.amount.currency.code().into(),
+            d.property_id.map(|x| x.to_string()).into(),
+            d.unit_id.map(|x| x.to_string()).into(),
+            d.lease_id.map(|x| x.to_string()).into(),
+            d.tenant_id.map(|x| x.to_string()).into(),
+            date.clone().into(),
+        ]);
+    }
+    // Sent now, not deferred: the entry's trigger must see its lines, and the parts of one
+    // combined PostgreSQL statement see only the snapshot from before it (`pg_tx.rs`).
+    tx.exec(&lines).await?;
+    let now = Timestamp::now();
+    tx.defer(
+        Query::insert()
+            .into_table(E::Table)
+            .columns(ENTRY_COLUMNS)
+            .values_panic([
+                id.to_string().into(),
+                org.to_string().into(),
+                date.into(),
+                p.memo.map(str::to_string).into(),
+                p.source.as_str().into(),
+                p.source_id.clone().into(),
+                p.reversal_of.map(|r| r.to_string()).into(),
+                actor.id.clone().into(),
+                now.0.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let posted = JournalEntry {
+        id,
+        organisation_id: org,
+        entry_date: p.date,
+        memo: p.memo.map(str::to_string),
+        source: p.source,
+        source_id: p.source_id,
+        reversal_of_id: p.reversal_of,
+        reversed_by_id: None,
+        lines: entry
+            .lines()
+            .iter()
+            .map(|l| JournalLine {
+                account_id: l.account,
+                side: l.side,
+                amount: l.amount.to_dto(),
+                dims: l.dims,
+            })
+            .collect(),
+        created_by: actor.id.clone(),
+        created_at: now,
+    };
+    let change = Change::<(), _> {
+        kind: EventKind::EntryPosted,
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(&posted),
+    };
+    events::emit(tx, org, actor, change).await?;
+    Ok(posted)
+}
