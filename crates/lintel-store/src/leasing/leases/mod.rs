@@ -2,6 +2,7 @@
 //! accepted in the same transaction as the lease they renew in `renewals.rs`.
 
 pub mod renewals;
+mod status;
 mod writes;
 
 pub(crate) use writes::{today, today_in};

@@ -16,7 +16,8 @@ use lintel_domain::{
 };
 use sea_query::{Expr, Query, SelectStatement};
 
-use super::writes::{insert_lease, lock_unit_of, move_status, today, today_in};
+use super::status::move_status;
+use super::writes::{insert_lease, lock_unit_of, today, today_in};
 use super::{get_in, tell_tenants};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
