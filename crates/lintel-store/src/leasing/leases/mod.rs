@@ -1,25 +1,22 @@
 //! Leases: reads and the list. Writes (create, terms, status) are in `writes.rs`, renewals
 //! accepted in the same transaction as the lease they renew in `renewals.rs`.
 
+mod detail;
 pub mod renewals;
 mod status;
 mod writes;
 
 pub(crate) use writes::{today, today_in};
 
-use lintel_domain::leasing::lease::{LeaseProperty, LeaseTenant, LeaseUnit};
-use lintel_domain::leasing::{LateFee, Lease, LeaseDetail, LeaseStatus, StatusChange};
+use lintel_domain::leasing::{LateFee, Lease, LeaseStatus};
 use lintel_domain::money::MoneyDto;
 use lintel_domain::{Date, KeyPart, LeaseId, ListRequest, OrgId, Page, TenantId, Timestamp};
 use sea_query::{Expr, Order, SelectStatement};
 
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
-use crate::leasing::schema::{
-    LeaseDocuments as LD, LeaseStatusHistory as H, LeaseTenants as LT, Leases as L, Tenants as T,
-};
+use crate::leasing::schema::{LeaseDocuments as LD, LeaseTenants as LT, Leases as L};
 use crate::list;
-use crate::portfolio::schema::{Properties as P, Units as U};
 use crate::prepared::{key, slot, Prepared};
 use crate::scope::{self, OrgRef};
 
@@ -289,141 +286,12 @@ pub struct LeaseRepo<'a> {
     pub(crate) org: OrgId,
 }
 
-#[derive(serde::Deserialize)]
-struct HistoryRow {
-    from_status: Option<String>,
-    to_status: String,
-    effective_date: String,
-    reason: Option<String>,
-    changed_by: Option<String>,
-    changed_at: i64,
-}
-
-#[derive(serde::Deserialize)]
-struct TenantBrief {
-    id: String,
-    first_name: String,
-    last_name: String,
-    email: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct UnitBrief {
-    id: String,
-    name: String,
-    suite: Option<String>,
-    status: String,
-    property_name: String,
-}
-
 impl LeaseRepo<'_> {
     pub async fn get(&self, id: LeaseId) -> Result<Lease> {
         let row: LeaseRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
         Ok(complete(On::Db(self.db), self.org, vec![row])
             .await?
             .remove(0))
-    }
-
-    /// A lease with its tenants, unit, property and status history.
-    pub async fn detail(&self, id: LeaseId) -> Result<LeaseDetail> {
-        let lease = self.get(id).await?;
-        let tenants: Vec<TenantBrief> = self
-            .db
-            .all(
-                &scope::select::<T>(self.org)
-                    .columns([T::Id, T::FirstName, T::LastName, T::Email].map(|c| (T::Table, c)))
-                    .and_where(
-                        Expr::col((T::Table, T::Id))
-                            .is_in(lease.tenant_ids.iter().map(|t| t.to_string())),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        let mut brief = Vec::with_capacity(tenants.len());
-        for (i, id) in lease.tenant_ids.iter().enumerate() {
-            let t = tenants
-                .iter()
-                .find(|t| t.id == id.to_string())
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("lease {} names tenant {id}", lease.id))
-                })?;
-            brief.push(LeaseTenant {
-                id: *id,
-                first_name: t.first_name.clone(),
-                last_name: t.last_name.clone(),
-                email: t.email.clone(),
-                primary: i == 0,
-            });
-        }
-        let unit: UnitBrief = self
-            .db
-            .one(
-                &scope::select::<U>(self.org)
-                    .columns([U::Id, U::Name, U::Suite, U::Status].map(|c| (U::Table, c)))
-                    .expr_as(
-                        Expr::col((P::Table, P::Name)),
-                        sea_query::Alias::new("property_name"),
-                    )
-                    .inner_join(
-                        P::Table,
-                        Expr::col((P::Table, P::Id)).equals((U::Table, U::PropertyId)),
-                    )
-                    .and_where(Expr::col((U::Table, U::Id)).eq(lease.unit_id.to_string()))
-                    .to_owned(),
-            )
-            .await?;
-        let history: Vec<HistoryRow> = self
-            .db
-            .all(
-                &scope::select::<H>(self.org)
-                    .columns([
-                        H::FromStatus,
-                        H::ToStatus,
-                        H::EffectiveDate,
-                        H::Reason,
-                        H::ChangedBy,
-                        H::ChangedAt,
-                    ])
-                    .and_where(Expr::col(H::LeaseId).eq(id.to_string()))
-                    .order_by(H::Id, Order::Asc)
-                    .to_owned(),
-            )
-            .await?;
-        let status_history = history
-            .into_iter()
-            .map(|h| {
-                Ok(StatusChange {
-                    from: h
-                        .from_status
-                        .as_deref()
-                        .map(|s| parse_col("lease_status_history.from_status", s))
-                        .transpose()?,
-                    to: parse_col("lease_status_history.to_status", &h.to_status)?,
-                    effective_date: date_col(
-                        "lease_status_history.effective_date",
-                        &h.effective_date,
-                    )?,
-                    reason: h.reason,
-                    changed_by: h.changed_by,
-                    changed_at: Timestamp(h.changed_at),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(LeaseDetail {
-            unit: LeaseUnit {
-                id: parse_col("units.id", &unit.id)?,
-                name: unit.name,
-                suite: unit.suite,
-                status: parse_col("units.status", &unit.status)?,
-            },
-            property: LeaseProperty {
-                id: lease.property_id,
-                name: unit.property_name,
-            },
-            lease,
-            tenants: brief,
-            status_history,
-        })
     }
 
     /// The leases a tenant is on, newest first.
