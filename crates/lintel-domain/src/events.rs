@@ -18,6 +18,7 @@ crate::string_enum! {
         Renewal => "lease_renewal",
         Account => "account",
         JournalEntry => "journal_entry",
+        Charge => "charge",
     }
 }
 
@@ -62,6 +63,8 @@ crate::string_enum! {
         AccountUpdated => "account.update",
         AccountArchived => "account.archive",
         EntryPosted => "journal_entry.post",
+        ChargePosted => "charge.create",
+        ChargeVoided => "charge.void",
     }
 }
 
@@ -91,6 +94,7 @@ impl EventKind {
             }
             AccountCreated | AccountUpdated | AccountArchived => EntityKind::Account,
             EntryPosted => EntityKind::JournalEntry,
+            ChargePosted | ChargeVoided => EntityKind::Charge,
         }
     }
 }

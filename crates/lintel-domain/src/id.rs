@@ -227,6 +227,7 @@ id_kind!(
     "JournalEntryId",
     "Journal entry"
 );
+id_kind!(ChargeIdKind, ChargeId, "chg", "ChargeId", "Charge");
 id_kind!(LeaseKind, LeaseId, "lease", "LeaseId", "Lease");
 id_kind!(
     RenewalKind,

@@ -2,6 +2,7 @@
 //! balance. Charges and payments post to it.
 
 mod accounts;
+mod charges;
 mod journal;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -13,4 +14,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(journal::routes())
+        .merge(charges::routes())
 }

@@ -4,6 +4,7 @@
 //! `docs/architecture.md`.
 
 mod account;
+mod charge;
 mod entry;
 mod journal;
 
@@ -11,6 +12,7 @@ pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
     ACCOUNT_CODE_PATTERN,
 };
+pub use charge::{Charge, ChargeInput, ChargeKind, ChargeStatus, NewCharge};
 pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
 pub use journal::{
     AccountBalance, CurrencyBalance, Discrepancy, DiscrepancyKind, EntryLineInput, EntrySource,

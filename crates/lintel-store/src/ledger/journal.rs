@@ -333,6 +333,12 @@ impl JournalRepo<'_> {
         if original.reversed_by_id.is_some() {
             return Err(already_reversed());
         }
+        if original.source != EntrySource::Manual {
+            return Err(StoreError::Refused(format!(
+                "This entry was posted by a {}: correct it there (void the charge).",
+                original.source
+            )));
+        }
         let lines = original
             .lines
             .iter()

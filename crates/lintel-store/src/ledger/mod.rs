@@ -3,6 +3,7 @@
 //! (`setup.rs`, decision 0015). So far: the accounts.
 
 mod balances;
+pub mod charges;
 mod integrity;
 pub mod journal;
 mod posting;

@@ -1,5 +1,6 @@
 //! The ledger through HTTP on both backends: the chart of accounts, the journal, balances.
 
+mod charges;
 mod journal;
 
 use crate::support::*;

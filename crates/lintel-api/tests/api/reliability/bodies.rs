@@ -71,6 +71,10 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
             "type": "expense",
         }),
         "AccountPatchInput" => json!({"name": format!("Renamed {n}")}),
+        "ChargeInput" => json!({
+            "kind": "utility", "amount": {"amountMinor": 1500, "currency": "CAD"},
+            "dueDate": "2070-03-01", "description": format!("Water {n}"),
+        }),
         "ManualEntryInput" => {
             json!({"entryDate": "2026-02-01", "memo": format!("Entry {n}"), "lines": [
                 {"accountId": fx.account, "debit": {"amountMinor": 100, "currency": "CAD"}},

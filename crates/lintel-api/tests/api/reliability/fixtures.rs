@@ -86,6 +86,8 @@ pub struct Fixtures {
     pub equity_account: String,
     /// A manual journal entry on [`Fixtures::account`].
     pub entry: String,
+    /// A charge on a lease in force.
+    pub charge: String,
     /// Tenants, leases, renewal offers and a notification, all on `unit`.
     pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
@@ -225,7 +227,20 @@ impl Fixtures {
         assert!(r.status.is_success(), "fixture entry: {}", r.text);
         let entry = r.data()["id"].as_str().unwrap().to_string();
         let equity_account = equity;
+        // A charge on a lease in force.
+        let body = json!({"kind": "fee", "amount": {"amountMinor": 2500, "currency": "CAD"},
+                          "dueDate": "2070-02-01", "description": format!("Alpha fee {n}")});
+        let r = app
+            .post(
+                &format!("/api/leases/{}/charges", leasing.in_force),
+                &org.admin,
+                body,
+            )
+            .await;
+        assert!(r.status.is_success(), "fixture charge: {}", r.text);
+        let charge = r.data()["id"].as_str().unwrap().to_string();
         let mut markers = vec![
+            charge.clone(),
             account.clone(),
             entry.clone(),
             invitation.clone(),
@@ -247,6 +262,7 @@ impl Fixtures {
         ];
         markers.extend(leasing.markers.iter().cloned());
         Fixtures {
+            charge,
             account,
             equity_account,
             entry,
@@ -284,6 +300,7 @@ impl Fixtures {
             "DocumentId" => self.document.clone(),
             "AccountId" => self.account.clone(),
             "JournalEntryId" => self.entry.clone(),
+            "ChargeId" => self.charge.clone(),
             "TenantId" => self.leasing.tenant.clone(),
             "LeaseId" => self.leasing.lease.clone(),
             "LeaseRenewalId" => self.leasing.renewal.clone(),
@@ -304,6 +321,8 @@ impl Fixtures {
             ("/api/lease-renewals/{id}/withdraw", "id") => &l.withdrawn,
             // The fixture tenant has an account already.
             ("/api/tenants/{id}/invite", "id") => &l.uninvited,
+            // Charges are posted on leases that are or were in force, and listed by them.
+            ("/api/leases/{id}/charges", "id") | ("/api/charges", "leaseId") => &l.in_force,
             _ => {
                 let param = op.params.iter().find(|p| p.name == name);
                 let kind = param.and_then(|p| ref_name(&p.schema)).unwrap_or(name);

@@ -2,7 +2,7 @@
 //! is checked inside an entry, with a second line that mirrors it so that the entry balances
 //! whenever the line itself is valid.
 
-use lintel_domain::ledger::{AccountInput, AccountPatchInput, ManualEntryInput};
+use lintel_domain::ledger::{AccountInput, AccountPatchInput, ChargeInput, ManualEntryInput};
 use serde_json::{json, Value};
 
 use super::{run, Check};
@@ -54,6 +54,12 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                 {"accountId": "acct_01jdc8k5m3q7r9t1v3x5z7b9d2", "credit": {"amountMinor": 500, "currency": "CAD"}}
             ]}),
             |b| run(b, |i: ManualEntryInput| i.validate().map(drop)),
+        ),
+        (
+            "ChargeInput",
+            json!({"kind": "rent", "amount": {"amountMinor": 185000, "currency": "CAD"},
+                   "dueDate": "2026-12-01"}),
+            |b| run(b, |i: ChargeInput| i.validate().map(drop)),
         ),
         // A line takes a debit or a credit: one row for each.
         (

@@ -1,0 +1,458 @@
+//! Charges: each posted as a journal entry against receivables in the same transaction, voided
+//! by reversing that entry while nothing is paid towards it.
+
+use lintel_domain::leasing::LeaseStatus;
+use lintel_domain::ledger::{
+    BalancedEntry, Charge, ChargeKind, ChargeStatus, Dimensions, EntrySource, Line, NewCharge,
+    SystemAccount,
+};
+use lintel_domain::money::{Currency, Money, MoneyDto};
+use lintel_domain::{
+    Actor, ChargeId, Date, EventKind, FieldError, KeyPart, LeaseId, ListRequest, OrgId, Page,
+    Timestamp,
+};
+use sea_query::{Expr, Query, SelectStatement};
+
+use super::posting::{post, Posting};
+use super::Accounts as A;
+use crate::db::{Db, Tx};
+use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
+use crate::list;
+use crate::prepared::{key, slot, Prepared};
+use crate::scope::{self, OrgRef};
+
+crate::iden::table! {
+    pub enum Charges = "charges" {
+        Id = "id",
+        OrgId = "org_id",
+        LeaseId = "lease_id",
+        TenantId = "tenant_id",
+        PropertyId = "property_id",
+        UnitId = "unit_id",
+        Kind = "kind",
+        AmountMinor = "amount_minor",
+        Currency = "currency",
+        DueDate = "due_date",
+        Description = "description",
+        Status = "status",
+        PaidMinor = "paid_minor",
+        EntryId = "entry_id",
+        VoidEntryId = "void_entry_id",
+        CreatedBy = "created_by",
+        CreatedAt = "created_at",
+        UpdatedAt = "updated_at",
+    }
+}
+
+crate::scope::org_tables!(Charges);
+
+use Charges as C;
+
+const COLUMNS: [C; 18] = [
+    C::Id,
+    C::OrgId,
+    C::LeaseId,
+    C::TenantId,
+    C::PropertyId,
+    C::UnitId,
+    C::Kind,
+    C::AmountMinor,
+    C::Currency,
+    C::DueDate,
+    C::Description,
+    C::Status,
+    C::PaidMinor,
+    C::EntryId,
+    C::VoidEntryId,
+    C::CreatedBy,
+    C::CreatedAt,
+    C::UpdatedAt,
+];
+
+#[derive(serde::Deserialize)]
+struct ChargeRow {
+    id: String,
+    org_id: String,
+    lease_id: String,
+    tenant_id: String,
+    property_id: String,
+    unit_id: String,
+    kind: String,
+    amount_minor: i64,
+    currency: String,
+    due_date: String,
+    description: Option<String>,
+    status: String,
+    paid_minor: i64,
+    entry_id: String,
+    void_entry_id: Option<String>,
+    created_by: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ChargeRow {
+    fn into_charge(self) -> Result<Charge> {
+        Ok(Charge {
+            id: parse_col("charges.id", &self.id)?,
+            organisation_id: parse_col("charges.org_id", &self.org_id)?,
+            lease_id: parse_col("charges.lease_id", &self.lease_id)?,
+            tenant_id: parse_col("charges.tenant_id", &self.tenant_id)?,
+            property_id: parse_col("charges.property_id", &self.property_id)?,
+            unit_id: parse_col("charges.unit_id", &self.unit_id)?,
+            kind: parse_col("charges.kind", &self.kind)?,
+            amount: MoneyDto {
+                amount_minor: self.amount_minor,
+                currency: self.currency,
+            },
+            due_date: crate::leasing::leases::date_col("charges.due_date", &self.due_date)?,
+            description: self.description,
+            status: parse_col("charges.status", &self.status)?,
+            paid_minor: self.paid_minor,
+            entry_id: parse_col("charges.entry_id", &self.entry_id)?,
+            void_entry_id: self
+                .void_entry_id
+                .as_deref()
+                .map(|v| parse_col("charges.void_entry_id", v))
+                .transpose()?,
+            created_by: self.created_by,
+            created_at: Timestamp(self.created_at),
+            updated_at: Timestamp(self.updated_at),
+        })
+    }
+}
+
+fn select(org: impl Into<OrgRef>) -> SelectStatement {
+    scope::select::<C>(org)
+        .columns(COLUMNS.map(|c| (C::Table, c)))
+        .to_owned()
+}
+
+static BY_ID: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = select(OrgRef::Slot);
+    q.and_where(Expr::col((C::Table, C::Id)).eq(slot(1)));
+    q
+});
+
+static BY_ID_LOCKED: Prepared<SelectStatement, 2> = Prepared::new(|| {
+    let mut q = select(OrgRef::Slot);
+    q.and_where(Expr::col((C::Table, C::Id)).eq(slot(1)))
+        .lock(sea_query::LockType::NoKeyUpdate);
+    q
+});
+
+/// `GET /api/charges`: filter 0 a lease, 1 a tenant, 2 a property, 3 the kind, 4 the status,
+/// 5 due on or after, 6 due on or before.
+static LIST: list::List = list::List::new(
+    || select(OrgRef::Slot),
+    || scope::count::<C>(OrgRef::Slot),
+    |q, on| {
+        let cols = [C::LeaseId, C::TenantId, C::PropertyId, C::Kind, C::Status];
+        for (i, col) in cols.into_iter().enumerate() {
+            if on.has(i) {
+                q.and_where(Expr::col((C::Table, col)).eq(list::On::slot(i)));
+            }
+        }
+        if on.has(5) {
+            q.and_where(Expr::col((C::Table, C::DueDate)).gte(list::On::slot(5)));
+        }
+        if on.has(6) {
+            q.and_where(Expr::col((C::Table, C::DueDate)).lte(list::On::slot(6)));
+        }
+    },
+);
+
+/// Filters of `GET /api/charges`.
+#[derive(Debug, Clone, Default)]
+pub struct ChargeFilter {
+    pub lease_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub property_id: Option<String>,
+    pub kind: Option<ChargeKind>,
+    pub status: Option<ChargeStatus>,
+    pub due_from: Option<Date>,
+    pub due_to: Option<Date>,
+}
+
+/// The charges of one organisation.
+pub struct ChargeRepo<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) org: OrgId,
+}
+
+#[derive(serde::Deserialize)]
+struct SystemRow {
+    id: String,
+    system_key: Option<String>,
+}
+
+/// The organisation's system accounts `debit` and `credit`.
+async fn system_accounts(
+    tx: &mut Tx,
+    org: OrgId,
+    debit: SystemAccount,
+    credit: SystemAccount,
+) -> Result<(lintel_domain::AccountId, lintel_domain::AccountId)> {
+    let rows: Vec<SystemRow> = tx
+        .all(
+            &scope::select::<A>(org)
+                .columns([A::Id, A::SystemKey])
+                .and_where(Expr::col(A::SystemKey).is_in([debit.as_str(), credit.as_str()]))
+                .to_owned(),
+        )
+        .await?;
+    let find = |s: SystemAccount| {
+        rows.iter()
+            .find(|r| r.system_key.as_deref() == Some(s.as_str()))
+            .ok_or_else(|| StoreError::Corrupt(format!("organisation {org} has no {s} account")))
+            .and_then(|r| parse_col("accounts.id", &r.id))
+    };
+    Ok((find(debit)?, find(credit)?))
+}
+
+impl ChargeRepo<'_> {
+    pub async fn get(&self, id: ChargeId) -> Result<Charge> {
+        let row: ChargeRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
+        row.into_charge()
+    }
+
+    /// Charges by due date, newest first.
+    pub async fn list(
+        &self,
+        f: &ChargeFilter,
+        req: impl Into<ListRequest>,
+    ) -> Result<Page<Charge>> {
+        let mut filters = list::Filters::new(self.org);
+        for (i, v) in [(0, &f.lease_id), (1, &f.tenant_id), (2, &f.property_id)] {
+            if let Some(v) = v {
+                filters.set(i, v.clone());
+            }
+        }
+        if let Some(k) = f.kind {
+            filters.set(3, k.as_str());
+        }
+        if let Some(s) = f.status {
+            filters.set(4, s.as_str());
+        }
+        if let Some(d) = f.due_from {
+            filters.set(5, d.to_string());
+        }
+        if let Some(d) = f.due_to {
+            filters.set(6, d.to_string());
+        }
+        let order = list::Order::by_column("-dueDate", C::Table, C::DueDate, C::Id, true);
+        let key = |r: &ChargeRow| {
+            vec![
+                KeyPart::Text(r.due_date.clone()),
+                KeyPart::Text(r.id.clone()),
+            ]
+        };
+        list::counted(
+            self.db,
+            LIST.with(filters),
+            &order,
+            &req.into(),
+            key,
+            ChargeRow::into_charge,
+        )
+        .await
+    }
+
+    /// Posts a charge on a lease that is or was in force, in the lease's currency: the charge
+    /// and its entry in one transaction.
+    pub async fn create(&self, actor: &Actor, lease: LeaseId, new: &NewCharge) -> Result<Charge> {
+        self.db
+            .write(move |mut tx| async move {
+                let l = match crate::leasing::leases::get_in(&mut tx, self.org, lease, true).await {
+                    Err(StoreError::NotFound) => return Err(StoreError::Missing("Lease")),
+                    other => other?,
+                };
+                if matches!(
+                    l.status,
+                    LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
+                ) {
+                    return Err(StoreError::Refused(format!(
+                        "Charges are posted on leases that are or were in force; this one is {}.",
+                        l.status
+                    )));
+                }
+                if new.amount.currency.code() != l.rent.currency {
+                    let msg = format!("must be the lease's currency, {}", l.rent.currency);
+                    return Err(StoreError::Invalid(vec![FieldError::new(
+                        "amount.currency",
+                        msg,
+                    )]));
+                }
+                let (d, c) = new.kind.accounts();
+                let (debit, credit) = system_accounts(&mut tx, self.org, d, c).await?;
+                let dims = Dimensions {
+                    property_id: Some(l.property_id),
+                    unit_id: Some(l.unit_id),
+                    lease_id: Some(l.id),
+                    tenant_id: Some(l.primary_tenant_id),
+                };
+                let entry =
+                    BalancedEntry::transfer(debit, credit, new.amount, dims).map_err(|e| {
+                        StoreError::Invalid(vec![FieldError::new("amount", e.to_string())])
+                    })?;
+                let id = ChargeId::new();
+                let memo = format!("{} charge", new.kind);
+                let posting = Posting {
+                    date: new.due_date,
+                    memo: Some(memo.as_str()),
+                    source: EntrySource::Charge,
+                    source_id: Some(id.to_string()),
+                    reversal_of: None,
+                };
+                let posted = post(&mut tx, self.org, actor, posting, &entry).await?;
+                let now = Timestamp::now();
+                let charge = Charge {
+                    id,
+                    organisation_id: self.org,
+                    lease_id: l.id,
+                    tenant_id: l.primary_tenant_id,
+                    property_id: l.property_id,
+                    unit_id: l.unit_id,
+                    kind: new.kind,
+                    amount: new.amount.to_dto(),
+                    due_date: new.due_date,
+                    description: new.description.clone(),
+                    status: ChargeStatus::Open,
+                    paid_minor: 0,
+                    entry_id: posted.id,
+                    void_entry_id: None,
+                    created_by: actor.id.clone(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let c = &charge;
+                tx.defer(
+                    Query::insert()
+                        .into_table(C::Table)
+                        .columns(COLUMNS)
+                        .values_panic([
+                            c.id.to_string().into(),
+                            self.org.to_string().into(),
+                            c.lease_id.to_string().into(),
+                            c.tenant_id.to_string().into(),
+                            c.property_id.to_string().into(),
+                            c.unit_id.to_string().into(),
+                            c.kind.as_str().into(),
+                            c.amount.amount_minor.into(),
+                            c.amount.currency.clone().into(),
+                            c.due_date.to_string().into(),
+                            c.description.clone().into(),
+                            c.status.as_str().into(),
+                            0i64.into(),
+                            c.entry_id.to_string().into(),
+                            Option::<String>::None.into(),
+                            c.created_by.clone().into(),
+                            now.0.into(),
+                            now.0.into(),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+                let change = Change::<(), _> {
+                    kind: EventKind::ChargePosted,
+                    entity_id: &id.to_string(),
+                    before: None,
+                    after: Some(c),
+                };
+                events::emit(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(charge)
+            })
+            .await
+    }
+
+    /// Voids a charge nothing is paid towards: its entry is reversed, today.
+    pub async fn void(&self, actor: &Actor, id: ChargeId) -> Result<Charge> {
+        let original = self.get(id).await?;
+        let entry = super::journal::JournalRepo {
+            db: self.db,
+            org: self.org,
+        }
+        .get(original.entry_id)
+        .await?;
+        let lines = entry
+            .lines
+            .iter()
+            .map(|l| {
+                let currency = Currency::parse(&l.amount.currency)
+                    .ok_or_else(|| StoreError::Corrupt(format!("charge {id}: currency")))?;
+                Ok(Line {
+                    account: l.account_id,
+                    side: l.side,
+                    amount: Money {
+                        amount_minor: l.amount.amount_minor,
+                        currency,
+                    },
+                    dims: l.dims,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let reversal = BalancedEntry::new(lines)
+            .map_err(|e| StoreError::Corrupt(format!("charge {id}: {e}")))?
+            .reversed();
+        let reversal = &reversal;
+        self.db
+            .write(move |mut tx| async move {
+                let row: ChargeRow = tx.one(&BY_ID_LOCKED.with(key(self.org, id))).await?;
+                let before = row.into_charge()?;
+                if before.status == ChargeStatus::Void {
+                    return Err(StoreError::Refused("This charge is already void.".into()));
+                }
+                if before.paid_minor > 0 {
+                    return Err(StoreError::Refused(
+                        "A charge with payments towards it cannot be voided: refund them first."
+                            .into(),
+                    ));
+                }
+                let date = crate::leasing::leases::today(&mut tx, self.org).await?;
+                let memo = format!("Void of charge {id}");
+                let posting = Posting {
+                    date,
+                    memo: Some(memo.as_str()),
+                    source: EntrySource::Reversal,
+                    source_id: Some(id.to_string()),
+                    reversal_of: Some(before.entry_id),
+                };
+                let posted = post(&mut tx, self.org, actor, posting, reversal).await?;
+                let mut after = before.clone();
+                after.status = ChargeStatus::Void;
+                after.void_entry_id = Some(posted.id);
+                after.updated_at = Timestamp::now();
+                tx.exec(
+                    &scope::update_one::<C, _>(self.org, id)
+                        .values([
+                            (C::Status, after.status.as_str().into()),
+                            (C::VoidEntryId, posted.id.to_string().into()),
+                            (C::UpdatedAt, after.updated_at.0.into()),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+                let change = Change {
+                    kind: EventKind::ChargeVoided,
+                    entity_id: &id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                };
+                events::emit(&mut tx, self.org, actor, change).await?;
+                tx.commit().await?;
+                Ok(after)
+            })
+            .await
+    }
+}
+
+impl<'a> crate::OrgScope<'a> {
+    pub fn charges(&self) -> ChargeRepo<'a> {
+        ChargeRepo {
+            db: self.db,
+            org: self.org,
+        }
+    }
+}
