@@ -1,7 +1,7 @@
 //! Charges (F4): posted on a lease, listed, voided while unpaid.
 
 use axum::extract::State;
-use lintel_domain::ledger::{Charge, ChargeInput, ChargeKind, ChargeStatus};
+use lintel_domain::ledger::{Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger};
 use lintel_domain::pagination::CHARGES_PAGE;
 use lintel_domain::{
     ChargeId, ChargeIdKind, Date, LeaseId, LeaseKind, Page, PropertyId, PropertyKind, TenantId,
@@ -145,10 +145,34 @@ async fn void(
     Ok(Success(c.map_err(auth.failed(ENTITY, &state))?))
 }
 
+/// A lease's account: every charge, credit, payment and reversal posted on it, oldest first,
+/// with a running balance; what is owed in all and what is due now (today in the
+/// organisation's time zone); the deposit held. Computed from the journal on every read.
+/// Requires property_manager or higher.
+#[utoipa::path(get, path = "/api/leases/{id}/ledger", tag = "Charges",
+    params(("id" = LeaseId, Path, description = "Lease ID")),
+    responses((status = 200, body = Envelope<LeaseLedger>), ReadErrors))]
+async fn lease_ledger(
+    auth: Auth<ManagerUp>,
+    State(state): State<AppState>,
+    PathId(lease): PathId<LeaseKind>,
+) -> ApiResult<Success<LeaseLedger>> {
+    let l = state
+        .store
+        .org(auth.org)
+        .charges()
+        .lease_ledger(lease)
+        .await;
+    Ok(Success(
+        l.map_err(auth.failed(Entity::Record("Lease"), &state))?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(endpoints!(create))
         .routes(endpoints!(list))
         .routes(endpoints!(get))
         .routes(endpoints!(void))
+        .routes(endpoints!(lease_ledger))
 }

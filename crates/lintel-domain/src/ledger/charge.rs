@@ -169,3 +169,36 @@ mod tests {
         assert_eq!(fields, ["amount.amountMinor", "dueDate"]);
     }
 }
+
+/// One movement on a lease's account: a charge, a credit, a payment or a reversal.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseLedgerLine {
+    pub entry_id: JournalEntryId,
+    pub date: Date,
+    pub source: super::EntrySource,
+    /// The charge or payment that posted it.
+    pub source_id: Option<String>,
+    pub memo: Option<String>,
+    /// What it adds to what the tenants owe (negative when it lowers it).
+    pub amount_minor: i64,
+    /// What the tenants owe after it.
+    pub balance_minor: i64,
+}
+
+/// `GET /api/leases/{id}/ledger`: the lease's account, line by line with a running balance.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseLedger {
+    pub lease_id: LeaseId,
+    #[schema(example = "CAD")]
+    pub currency: String,
+    /// Oldest first.
+    pub lines: Vec<LeaseLedgerLine>,
+    /// Owed for everything posted, due or not.
+    pub balance_minor: i64,
+    /// Owed for what is due today or earlier (in the organisation's time zone).
+    pub due_now_minor: i64,
+    /// Security deposits held for the lease.
+    pub deposit_held_minor: i64,
+}

@@ -12,7 +12,9 @@ pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
     ACCOUNT_CODE_PATTERN,
 };
-pub use charge::{Charge, ChargeInput, ChargeKind, ChargeStatus, NewCharge};
+pub use charge::{
+    Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger, LeaseLedgerLine, NewCharge,
+};
 pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
 pub use journal::{
     AccountBalance, CurrencyBalance, Discrepancy, DiscrepancyKind, EntryLineInput, EntrySource,

@@ -367,6 +367,17 @@ impl ChargeRepo<'_> {
             .await
     }
 
+    /// A lease's account: its movements with a running balance, what is due now and the
+    /// deposit held.
+    pub async fn lease_ledger(&self, lease: LeaseId) -> Result<lintel_domain::ledger::LeaseLedger> {
+        let leases = crate::leasing::leases::LeaseRepo {
+            db: self.db,
+            org: self.org,
+        };
+        let l = leases.get(lease).await?;
+        super::lease_ledger::of_lease(self.db, self.org, lease, l.rent.currency).await
+    }
+
     /// Voids a charge nothing is paid towards: its entry is reversed, today.
     pub async fn void(&self, actor: &Actor, id: ChargeId) -> Result<Charge> {
         let original = self.get(id).await?;

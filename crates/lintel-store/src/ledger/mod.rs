@@ -6,6 +6,7 @@ mod balances;
 pub mod charges;
 mod integrity;
 pub mod journal;
+mod lease_ledger;
 mod posting;
 pub(crate) mod setup;
 

@@ -149,6 +149,62 @@ backend_test!(charges_post_to_the_journal_and_void_by_reversal, |app| {
     assert_eq!(r.data()["items"][0]["id"], id);
 });
 
+backend_test!(a_leases_account_line_by_line, |app| {
+    let org = app.org(Plan::Pro).await;
+    let (lease, _) = active_lease(&app, &org).await;
+    let path = format!("/api/leases/{lease}/charges");
+    let mut past = charge("rent", 185000);
+    past["dueDate"] = json!("2020-11-01");
+    app.post(&path, &org.admin, past).await;
+    let mut deposit = charge("deposit", 100000);
+    deposit["dueDate"] = json!("2020-12-01");
+    app.post(&path, &org.admin, deposit).await;
+    let mut future = charge("rent", 185000);
+    future["dueDate"] = json!("2099-01-01");
+    app.post(&path, &org.admin, future).await;
+    let mut credit = charge("credit", 5000);
+    credit["dueDate"] = json!("2020-11-15");
+    app.post(&path, &org.admin, credit).await;
+    let r = app
+        .get(&format!("/api/leases/{lease}/ledger"), &org.admin)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let l = r.data();
+    let amounts: Vec<(i64, i64)> = l["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["amountMinor"].as_i64().unwrap(),
+                x["balanceMinor"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // Due on 2020-11-01, 2020-11-15, 2020-12-01 (the deposit) and 2099-01-01, in that order.
+    assert_eq!(
+        amounts,
+        [
+            (185000, 185000),
+            (-5000, 180000),
+            (100000, 280000),
+            (185000, 465000)
+        ]
+    );
+    assert_eq!(l["balanceMinor"], 465000);
+    assert_eq!(l["dueNowMinor"], 280000);
+    assert_eq!(l["depositHeldMinor"], 100000);
+    assert_eq!(l["currency"], "CAD");
+    let other = app.org(Plan::Pro).await;
+    let r = app
+        .get(&format!("/api/leases/{lease}/ledger"), &other.admin)
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("Lease not found."))
+    );
+});
+
 backend_test!(refused_charges, |app| {
     let org = app.org(Plan::Pro).await;
     let other = app.org(Plan::Pro).await;
