@@ -108,6 +108,15 @@ impl QueryCheck {
             .ok()
     }
 
+    /// An optional calendar day, `YYYY-MM-DD`.
+    pub fn date(&mut self, field: &str, raw: Option<&str>) -> Option<lintel_domain::Date> {
+        let d = lintel_domain::Date::parse(raw?);
+        if d.is_none() {
+            self.fail(field, "must be a date as YYYY-MM-DD");
+        }
+        d
+    }
+
     /// An optional value of a closed enum.
     pub fn choice<E: std::str::FromStr<Err = String>>(
         &mut self,

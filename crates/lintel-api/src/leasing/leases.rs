@@ -7,8 +7,8 @@ use lintel_domain::leasing::{
 };
 use lintel_domain::pagination::LEASES_PAGE;
 use lintel_domain::{
-    Date, LeaseId, LeaseKind, Limit, Page, PropertyId, PropertyKind, Role, TenantId, TenantKind,
-    UnitId, UnitKind,
+    LeaseId, LeaseKind, Limit, Page, PropertyId, PropertyKind, Role, TenantId, TenantKind, UnitId,
+    UnitKind,
 };
 use lintel_store::leasing::leases::{LeaseFilter, LeaseSort};
 use utoipa_axum::router::OpenApiRouter;
@@ -81,15 +81,6 @@ fn sort(check: &mut QueryCheck, raw: Option<&str>) -> LeaseSort {
     }
 }
 
-fn date(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<Date> {
-    let raw = raw?;
-    let d = Date::parse(raw);
-    if d.is_none() {
-        check.fail(field, "must be a date as YYYY-MM-DD");
-    }
-    d
-}
-
 /// Lists leases, newest start first. Requires tenant or higher: brokers and up see the
 /// organisation's leases, a tenant only the leases they are on.
 #[utoipa::path(get, path = "/api/leases", tag = "Leases",
@@ -106,8 +97,8 @@ async fn list(
     let property = check.id::<PropertyKind>("propertyId", q.property_id.as_deref());
     let unit = check.id::<UnitKind>("unitId", q.unit_id.as_deref());
     let tenant = check.id::<TenantKind>("tenantId", q.tenant_id.as_deref());
-    let active_on = date(&mut check, "activeOn", q.active_on.as_deref());
-    let expiring_before = date(&mut check, "expiringBefore", q.expiring_before.as_deref());
+    let active_on = check.date("activeOn", q.active_on.as_deref());
+    let expiring_before = check.date("expiringBefore", q.expiring_before.as_deref());
     let order = sort(&mut check, q.sort.as_deref());
     let page = q.paged(&mut check, LEASES_PAGE);
     let page = check.finish(page)?;

@@ -4,7 +4,7 @@ use axum::extract::State;
 use lintel_domain::ledger::{Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger};
 use lintel_domain::pagination::CHARGES_PAGE;
 use lintel_domain::{
-    ChargeId, ChargeIdKind, Date, LeaseId, LeaseKind, Page, PropertyId, PropertyKind, TenantId,
+    ChargeId, ChargeIdKind, LeaseId, LeaseKind, Page, PropertyId, PropertyKind, TenantId,
     TenantKind,
 };
 use lintel_store::ledger::charges::ChargeFilter;
@@ -69,14 +69,6 @@ list_query! {
     }
 }
 
-fn day(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<Date> {
-    let d = Date::parse(raw?);
-    if d.is_none() {
-        check.fail(field, "must be a date as YYYY-MM-DD");
-    }
-    d
-}
-
 /// Lists charges, latest due first. Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/charges", tag = "Charges",
     params(ListQuery),
@@ -99,8 +91,8 @@ async fn list(
             .map(|i| i.to_string()),
         kind: check.choice::<ChargeKind>("kind", q.kind.as_deref()),
         status: check.choice::<ChargeStatus>("status", q.status.as_deref()),
-        due_from: day(&mut check, "dueFrom", q.due_from.as_deref()),
-        due_to: day(&mut check, "dueTo", q.due_to.as_deref()),
+        due_from: check.date("dueFrom", q.due_from.as_deref()),
+        due_to: check.date("dueTo", q.due_to.as_deref()),
     };
     let page = q.paged(&mut check, CHARGES_PAGE);
     let page = check.finish(page)?;

@@ -6,7 +6,7 @@ use lintel_domain::ledger::{
 };
 use lintel_domain::pagination::JOURNAL_PAGE;
 use lintel_domain::{
-    AccountId, AccountKind, Date, EntryKind, JournalEntryId, LeaseId, LeaseKind, Page, PropertyId,
+    AccountId, AccountKind, EntryKind, JournalEntryId, LeaseId, LeaseKind, Page, PropertyId,
     PropertyKind, TenantId, TenantKind,
 };
 use lintel_store::ledger::journal::EntryFilter;
@@ -49,14 +49,6 @@ list_query! {
     }
 }
 
-fn day(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<Date> {
-    let d = Date::parse(raw?);
-    if d.is_none() {
-        check.fail(field, "must be a date as YYYY-MM-DD");
-    }
-    d
-}
-
 /// The journal, newest first: every entry with its lines (account, side, amount, and the
 /// property, unit, lease and tenant they concern). Requires property_manager or higher.
 #[utoipa::path(get, path = "/api/journal-entries", tag = "Ledger",
@@ -69,8 +61,8 @@ async fn list(
 ) -> ApiResult<Success<Page<JournalEntry>>> {
     let mut check = QueryCheck::new();
     let filter = EntryFilter {
-        from: day(&mut check, "from", q.from.as_deref()),
-        to: day(&mut check, "to", q.to.as_deref()),
+        from: check.date("from", q.from.as_deref()),
+        to: check.date("to", q.to.as_deref()),
         account_id: check
             .id::<AccountKind>("accountId", q.account_id.as_deref())
             .map(|i| i.to_string()),

@@ -3,10 +3,10 @@
 
 use lintel_domain::leasing::LeaseStatus;
 use lintel_domain::ledger::{
-    BalancedEntry, Charge, ChargeKind, ChargeStatus, Dimensions, EntrySource, Line, NewCharge,
+    BalancedEntry, Charge, ChargeKind, ChargeStatus, Dimensions, EntrySource, NewCharge,
     SystemAccount,
 };
-use lintel_domain::money::{Currency, Money, MoneyDto};
+use lintel_domain::money::MoneyDto;
 use lintel_domain::{
     Actor, ChargeId, Date, EventKind, FieldError, KeyPart, LeaseId, ListRequest, OrgId, Page,
     Timestamp,
@@ -387,26 +387,7 @@ impl ChargeRepo<'_> {
         }
         .get(original.entry_id)
         .await?;
-        let lines = entry
-            .lines
-            .iter()
-            .map(|l| {
-                let currency = Currency::parse(&l.amount.currency)
-                    .ok_or_else(|| StoreError::Corrupt(format!("charge {id}: currency")))?;
-                Ok(Line {
-                    account: l.account_id,
-                    side: l.side,
-                    amount: Money {
-                        amount_minor: l.amount.amount_minor,
-                        currency,
-                    },
-                    dims: l.dims,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let reversal = BalancedEntry::new(lines)
-            .map_err(|e| StoreError::Corrupt(format!("charge {id}: {e}")))?
-            .reversed();
+        let reversal = super::journal::mirror_of(&entry)?;
         let reversal = &reversal;
         self.db
             .write(move |mut tx| async move {

@@ -339,26 +339,7 @@ impl JournalRepo<'_> {
                 original.source
             )));
         }
-        let lines = original
-            .lines
-            .iter()
-            .map(|l| {
-                let currency = Currency::parse(&l.amount.currency)
-                    .ok_or_else(|| StoreError::Corrupt(format!("entry {id}: currency")))?;
-                Ok(Line {
-                    account: l.account_id,
-                    side: l.side,
-                    amount: Money {
-                        amount_minor: l.amount.amount_minor,
-                        currency,
-                    },
-                    dims: l.dims,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let entry = BalancedEntry::new(lines)
-            .map_err(|e| StoreError::Corrupt(format!("entry {id}: {e}")))?
-            .reversed();
+        let entry = mirror_of(&original)?;
         let entry = &entry;
         let memo = format!("Reversal of {id}");
         let memo = memo.as_str();
@@ -383,6 +364,31 @@ impl JournalRepo<'_> {
                 e => e,
             })
     }
+}
+
+/// The entry that undoes a posted one: its lines, each on the other side.
+pub(crate) fn mirror_of(posted: &JournalEntry) -> Result<BalancedEntry> {
+    let id = posted.id;
+    let lines = posted
+        .lines
+        .iter()
+        .map(|l| {
+            let currency = Currency::parse(&l.amount.currency)
+                .ok_or_else(|| StoreError::Corrupt(format!("entry {id}: currency")))?;
+            Ok(Line {
+                account: l.account_id,
+                side: l.side,
+                amount: Money {
+                    amount_minor: l.amount.amount_minor,
+                    currency,
+                },
+                dims: l.dims,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let entry =
+        BalancedEntry::new(lines).map_err(|e| StoreError::Corrupt(format!("entry {id}: {e}")))?;
+    Ok(entry.reversed())
 }
 
 fn already_reversed() -> StoreError {
