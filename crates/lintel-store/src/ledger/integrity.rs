@@ -63,6 +63,33 @@ impl JournalRepo<'_> {
         scope::select::<L>(self.org)
     }
 
+    /// The organisation's lines, with what a finding about one names.
+    fn line_refs(&self) -> SelectStatement {
+        self.lines()
+            .columns([
+                (L::Table, L::Id),
+                (L::Table, L::EntryId),
+                (L::Table, L::AccountId),
+            ])
+            .to_owned()
+    }
+
+    /// Reports each line `q` (started from [`Self::line_refs`]) finds as `kind`.
+    async fn report_lines(
+        &self,
+        q: SelectStatement,
+        kind: DiscrepancyKind,
+        detail: &str,
+        out: &mut Vec<Discrepancy>,
+    ) -> Result<()> {
+        let rows: Vec<LineRef> = self.db.all(&q).await?;
+        for r in rows {
+            let (entry, line, account) = (Some(&*r.entry_id), Some(&*r.id), Some(&*r.account_id));
+            out.push(found(kind, entry, line, account, detail.to_string()));
+        }
+        Ok(())
+    }
+
     /// Recomputes every rule of the organisation's journal.
     pub async fn integrity(&self) -> Result<IntegrityReport> {
         let mut out = Vec::new();
@@ -125,100 +152,59 @@ impl JournalRepo<'_> {
         }
 
         // Lines dated otherwise than their entry, or whose entry is missing.
-        let rows: Vec<LineRef> = self
-            .db
-            .all(
-                &self
-                    .lines()
-                    .columns([
-                        (L::Table, L::Id),
-                        (L::Table, L::EntryId),
-                        (L::Table, L::AccountId),
-                    ])
-                    .join(
-                        JoinType::LeftJoin,
-                        E::Table,
-                        Expr::col((E::Table, E::Id))
-                            .equals((L::Table, L::EntryId))
-                            .and(Expr::col((E::Table, E::OrgId)).equals((L::Table, L::OrgId))),
-                    )
-                    .and_where(Expr::col((E::Table, E::Id)).is_null())
-                    .to_owned(),
+        let q = self
+            .line_refs()
+            .join(
+                JoinType::LeftJoin,
+                E::Table,
+                Expr::col((E::Table, E::Id))
+                    .equals((L::Table, L::EntryId))
+                    .and(Expr::col((E::Table, E::OrgId)).equals((L::Table, L::OrgId))),
             )
-            .await?;
-        for r in rows {
-            let detail = "the line's entry is not the organisation's".to_string();
-            out.push(found(
-                DiscrepancyKind::OrphanLine,
-                Some(&r.entry_id),
-                Some(&r.id),
-                Some(&r.account_id),
-                detail,
-            ));
-        }
-        let rows: Vec<LineRef> = self
-            .db
-            .all(
-                &self
-                    .lines()
-                    .columns([
-                        (L::Table, L::Id),
-                        (L::Table, L::EntryId),
-                        (L::Table, L::AccountId),
-                    ])
-                    .inner_join(
-                        E::Table,
-                        Expr::col((E::Table, E::Id)).equals((L::Table, L::EntryId)),
-                    )
-                    .and_where(
-                        Expr::col((E::Table, E::EntryDate)).ne(Expr::col((L::Table, L::EntryDate))),
-                    )
-                    .to_owned(),
+            .and_where(Expr::col((E::Table, E::Id)).is_null())
+            .to_owned();
+        self.report_lines(
+            q,
+            DiscrepancyKind::OrphanLine,
+            "the line's entry is not the organisation's",
+            &mut out,
+        )
+        .await?;
+        let q = self
+            .line_refs()
+            .inner_join(
+                E::Table,
+                Expr::col((E::Table, E::Id)).equals((L::Table, L::EntryId)),
             )
-            .await?;
-        for r in rows {
-            let detail = "the line is dated otherwise than its entry".to_string();
-            out.push(found(
-                DiscrepancyKind::LineDateMismatch,
-                Some(&r.entry_id),
-                Some(&r.id),
-                Some(&r.account_id),
-                detail,
-            ));
-        }
+            .and_where(Expr::col((E::Table, E::EntryDate)).ne(Expr::col((L::Table, L::EntryDate))))
+            .to_owned();
+        self.report_lines(
+            q,
+            DiscrepancyKind::LineDateMismatch,
+            "the line is dated otherwise than its entry",
+            &mut out,
+        )
+        .await?;
 
         // Lines on accounts that are not the organisation's.
-        let rows: Vec<LineRef> = self
-            .db
-            .all(
-                &self
-                    .lines()
-                    .columns([
-                        (L::Table, L::Id),
-                        (L::Table, L::EntryId),
-                        (L::Table, L::AccountId),
-                    ])
-                    .join(
-                        JoinType::LeftJoin,
-                        A::Table,
-                        Expr::col((A::Table, A::Id))
-                            .equals((L::Table, L::AccountId))
-                            .and(Expr::col((A::Table, A::OrgId)).equals((L::Table, L::OrgId))),
-                    )
-                    .and_where(Expr::col((A::Table, A::Id)).is_null())
-                    .to_owned(),
+        let q = self
+            .line_refs()
+            .join(
+                JoinType::LeftJoin,
+                A::Table,
+                Expr::col((A::Table, A::Id))
+                    .equals((L::Table, L::AccountId))
+                    .and(Expr::col((A::Table, A::OrgId)).equals((L::Table, L::OrgId))),
             )
-            .await?;
-        for r in rows {
-            let detail = "the line's account is not the organisation's".to_string();
-            out.push(found(
-                DiscrepancyKind::LineOnUnknownAccount,
-                Some(&r.entry_id),
-                Some(&r.id),
-                Some(&r.account_id),
-                detail,
-            ));
-        }
+            .and_where(Expr::col((A::Table, A::Id)).is_null())
+            .to_owned();
+        self.report_lines(
+            q,
+            DiscrepancyKind::LineOnUnknownAccount,
+            "the line's account is not the organisation's",
+            &mut out,
+        )
+        .await?;
 
         // Reversals whose lines, with the original's, do not net to zero per account.
         let rows: Vec<Unmirrored> =
