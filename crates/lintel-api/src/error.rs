@@ -46,6 +46,10 @@ pub enum ErrorCode {
     InvalidStatusTransition,
     /// A lease that would be in force over another lease of the same unit (409).
     LeaseOverlap,
+    /// An `Idempotency-Key` already used for a different request (422).
+    IdempotencyKeyReused,
+    /// An `Idempotency-Key` whose first request is still running (409).
+    IdempotencyKeyInUse,
 }
 
 /// The error envelope: `{"success":false,"code":"NOT_FOUND","error":"Property not found."}`.

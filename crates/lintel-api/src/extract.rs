@@ -133,13 +133,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if let Some(e) = media_type_error(req.headers()) {
             return Err(e);
         }
-        let typed = req.headers().contains_key(header::CONTENT_TYPE);
+        let headers = req.headers().clone();
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
-        if !typed && !bytes.is_empty() {
-            return Err(ApiError::UnsupportedMediaType(None));
-        }
-        parse_json(&bytes).map(ApiJson)
+        json_body(&headers, &bytes).map(ApiJson)
     }
+}
+
+/// A body already read, taken as [`ApiJson`] takes one: JSON by its `Content-Type` (or an
+/// empty body with none), parsed strictly.
+pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(e) = media_type_error(headers) {
+        return Err(e);
+    }
+    if !headers.contains_key(header::CONTENT_TYPE) && !bytes.is_empty() {
+        return Err(ApiError::UnsupportedMediaType(None));
+    }
+    parse_json(bytes)
 }
 
 /// The whole request body: 413 over the body limit, 408 when it does not arrive within the

@@ -13,6 +13,7 @@ pub mod entity;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 mod identity;
 pub mod json;
 pub mod metrics;

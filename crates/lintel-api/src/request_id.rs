@@ -38,6 +38,11 @@ pub fn scope<F: Future>(ids: RequestIds, fut: F) -> impl Future<Output = F::Outp
     CURRENT.scope(ids, fut)
 }
 
+/// The current request's IDs, when inside a request (to carry them into a task it spawns).
+pub fn current_ids() -> Option<RequestIds> {
+    CURRENT.try_with(RequestIds::clone).ok()
+}
+
 /// The current request's ID, when inside a request.
 pub fn current() -> Option<String> {
     CURRENT.try_with(|ids| ids.request_id.clone()).ok()

@@ -17,7 +17,7 @@ fn error(description: &str) -> RefOr<Response> {
         .into()
 }
 
-fn set(codes: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+pub(crate) fn set(codes: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
     codes
         .iter()
         .map(|(c, d)| (c.to_string(), error(d)))

@@ -11,14 +11,28 @@ use crate::documents::{self, Storage};
 use crate::error::AppResult;
 
 /// A tenant with every lease they are on (newest first) and their payment records.
+/// How many of a tenant's latest payments their detail shows (the rest through
+/// `GET /api/payments?tenantId=`).
+pub const TENANT_PAYMENTS: u64 = 50;
+
 pub async fn tenant_detail(store: &Store, org: OrgId, id: TenantId) -> AppResult<TenantDetail> {
     let scope = store.org(org);
     let tenant = scope.tenants().get(id).await?;
     let leases = scope.leases().of_tenant(id).await?;
+    let payments = scope.payments().of_tenant(id, TENANT_PAYMENTS).await?;
+    let balances = scope.payments().balance_of_tenant(id).await?;
+    let currency = leases.first().map(|l| l.rent.currency.clone());
+    let balance = balances
+        .iter()
+        .find(|b| Some(&b.currency) == currency.as_ref())
+        .or(balances.first())
+        .cloned();
     Ok(TenantDetail {
         tenant,
         leases,
-        payments: Vec::new(),
+        payments,
+        balance,
+        balances,
     })
 }
 

@@ -19,6 +19,7 @@ crate::string_enum! {
         Account => "account",
         JournalEntry => "journal_entry",
         Charge => "charge",
+        Payment => "payment",
     }
 }
 
@@ -65,6 +66,13 @@ crate::string_enum! {
         EntryPosted => "journal_entry.post",
         ChargePosted => "charge.create",
         ChargeVoided => "charge.void",
+        ChargePaid => "charge.paid",
+        PaymentRecorded => "payment.create",
+        PaymentSucceeded => "payment.succeeded",
+        PaymentFailed => "payment.failed",
+        PaymentRefunded => "payment.refund",
+        PaymentReturned => "payment.return",
+        PaymentCreditApplied => "payment.credit_applied",
     }
 }
 
@@ -94,7 +102,9 @@ impl EventKind {
             }
             AccountCreated | AccountUpdated | AccountArchived => EntityKind::Account,
             EntryPosted => EntityKind::JournalEntry,
-            ChargePosted | ChargeVoided => EntityKind::Charge,
+            ChargePosted | ChargeVoided | ChargePaid => EntityKind::Charge,
+            PaymentRecorded | PaymentSucceeded | PaymentFailed | PaymentRefunded
+            | PaymentReturned | PaymentCreditApplied => EntityKind::Payment,
         }
     }
 }

@@ -228,6 +228,8 @@ id_kind!(
     "Journal entry"
 );
 id_kind!(ChargeIdKind, ChargeId, "chg", "ChargeId", "Charge");
+id_kind!(PaymentKind, PaymentId, "pay", "PaymentId", "Payment");
+id_kind!(RefundKind, RefundId, "rfd", "RefundId", "Refund");
 id_kind!(LeaseKind, LeaseId, "lease", "LeaseId", "Lease");
 id_kind!(
     RenewalKind,

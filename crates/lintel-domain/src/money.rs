@@ -138,6 +138,16 @@ impl Money {
         })
     }
 
+    /// Validates an amount of more than zero.
+    pub fn validate_positive(v: &mut Validator, field: &str, dto: &MoneyDto) -> Option<Money> {
+        let m = Money::validate_non_negative(v, field, dto)?;
+        if m.amount_minor == 0 {
+            v.error(&format!("{field}.amountMinor"), "must be more than zero");
+            return None;
+        }
+        Some(m)
+    }
+
     pub fn to_dto(self) -> MoneyDto {
         MoneyDto {
             amount_minor: self.amount_minor,

@@ -275,13 +275,18 @@ impl Tx {
 
     /// Commits; like `BEGIN`, the commit finishes in its own task even if the request is
     /// cancelled meanwhile, and the SQLite writer slot is released only after it.
-    pub async fn commit(self) -> Result<()> {
+    ///
+    /// Inside a request holding an Idempotency-Key, the first transaction to commit marks the
+    /// key in itself ([`crate::idempotency`]).
+    pub async fn commit(mut self) -> Result<()> {
+        let claim = crate::idempotency::mark_committed(&mut self).await?;
         let started = Instant::now();
         match self.inner {
             TxInner::Sqlite(writer) => writer.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
         }
         timing::record(started.elapsed());
+        crate::idempotency::committed(claim);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 mod fetch;
+pub mod idempotency;
 mod iden;
 pub mod identity;
 mod list;

@@ -1,6 +1,7 @@
 //! Charges (F4): posted on a lease, listed, voided while unpaid.
 
 use axum::extract::State;
+use axum::response::Response;
 use lintel_domain::ledger::{Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger};
 use lintel_domain::pagination::CHARGES_PAGE;
 use lintel_domain::{
@@ -15,9 +16,10 @@ use crate::contract::endpoints;
 use crate::entity::Entity;
 use crate::envelope::{Created, Envelope, Success};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, PathId, QueryCheck};
+use crate::extract::{ApiQuery, PathId, QueryCheck};
+use crate::idempotency::{Idem, IdemErrors, IdemJson, IdempotencyHeader};
 use crate::query::list_query;
-use crate::responses::{BodyErrors, ReadErrors, WriteErrors};
+use crate::responses::{ReadErrors, WriteErrors};
 use crate::AppState;
 
 const ENTITY: Entity = Entity::Record("Charge");
@@ -27,23 +29,27 @@ const ENTITY: Entity = Entity::Record("Charge");
 /// a credit note (the other way round). In the lease's currency, more than zero. The charge and
 /// its journal entry are written together. Requires property_manager or higher.
 #[utoipa::path(post, path = "/api/leases/{id}/charges", tag = "Charges",
-    params(("id" = LeaseId, Path, description = "Lease ID")),
+    params(("id" = LeaseId, Path, description = "Lease ID"), IdempotencyHeader),
     request_body = ChargeInput,
-    responses((status = 201, body = Envelope<Charge>), BodyErrors))]
+    responses((status = 201, body = Envelope<Charge>), IdemErrors))]
 async fn create(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(lease): PathId<LeaseKind>,
-    ApiJson(input): ApiJson<ChargeInput>,
-) -> ApiResult<Created<Charge>> {
-    let new = input.validate().map_err(ApiError::Validation)?;
-    let c = state
-        .store
-        .org(auth.org)
-        .charges()
-        .create(&auth.actor(), lease, &new)
-        .await;
-    Ok(Created(c.map_err(auth.failed(ENTITY, &state))?))
+    req: IdemJson<ChargeInput>,
+) -> Response {
+    let (p, s) = (auth.0.clone(), state.clone());
+    let op = async move {
+        let new = req.body?.validate().map_err(ApiError::Validation)?;
+        let c = s
+            .store
+            .org(p.org)
+            .charges()
+            .create(&p.actor(), lease, &new)
+            .await;
+        Ok::<_, ApiError>(Created(c.map_err(p.failed(ENTITY, &s))?))
+    };
+    req.idem.run(&auth, &state, op).await
 }
 
 list_query! {
@@ -121,20 +127,20 @@ async fn get(
 /// Voids a charge nothing is paid towards (409 otherwise): its entry is reversed, today in the
 /// organisation's time zone. Requires property_manager or higher.
 #[utoipa::path(post, path = "/api/charges/{id}/void", tag = "Charges",
-    params(("id" = ChargeId, Path, description = "Charge ID")),
+    params(("id" = ChargeId, Path, description = "Charge ID"), IdempotencyHeader),
     responses((status = 200, body = Envelope<Charge>), WriteErrors))]
 async fn void(
     auth: Auth<ManagerUp>,
     State(state): State<AppState>,
     PathId(id): PathId<ChargeIdKind>,
-) -> ApiResult<Success<Charge>> {
-    let c = state
-        .store
-        .org(auth.org)
-        .charges()
-        .void(&auth.actor(), id)
-        .await;
-    Ok(Success(c.map_err(auth.failed(ENTITY, &state))?))
+    idem: Idem,
+) -> Response {
+    let (p, s) = (auth.0.clone(), state.clone());
+    let op = async move {
+        let c = s.store.org(p.org).charges().void(&p.actor(), id).await;
+        Ok::<_, ApiError>(Success(c.map_err(p.failed(ENTITY, &s))?))
+    };
+    idem.run(&auth, &state, op).await
 }
 
 /// A lease's account: every charge, credit, payment and reversal posted on it, oldest first,

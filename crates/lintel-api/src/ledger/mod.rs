@@ -4,6 +4,7 @@
 mod accounts;
 mod charges;
 mod journal;
+mod payments;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -15,4 +16,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(accounts::routes())
         .merge(journal::routes())
         .merge(charges::routes())
+        .merge(payments::routes())
 }

@@ -115,10 +115,7 @@ impl ChargeInput {
             .and_then(|k| v.parse_enum::<ChargeKind>("kind", k.trim()));
         let amount = v
             .required("amount", self.amount.as_ref())
-            .and_then(|a| Money::validate_non_negative(&mut v, "amount", a));
-        if amount.is_some_and(|a| a.amount_minor == 0) {
-            v.error("amount.amountMinor", "must be more than zero");
-        }
+            .and_then(|a| Money::validate_positive(&mut v, "amount", a));
         let due_date = v
             .required("dueDate", self.due_date.as_deref())
             .and_then(|d| v.date("dueDate", Some(d)));
@@ -195,10 +192,13 @@ pub struct LeaseLedger {
     pub currency: String,
     /// Oldest first.
     pub lines: Vec<LeaseLedgerLine>,
-    /// Owed for everything posted, due or not.
+    /// Owed for everything posted, due or not, less the credit held (negative when the
+    /// tenants are in credit).
     pub balance_minor: i64,
     /// Owed for what is due today or earlier (in the organisation's time zone).
     pub due_now_minor: i64,
     /// Security deposits held for the lease.
     pub deposit_held_minor: i64,
+    /// Paid in advance and not yet applied to a charge (prepaid rent).
+    pub credit_held_minor: i64,
 }

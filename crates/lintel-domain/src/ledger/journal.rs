@@ -19,6 +19,10 @@ crate::string_enum! {
         Charge => "charge",
         Payment => "payment",
         Refund => "refund",
+        /// A payment that came back unpaid (a bounced cheque, a failed transfer).
+        PaymentReturn => "payment_return",
+        /// A tenant's credit applied to a new charge.
+        CreditApplied => "credit_applied",
     }
 }
 
@@ -101,7 +105,11 @@ pub struct NewEntry {
 pub const ENTRY_LINES_MAX: usize = 100;
 pub const MEMO_MAX: usize = 500;
 
-fn opt_id<T: std::str::FromStr>(v: &mut Validator, field: &str, raw: Option<&str>) -> Option<T>
+pub(super) fn opt_id<T: std::str::FromStr>(
+    v: &mut Validator,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -139,10 +147,7 @@ impl ManualEntryInput {
                 }
             };
             let field = f(side.as_str());
-            let amount = money.and_then(|m| Money::validate_non_negative(&mut v, &field, m));
-            if amount.is_some_and(|a| a.amount_minor == 0) {
-                v.error(&format!("{field}.amountMinor"), "must be more than zero");
-            }
+            let amount = money.and_then(|m| Money::validate_positive(&mut v, &field, m));
             let dims = Dimensions {
                 property_id: opt_id(&mut v, &f("propertyId"), l.property_id.as_deref()),
                 unit_id: opt_id(&mut v, &f("unitId"), l.unit_id.as_deref()),
@@ -305,6 +310,14 @@ crate::string_enum! {
         OrphanLine => "orphan_line",
         /// A reversal whose lines do not undo the entry it reverses.
         ReversalDoesNotMirror => "reversal_does_not_mirror",
+        /// A charge whose paid total or status disagrees with the payments allocated to it.
+        ChargePaidMismatch => "charge_paid_mismatch",
+        /// A payment whose applied or refunded total or status disagrees with its allocations
+        /// and refunds.
+        PaymentTotalsMismatch => "payment_totals_mismatch",
+        /// A lease whose credit held in prepaid rent differs from its payments' unapplied
+        /// amounts.
+        CreditMismatch => "credit_mismatch",
     }
 }
 
@@ -316,6 +329,8 @@ pub struct Discrepancy {
     pub entry_id: Option<String>,
     pub line_id: Option<String>,
     pub account_id: Option<String>,
+    /// The charge, payment or lease it is about, for the findings on them.
+    pub record_id: Option<String>,
     /// What was found, in words and figures.
     pub detail: String,
 }

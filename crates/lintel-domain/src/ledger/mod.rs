@@ -7,6 +7,7 @@ mod account;
 mod charge;
 mod entry;
 mod journal;
+mod payment;
 
 pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
@@ -20,4 +21,9 @@ pub use journal::{
     AccountBalance, CurrencyBalance, Discrepancy, DiscrepancyKind, EntryLineInput, EntrySource,
     IntegrityReport, JournalEntry, JournalLine, ManualEntryInput, NewEntry, TrialBalance,
     TrialBalanceRow,
+};
+pub use payment::{
+    apply_in_order, refund_plan, Allocation, AllocationInput, NewPayment, NewRefund, NewReturn,
+    Payer, Payment, PaymentInput, PaymentMethod, PaymentReturn, PaymentStatus, Refund, RefundInput,
+    ReturnInput,
 };

@@ -3,8 +3,7 @@
 
 use lintel_domain::leasing::LeaseStatus;
 use lintel_domain::ledger::{
-    BalancedEntry, Charge, ChargeKind, ChargeStatus, Dimensions, EntrySource, NewCharge,
-    SystemAccount,
+    BalancedEntry, Charge, ChargeKind, ChargeStatus, EntrySource, NewCharge,
 };
 use lintel_domain::money::MoneyDto;
 use lintel_domain::{
@@ -13,8 +12,7 @@ use lintel_domain::{
 };
 use sea_query::{Expr, Query, SelectStatement};
 
-use super::posting::{post, Posting};
-use super::Accounts as A;
+use super::posting::{post, system_accounts, Posting};
 use crate::db::{Db, Tx};
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
@@ -181,36 +179,6 @@ pub struct ChargeRepo<'a> {
     pub(crate) org: OrgId,
 }
 
-#[derive(serde::Deserialize)]
-struct SystemRow {
-    id: String,
-    system_key: Option<String>,
-}
-
-/// The organisation's system accounts `debit` and `credit`.
-async fn system_accounts(
-    tx: &mut Tx,
-    org: OrgId,
-    debit: SystemAccount,
-    credit: SystemAccount,
-) -> Result<(lintel_domain::AccountId, lintel_domain::AccountId)> {
-    let rows: Vec<SystemRow> = tx
-        .all(
-            &scope::select::<A>(org)
-                .columns([A::Id, A::SystemKey])
-                .and_where(Expr::col(A::SystemKey).is_in([debit.as_str(), credit.as_str()]))
-                .to_owned(),
-        )
-        .await?;
-    let find = |s: SystemAccount| {
-        rows.iter()
-            .find(|r| r.system_key.as_deref() == Some(s.as_str()))
-            .ok_or_else(|| StoreError::Corrupt(format!("organisation {org} has no {s} account")))
-            .and_then(|r| parse_col("accounts.id", &r.id))
-    };
-    Ok((find(debit)?, find(credit)?))
-}
-
 impl ChargeRepo<'_> {
     pub async fn get(&self, id: ChargeId) -> Result<Charge> {
         let row: ChargeRow = self.db.one(&BY_ID.with(key(self.org, id))).await?;
@@ -260,111 +228,21 @@ impl ChargeRepo<'_> {
     }
 
     /// Posts a charge on a lease that is or was in force, in the lease's currency: the charge
-    /// and its entry in one transaction.
+    /// and its entry in one transaction, with any credit the tenants hold applied to it.
     pub async fn create(&self, actor: &Actor, lease: LeaseId, new: &NewCharge) -> Result<Charge> {
-        self.db
+        let id = self
+            .db
             .write(move |mut tx| async move {
                 let l = match crate::leasing::leases::get_in(&mut tx, self.org, lease, true).await {
                     Err(StoreError::NotFound) => return Err(StoreError::Missing("Lease")),
                     other => other?,
                 };
-                if matches!(
-                    l.status,
-                    LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
-                ) {
-                    return Err(StoreError::Refused(format!(
-                        "Charges are posted on leases that are or were in force; this one is {}.",
-                        l.status
-                    )));
-                }
-                if new.amount.currency.code() != l.rent.currency {
-                    let msg = format!("must be the lease's currency, {}", l.rent.currency);
-                    return Err(StoreError::Invalid(vec![FieldError::new(
-                        "amount.currency",
-                        msg,
-                    )]));
-                }
-                let (d, c) = new.kind.accounts();
-                let (debit, credit) = system_accounts(&mut tx, self.org, d, c).await?;
-                let dims = Dimensions {
-                    property_id: Some(l.property_id),
-                    unit_id: Some(l.unit_id),
-                    lease_id: Some(l.id),
-                    tenant_id: Some(l.primary_tenant_id),
-                };
-                let entry =
-                    BalancedEntry::transfer(debit, credit, new.amount, dims).map_err(|e| {
-                        StoreError::Invalid(vec![FieldError::new("amount", e.to_string())])
-                    })?;
-                let id = ChargeId::new();
-                let memo = format!("{} charge", new.kind);
-                let posting = Posting {
-                    date: new.due_date,
-                    memo: Some(memo.as_str()),
-                    source: EntrySource::Charge,
-                    source_id: Some(id.to_string()),
-                    reversal_of: None,
-                };
-                let posted = post(&mut tx, self.org, actor, posting, &entry).await?;
-                let now = Timestamp::now();
-                let charge = Charge {
-                    id,
-                    organisation_id: self.org,
-                    lease_id: l.id,
-                    tenant_id: l.primary_tenant_id,
-                    property_id: l.property_id,
-                    unit_id: l.unit_id,
-                    kind: new.kind,
-                    amount: new.amount.to_dto(),
-                    due_date: new.due_date,
-                    description: new.description.clone(),
-                    status: ChargeStatus::Open,
-                    paid_minor: 0,
-                    entry_id: posted.id,
-                    void_entry_id: None,
-                    created_by: actor.id.clone(),
-                    created_at: now,
-                    updated_at: now,
-                };
-                let c = &charge;
-                tx.defer(
-                    Query::insert()
-                        .into_table(C::Table)
-                        .columns(COLUMNS)
-                        .values_panic([
-                            c.id.to_string().into(),
-                            self.org.to_string().into(),
-                            c.lease_id.to_string().into(),
-                            c.tenant_id.to_string().into(),
-                            c.property_id.to_string().into(),
-                            c.unit_id.to_string().into(),
-                            c.kind.as_str().into(),
-                            c.amount.amount_minor.into(),
-                            c.amount.currency.clone().into(),
-                            c.due_date.to_string().into(),
-                            c.description.clone().into(),
-                            c.status.as_str().into(),
-                            0i64.into(),
-                            c.entry_id.to_string().into(),
-                            Option::<String>::None.into(),
-                            c.created_by.clone().into(),
-                            now.0.into(),
-                            now.0.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
-                let change = Change::<(), _> {
-                    kind: EventKind::ChargePosted,
-                    entity_id: &id.to_string(),
-                    before: None,
-                    after: Some(c),
-                };
-                events::emit(&mut tx, self.org, actor, change).await?;
+                let charge = post_charge(&mut tx, self.org, actor, &l, new).await?;
                 tx.commit().await?;
-                Ok(charge)
+                Ok(charge.id)
             })
-            .await
+            .await?;
+        self.get(id).await
     }
 
     /// A lease's account: its movements with a running balance, what is due now and the
@@ -438,6 +316,106 @@ impl ChargeRepo<'_> {
             })
             .await
     }
+}
+
+/// Posts a charge on lease `l` (read locked in `tx`), then applies the tenants' credit to it.
+pub(crate) async fn post_charge(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    l: &lintel_domain::leasing::Lease,
+    new: &NewCharge,
+) -> Result<Charge> {
+    if matches!(
+        l.status,
+        LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
+    ) {
+        return Err(StoreError::Refused(format!(
+            "Charges are posted on leases that are or were in force; this one is {}.",
+            l.status
+        )));
+    }
+    if new.amount.currency.code() != l.rent.currency {
+        let msg = format!("must be the lease's currency, {}", l.rent.currency);
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "amount.currency",
+            msg,
+        )]));
+    }
+    let (d, c) = new.kind.accounts();
+    let [debit, credit] = system_accounts(tx, org, [d, c]).await?;
+    let dims = super::settle::lease_dims(l);
+    let entry = BalancedEntry::transfer(debit, credit, new.amount, dims)
+        .map_err(|e| StoreError::Invalid(vec![FieldError::new("amount", e.to_string())]))?;
+    let id = ChargeId::new();
+    let memo = format!("{} charge", new.kind);
+    let posting = Posting {
+        date: new.due_date,
+        memo: Some(memo.as_str()),
+        source: EntrySource::Charge,
+        source_id: Some(id.to_string()),
+        reversal_of: None,
+    };
+    let posted = post(tx, org, actor, posting, &entry).await?;
+    let now = Timestamp::now();
+    let charge = Charge {
+        id,
+        organisation_id: org,
+        lease_id: l.id,
+        tenant_id: l.primary_tenant_id,
+        property_id: l.property_id,
+        unit_id: l.unit_id,
+        kind: new.kind,
+        amount: new.amount.to_dto(),
+        due_date: new.due_date,
+        description: new.description.clone(),
+        status: ChargeStatus::Open,
+        paid_minor: 0,
+        entry_id: posted.id,
+        void_entry_id: None,
+        created_by: actor.id.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let c = &charge;
+    tx.defer(
+        Query::insert()
+            .into_table(C::Table)
+            .columns(COLUMNS)
+            .values_panic([
+                c.id.to_string().into(),
+                org.to_string().into(),
+                c.lease_id.to_string().into(),
+                c.tenant_id.to_string().into(),
+                c.property_id.to_string().into(),
+                c.unit_id.to_string().into(),
+                c.kind.as_str().into(),
+                c.amount.amount_minor.into(),
+                c.amount.currency.clone().into(),
+                c.due_date.to_string().into(),
+                c.description.clone().into(),
+                c.status.as_str().into(),
+                0i64.into(),
+                c.entry_id.to_string().into(),
+                Option::<String>::None.into(),
+                c.created_by.clone().into(),
+                now.0.into(),
+                now.0.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let change = Change::<(), _> {
+        kind: EventKind::ChargePosted,
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(c),
+    };
+    events::emit(tx, org, actor, change).await?;
+    if new.kind != ChargeKind::Credit {
+        super::settle::apply_credit(tx, org, actor, l, new.due_date).await?;
+    }
+    Ok(charge)
 }
 
 impl<'a> crate::OrgScope<'a> {

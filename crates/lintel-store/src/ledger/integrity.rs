@@ -54,6 +54,7 @@ fn found(
         entry_id: entry.map(str::to_string),
         line_id: line.map(str::to_string),
         account_id: account.map(str::to_string),
+        record_id: None,
         detail,
     }
 }
@@ -243,6 +244,8 @@ impl JournalRepo<'_> {
                 detail,
             ));
         }
+
+        super::integrity_money::check(self.db, org, &mut out).await?;
 
         let entries: Count = self.db.one(&scope::count::<E>(org)).await?;
         let lines: Count = self.db.one(&scope::count::<L>(org)).await?;

@@ -32,6 +32,7 @@ pub(crate) async fn of_lease(
 ) -> Result<LeaseLedger> {
     let systems = [
         SystemAccount::AccountsReceivable.as_str(),
+        SystemAccount::PrepaidRent.as_str(),
         SystemAccount::SecurityDepositsHeld.as_str(),
     ];
     let rows: Vec<Row> = db
@@ -65,8 +66,8 @@ pub(crate) async fn of_lease(
         )
         .await?;
     let today = crate::leasing::leases::today_in(db, org).await?;
-    let (mut balance, mut due_now, mut deposit) = (0i64, 0i64, 0i64);
-    let mut lines = Vec::new();
+    let (mut balance, mut due_now, mut deposit, mut credit) = (0i64, 0i64, 0i64, 0i64);
+    let mut lines: Vec<LeaseLedgerLine> = Vec::new();
     for r in rows {
         let debit = match r.side.as_str() {
             "debit" => true,
@@ -83,17 +84,28 @@ pub(crate) async fn of_lease(
             -r.amount_minor
         };
         let date = crate::leasing::leases::date_col("journal_lines.entry_date", &r.entry_date)?;
-        if r.system_key.as_deref() == Some(SystemAccount::SecurityDepositsHeld.as_str()) {
-            deposit -= signed;
-            continue;
+        match r.system_key.as_deref() {
+            Some(k) if k == SystemAccount::SecurityDepositsHeld.as_str() => {
+                deposit -= signed;
+                continue;
+            }
+            Some(k) if k == SystemAccount::PrepaidRent.as_str() => credit -= signed,
+            _ => {}
         }
         balance += signed;
         if date <= today {
             due_now += signed;
         }
+        let entry_id = parse_col("journal_lines.entry_id", &r.entry_id)?;
+        // One line per entry: a payment's lines on receivables and on prepaid rent together.
+        if let Some(last) = lines.last_mut().filter(|l| l.entry_id == entry_id) {
+            last.amount_minor += signed;
+            last.balance_minor = balance;
+            continue;
+        }
         let source: EntrySource = parse_col("journal_entries.source", &r.source)?;
         lines.push(LeaseLedgerLine {
-            entry_id: parse_col("journal_lines.entry_id", &r.entry_id)?,
+            entry_id,
             date,
             source,
             source_id: r.source_id,
@@ -109,5 +121,63 @@ pub(crate) async fn of_lease(
         balance_minor: balance,
         due_now_minor: due_now,
         deposit_held_minor: deposit,
+        credit_held_minor: credit,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct Owing {
+    currency: String,
+    owed: i64,
+}
+
+/// What the tenants of the leases `tenant` is on owe, per currency (negative when in credit):
+/// receivables less the credit held, from the journal.
+pub(crate) async fn of_tenant(
+    db: &Db,
+    org: OrgId,
+    tenant: lintel_domain::TenantId,
+) -> Result<Vec<lintel_domain::money::MoneyDto>> {
+    use crate::leasing::schema::LeaseTenants as LT;
+    let systems = [
+        SystemAccount::AccountsReceivable.as_str(),
+        SystemAccount::PrepaidRent.as_str(),
+    ];
+    let rows: Vec<Owing> = db
+        .all(
+            &scope::select::<L>(org)
+                .column((L::Table, L::Currency))
+                .expr_as(
+                    Expr::cust(
+                        "CAST(COALESCE(SUM(CASE WHEN journal_lines.side = 'debit' \
+                         THEN journal_lines.amount_minor ELSE -journal_lines.amount_minor END), \
+                         0) AS BIGINT)",
+                    ),
+                    sea_query::Alias::new("owed"),
+                )
+                .inner_join(
+                    A::Table,
+                    Expr::col((A::Table, A::Id)).equals((L::Table, L::AccountId)),
+                )
+                .and_where(Expr::col((A::Table, A::SystemKey)).is_in(systems))
+                .and_where(
+                    Expr::col((L::Table, L::LeaseId)).in_subquery(
+                        scope::select_with::<LT, L>()
+                            .column((LT::Table, LT::LeaseId))
+                            .and_where(Expr::col((LT::Table, LT::TenantId)).eq(tenant.to_string()))
+                            .to_owned(),
+                    ),
+                )
+                .group_by_col((L::Table, L::Currency))
+                .order_by((L::Table, L::Currency), Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| lintel_domain::money::MoneyDto {
+            amount_minor: r.owed,
+            currency: r.currency,
+        })
+        .collect())
 }

@@ -5,9 +5,12 @@
 mod balances;
 pub mod charges;
 mod integrity;
+mod integrity_money;
 pub mod journal;
 mod lease_ledger;
+pub mod payments;
 mod posting;
+mod settle;
 pub(crate) mod setup;
 
 use lintel_domain::ledger::{Account, AccountPatch, NewAccount, SystemAccount};

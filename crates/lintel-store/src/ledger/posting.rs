@@ -1,14 +1,16 @@
 //! Posting a balanced entry: its accounts checked, its lines sent first and the entry last, so
 //! the database checks them as a whole (`setup.rs`), and its event recorded.
 
-use lintel_domain::ledger::{BalancedEntry, EntrySource, JournalEntry, JournalLine};
-use lintel_domain::{Actor, Date, EventKind, FieldError, JournalEntryId, OrgId, Timestamp};
+use lintel_domain::ledger::{BalancedEntry, EntrySource, JournalEntry, JournalLine, SystemAccount};
+use lintel_domain::{
+    AccountId, Actor, Date, EventKind, FieldError, JournalEntryId, OrgId, Timestamp,
+};
 use sea_query::{Expr, Query};
 
 use super::journal::{JournalEntries as E, JournalLines as L, ENTRY_COLUMNS};
 use super::Accounts as A;
 use crate::db::Tx;
-use crate::error::{Result, StoreError};
+use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::scope;
 
@@ -155,4 +157,75 @@ pub(crate) async fn post(
     };
     events::emit(tx, org, actor, change).await?;
     Ok(posted)
+}
+
+#[derive(serde::Deserialize)]
+struct SystemRow {
+    id: String,
+    system_key: Option<String>,
+}
+
+/// The organisation's system accounts `wanted`, in the same order.
+pub(crate) async fn system_accounts<const N: usize>(
+    tx: &mut Tx,
+    org: OrgId,
+    wanted: [SystemAccount; N],
+) -> Result<[AccountId; N]> {
+    let keys: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<SystemRow> = tx
+        .all(
+            &scope::select::<A>(org)
+                .columns([A::Id, A::SystemKey])
+                .and_where(Expr::col(A::SystemKey).is_in(keys))
+                .to_owned(),
+        )
+        .await?;
+    let mut out = [AccountId::new(); N];
+    for (slot, s) in out.iter_mut().zip(wanted) {
+        let row = rows
+            .iter()
+            .find(|r| r.system_key.as_deref() == Some(s.as_str()))
+            .ok_or_else(|| StoreError::Corrupt(format!("organisation {org} has no {s} account")))?;
+        *slot = parse_col("accounts.id", &row.id)?;
+    }
+    Ok(out)
+}
+
+crate::iden::table! {
+    pub enum OrgCounters = "org_counters" {
+        OrgId = "org_id",
+        Name = "name",
+        Last = "last",
+    }
+}
+
+impl scope::OrgTable for OrgCounters {
+    const TABLE: Self = OrgCounters::Table;
+    const ORG: Self = OrgCounters::OrgId;
+    const ID: Self = OrgCounters::Name;
+}
+
+#[derive(serde::Deserialize)]
+struct Last {
+    last: i64,
+}
+
+/// The next number of the organisation's series `name` (receipts, invoices), taken inside the
+/// transaction that uses it: the counter row stays locked until it commits, so a series has no
+/// gaps and no repeats.
+pub(crate) async fn next_number(tx: &mut Tx, org: OrgId, name: &str) -> Result<i64> {
+    use OrgCounters as N;
+    let q = Query::insert()
+        .into_table(N::Table)
+        .columns([N::OrgId, N::Name, N::Last])
+        .values_panic([org.to_string().into(), name.into(), 1i64.into()])
+        .on_conflict(
+            sea_query::OnConflict::columns([N::OrgId, N::Name])
+                .value(N::Last, Expr::col((N::Table, N::Last)).add(1))
+                .to_owned(),
+        )
+        .returning_col(N::Last)
+        .to_owned();
+    let row: Last = tx.one(&q).await?;
+    Ok(row.last)
 }

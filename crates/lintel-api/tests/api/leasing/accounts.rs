@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{create_lease, create_tenant, lease_body, set_status, unit};
 
 /// Invites tenant `id` and accepts as a new account; answers the tenant's client.
-async fn tenant_account(app: &TestApp, admin: &Client, id: &str) -> Client {
+pub(crate) async fn tenant_account(app: &TestApp, admin: &Client, id: &str) -> Client {
     let r = app
         .post_empty(&format!("/api/tenants/{id}/invite"), admin)
         .await;

@@ -1,7 +1,7 @@
 //! Tenancy through HTTP on both backends: tenants (and their ID checks), leases and their state
 //! machine, occupancy, overlaps, the plan's cap on leases in force.
 
-mod accounts;
+pub(crate) mod accounts;
 mod leases;
 mod renewals;
 mod status;

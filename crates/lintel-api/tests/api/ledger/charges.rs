@@ -1,41 +1,12 @@
 //! Charges through HTTP: each posted as a journal entry against receivables, voided by its
 //! reversal while unpaid; the books stay sound.
 
+use super::active_lease;
 use crate::support::units::{create_unit, unit_body};
 use crate::support::*;
 use axum::http::StatusCode;
 use lintel_domain::{Plan, Role};
 use serde_json::{json, Value};
-
-/// An active lease (rent in CAD) of a new unit; answers the lease and its tenant.
-async fn active_lease(app: &TestApp, org: &TestOrg) -> (String, String) {
-    let property = create_property(app, &org.admin, "Charged").await;
-    let u = create_unit(app, &org.admin, &property, unit_body("101")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .post(
-            "/api/tenants",
-            &org.admin,
-            json!({"firstName": "Cai", "lastName": "Rent"}),
-        )
-        .await;
-    let t = r.data()["id"].as_str().unwrap().to_string();
-    let body = json!({"unitId": u, "tenantIds": [t], "startDate": "2026-01-01",
-                      "rent": {"amountMinor": 185000, "currency": "CAD"}});
-    let r = app.post("/api/leases", &org.admin, body).await;
-    let lease = r.data()["id"].as_str().unwrap().to_string();
-    let r = app
-        .patch(
-            &format!("/api/leases/{lease}/status"),
-            &org.admin,
-            json!({"status": "active"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    (lease, t)
-}
 
 fn charge(kind: &str, amount: i64) -> Value {
     json!({"kind": kind, "amount": {"amountMinor": amount, "currency": "CAD"},

@@ -132,7 +132,39 @@ impl TestApp {
         content_type: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Resp {
+        self.raw_with(method, path, client, content_type, body, &[])
+            .await
+    }
+
+    /// POSTs a JSON body with an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, client: &Client, key: &str, body: Value) -> Resp {
+        let bytes = Some(body.to_string().into_bytes());
+        let headers = [("idempotency-key", key)];
+        self.raw_with(
+            Method::POST,
+            path,
+            client,
+            Some("application/json"),
+            bytes,
+            &headers,
+        )
+        .await
+    }
+
+    /// [`Self::raw_as`] with more request headers.
+    pub async fn raw_with(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        content_type: Option<&str>,
+        body: Option<Vec<u8>>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let mut b = Request::builder().method(method.clone()).uri(path);
+        for (name, value) in extra {
+            b = b.header(*name, *value);
+        }
         match client {
             Client::Anon => {}
             Client::Key(k) => b = b.header(header::AUTHORIZATION, format!("Bearer {k}")),

@@ -100,9 +100,14 @@ pub struct TenantDetail {
     pub tenant: Tenant,
     /// Every lease the tenant is on, newest first.
     pub leases: Vec<crate::leasing::Lease>,
-    /// The tenant's payment records, newest first (recorded by the ledger).
-    #[schema(value_type = Vec<Object>)]
-    pub payments: Vec<serde_json::Value>,
+    /// The latest 50 payments on the tenant's leases, newest first (all of them through
+    /// `GET /api/payments?tenantId=`).
+    pub payments: Vec<crate::ledger::Payment>,
+    /// What the tenant's leases owe now, in their currency: charges posted less payments and
+    /// credits (negative when in credit). `null` before anything was posted.
+    pub balance: Option<crate::money::MoneyDto>,
+    /// The same per currency, when the leases are in more than one.
+    pub balances: Vec<crate::money::MoneyDto>,
 }
 
 /// A tenant ready to be stored (also the whole of a replacement).

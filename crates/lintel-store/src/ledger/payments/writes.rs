@@ -1,0 +1,619 @@
+//! Recording a payment (applied to charges, the rest held as credit), refunding it, and taking
+//! it back when it is returned unpaid: each one transaction with its balanced entry.
+
+use lintel_domain::leasing::{Lease, LeaseStatus};
+use lintel_domain::ledger::{
+    apply_in_order, refund_plan, BalancedEntry, ChargeKind, EntrySource, NewCharge, NewPayment,
+    NewRefund, NewReturn, Payer, Payment, PaymentStatus, Side, SystemAccount,
+};
+use lintel_domain::money::Currency;
+use lintel_domain::{
+    Actor, ChargeId, EventKind, FieldError, OrgId, PaymentId, RefundId, TenantId, Timestamp,
+};
+use sea_query::{Expr, Order, Query};
+
+use super::{
+    PaymentAllocations as PA, PaymentRefunds as PR, PaymentRepo, PaymentRow, Payments as P,
+};
+use crate::db::Tx;
+use crate::error::{parse_col, Result, StoreError};
+use crate::events::{self, Change};
+use crate::leasing::leases::{get_in, today};
+use crate::leasing::schema::{LeaseTenants as LT, Leases as L};
+use crate::ledger::posting::{next_number, post, system_accounts, Posting};
+use crate::ledger::settle::{self, line};
+use crate::prepared::key;
+use crate::scope;
+
+#[derive(serde::Deserialize)]
+struct LeaseOf {
+    lease_id: String,
+}
+
+/// The lease a payment is for, read locked: the one named, or the tenant's one lease in force.
+async fn lease_of(tx: &mut Tx, org: OrgId, payer: Payer) -> Result<(Lease, Option<TenantId>)> {
+    let missing = |e: StoreError| match e {
+        StoreError::NotFound => StoreError::Missing("Lease"),
+        other => other,
+    };
+    match payer {
+        Payer::Lease(l) => Ok((get_in(tx, org, l, true).await.map_err(missing)?, None)),
+        Payer::Both(l, t) => {
+            let lease = get_in(tx, org, l, true).await.map_err(missing)?;
+            if !lease.tenant_ids.contains(&t) {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "tenantId",
+                    "is not a tenant on this lease",
+                )]));
+            }
+            Ok((lease, Some(t)))
+        }
+        Payer::Tenant(t) => {
+            let in_force: Vec<LeaseOf> = tx
+                .all(
+                    &scope::select::<LT>(org)
+                        .column((LT::Table, LT::LeaseId))
+                        .inner_join(
+                            L::Table,
+                            Expr::col((L::Table, L::Id)).equals((LT::Table, LT::LeaseId)),
+                        )
+                        .and_where(Expr::col((LT::Table, LT::TenantId)).eq(t.to_string()))
+                        .and_where(
+                            Expr::col((L::Table, L::Status)).is_in(
+                                LeaseStatus::ALL
+                                    .iter()
+                                    .filter(|s| s.is_in_force())
+                                    .map(|s| s.as_str()),
+                            ),
+                        )
+                        .to_owned(),
+                )
+                .await?;
+            match in_force.as_slice() {
+                [one] => {
+                    let id = parse_col("lease_tenants.lease_id", &one.lease_id)?;
+                    Ok((get_in(tx, org, id, true).await.map_err(missing)?, Some(t)))
+                }
+                [] => Err(StoreError::Invalid(vec![FieldError::new(
+                    "tenantId",
+                    "has no lease in force: give leaseId",
+                )])),
+                _ => Err(StoreError::Invalid(vec![FieldError::new(
+                    "tenantId",
+                    "is on more than one lease in force: give leaseId",
+                )])),
+            }
+        }
+    }
+}
+
+/// What `allocations` asks for, checked against the lease's charges (locked).
+async fn checked_allocations(
+    tx: &mut Tx,
+    org: OrgId,
+    lease: &Lease,
+    asked: &[(ChargeId, i64)],
+) -> Result<Vec<(ChargeId, i64)>> {
+    let ids: Vec<ChargeId> = asked.iter().map(|(c, _)| *c).collect();
+    let found = settle::charges_by_id(tx, org, &ids).await?;
+    let mut errors = Vec::new();
+    for (i, ((_, amount), row)) in asked.iter().zip(found).enumerate() {
+        let field = format!("allocations[{i}].chargeId");
+        match row {
+            Some(r) if r.lease_id == lease.id.to_string() => {
+                if r.kind == ChargeKind::Credit.as_str() {
+                    errors.push(FieldError::new(
+                        field,
+                        "is a credit note, which is not paid",
+                    ));
+                } else if r.status == "void" {
+                    errors.push(FieldError::new(field, "is void"));
+                } else if *amount > r.outstanding() {
+                    errors.push(FieldError::new(
+                        format!("allocations[{i}].amount.amountMinor"),
+                        format!("is more than the charge still owes, {}", r.outstanding()),
+                    ));
+                }
+            }
+            _ => errors.push(FieldError::new(field, "is not a charge of this lease")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(asked.to_vec())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+/// A receipt number: `R-` and the organisation's next receipt number, six digits or more.
+async fn receipt_number(tx: &mut Tx, org: OrgId) -> Result<String> {
+    Ok(format!("R-{:06}", next_number(tx, org, "receipt").await?))
+}
+
+fn currency_of(lease: &Lease) -> Result<Currency> {
+    Currency::parse(&lease.rent.currency)
+        .ok_or_else(|| StoreError::Corrupt(format!("lease {} currency", lease.id)))
+}
+
+/// Records a payment inside `tx` (see [`PaymentRepo::create`]).
+async fn record_payment(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    new: &NewPayment,
+) -> Result<PaymentId> {
+    let (lease, payer) = lease_of(tx, org, new.payer).await?;
+    if matches!(
+        lease.status,
+        LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
+    ) {
+        return Err(StoreError::Refused(format!(
+            "Payments are recorded on leases that are or were in force; this one is {}.",
+            lease.status
+        )));
+    }
+    let currency = currency_of(&lease)?;
+    if new.amount.currency != currency {
+        let msg = format!("must be the lease's currency, {}", currency.code());
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "amount.currency",
+            msg,
+        )]));
+    }
+    let received_on = match new.received_on {
+        Some(d) => d,
+        None => today(tx, org).await?,
+    };
+    let moves = match &new.allocations {
+        Some(asked) => checked_allocations(tx, org, &lease, asked).await?,
+        None => {
+            let open = settle::open_charges(tx, org, lease.id).await?;
+            let mut owed = Vec::with_capacity(open.len());
+            for o in &open {
+                owed.push((o.charge_id()?, o.outstanding()));
+            }
+            apply_in_order(&owed, new.amount.amount_minor).0
+        }
+    };
+    let applied: i64 = moves.iter().map(|(_, a)| a).sum();
+    let credit = new.amount.amount_minor - applied;
+    let [cash, receivable, prepaid] = system_accounts(
+        tx,
+        org,
+        [
+            new.method.cash_account(),
+            SystemAccount::AccountsReceivable,
+            SystemAccount::PrepaidRent,
+        ],
+    )
+    .await?;
+    let dims = settle::lease_dims(&lease);
+    let mut lines = Vec::with_capacity(3);
+    let total = new.amount.amount_minor;
+    line(&mut lines, cash, Side::Debit, total, currency, dims);
+    line(
+        &mut lines,
+        receivable,
+        Side::Credit,
+        applied,
+        currency,
+        dims,
+    );
+    line(&mut lines, prepaid, Side::Credit, credit, currency, dims);
+    let entry = BalancedEntry::new(lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id = PaymentId::new();
+    let memo = format!("{} payment", new.method);
+    let posting = Posting {
+        date: received_on,
+        memo: Some(memo.as_str()),
+        source: EntrySource::Payment,
+        source_id: Some(id.to_string()),
+        reversal_of: None,
+    };
+    let posted = post(tx, org, actor, posting, &entry).await?;
+    let receipt = receipt_number(tx, org).await?;
+    let now = Timestamp::now();
+    let tenant = payer.unwrap_or(lease.primary_tenant_id);
+    tx.exec(
+        &Query::insert()
+            .into_table(P::Table)
+            .columns(super::COLUMNS)
+            .values_panic([
+                id.to_string().into(),
+                org.to_string().into(),
+                lease.id.to_string().into(),
+                tenant.to_string().into(),
+                lease.property_id.to_string().into(),
+                lease.unit_id.to_string().into(),
+                total.into(),
+                currency.code().into(),
+                new.method.as_str().into(),
+                PaymentStatus::Succeeded.as_str().into(),
+                received_on.to_string().into(),
+                new.reference.clone().into(),
+                new.cheque_number.clone().into(),
+                0i64.into(),
+                0i64.into(),
+                0i64.into(),
+                posted.id.to_string().into(),
+                Option::<String>::None.into(),
+                Option::<String>::None.into(),
+                Option::<String>::None.into(),
+                Option::<String>::None.into(),
+                Option::<String>::None.into(),
+                receipt.into(),
+                actor.id.clone().into(),
+                now.0.into(),
+                now.0.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let moved = settle::record(tx, org, id, posted.id, &moves).await?;
+    settle::add_applied(tx, org, id, moved).await?;
+    let change = Change::<(), _> {
+        kind: EventKind::PaymentRecorded,
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(&serde_json::json!({
+            "leaseId": lease.id,
+            "amount": new.amount.to_dto(),
+            "method": new.method,
+            "receivedOn": received_on,
+            "appliedMinor": moved,
+            "creditMinor": credit,
+        })),
+    };
+    events::emit(tx, org, actor, change).await?;
+    Ok(id)
+}
+
+impl PaymentRepo<'_> {
+    /// Records money received for a lease that is or was in force: applied to the charges
+    /// named, or to the oldest open charges; the rest held as the tenants' credit.
+    pub async fn create(&self, actor: &Actor, new: &NewPayment) -> Result<Payment> {
+        let org = self.org;
+        let id = self
+            .db
+            .write(move |mut tx| async move {
+                let id = record_payment(&mut tx, org, actor, new).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+            .await?;
+        self.get(id).await
+    }
+
+    /// Refunds part or all of a succeeded payment, today: first from the credit it still
+    /// holds, then from what it paid, the most recent charges first (re-opening them).
+    pub async fn refund(&self, actor: &Actor, id: PaymentId, new: &NewRefund) -> Result<Payment> {
+        let org = self.org;
+        self.db
+            .write(move |mut tx| async move {
+                refund_in(&mut tx, org, actor, id, new).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await?;
+        self.get(id).await
+    }
+
+    /// Takes back a cheque or bank-transfer payment that came back unpaid, today: what it paid
+    /// re-opened, its credit withdrawn, and a returned-payment fee charged if asked.
+    pub async fn return_unpaid(
+        &self,
+        actor: &Actor,
+        id: PaymentId,
+        new: &NewReturn,
+    ) -> Result<Payment> {
+        let org = self.org;
+        self.db
+            .write(move |mut tx| async move {
+                return_in(&mut tx, org, actor, id, new).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await?;
+        self.get(id).await
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MoveRow {
+    charge_id: String,
+    amount_minor: i64,
+}
+
+/// What a payment has paid towards each charge (net), the most recently paid first.
+async fn paid_by(tx: &mut Tx, org: OrgId, payment: PaymentId) -> Result<Vec<(ChargeId, i64)>> {
+    let rows: Vec<MoveRow> = tx
+        .all(
+            &scope::select::<PA>(org)
+                .columns([PA::ChargeId, PA::AmountMinor])
+                .and_where(Expr::col(PA::PaymentId).eq(payment.to_string()))
+                .order_by(PA::CreatedAt, Order::Asc)
+                .order_by(PA::Id, Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    let mut net: Vec<(ChargeId, i64)> = Vec::new();
+    for r in rows {
+        let c: ChargeId = parse_col("payment_allocations.charge_id", &r.charge_id)?;
+        match net.iter_mut().find(|(id, _)| *id == c) {
+            Some(n) => n.1 += r.amount_minor,
+            None => net.push((c, r.amount_minor)),
+        }
+    }
+    net.retain(|(_, a)| *a > 0);
+    net.reverse();
+    Ok(net)
+}
+
+/// The payment, locked, and its lease.
+async fn locked(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<(PaymentRow, Lease)> {
+    let row: PaymentRow = tx.one(&super::BY_ID_LOCKED.with(key(org, id))).await?;
+    let lease = get_in(
+        tx,
+        org,
+        parse_col("payments.lease_id", &row.lease_id)?,
+        false,
+    )
+    .await?;
+    Ok((row, lease))
+}
+
+async fn refund_in(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    id: PaymentId,
+    new: &NewRefund,
+) -> Result<()> {
+    let (row, lease) = locked(tx, org, id).await?;
+    let status = row.status()?;
+    if !matches!(
+        status,
+        PaymentStatus::Succeeded | PaymentStatus::PartiallyRefunded
+    ) {
+        return Err(StoreError::Refused(format!(
+            "Only a succeeded payment can be refunded; this one is {status}."
+        )));
+    }
+    let currency = currency_of(&lease)?;
+    if new.amount.currency.code() != row.currency {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "amount.currency",
+            format!("must be the payment's currency, {}", row.currency),
+        )]));
+    }
+    let remaining = row.amount_minor - row.refunded_minor - row.returned_minor;
+    let amount = new.amount.amount_minor;
+    if amount > remaining {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "amount.amountMinor",
+            format!("is more than what remains to refund, {remaining}"),
+        )]));
+    }
+    let paid = paid_by(tx, org, id).await?;
+    let (from_credit, from_charges) = refund_plan(row.credit(), &paid, amount);
+    let method = row.method()?;
+    let [cash, receivable, prepaid] = system_accounts(
+        tx,
+        org,
+        [
+            method.cash_account(),
+            SystemAccount::AccountsReceivable,
+            SystemAccount::PrepaidRent,
+        ],
+    )
+    .await?;
+    let reopened: i64 = from_charges.iter().map(|(_, a)| a).sum();
+    let dims = settle::lease_dims(&lease);
+    let mut lines = Vec::with_capacity(3);
+    line(
+        &mut lines,
+        prepaid,
+        Side::Debit,
+        from_credit,
+        currency,
+        dims,
+    );
+    line(
+        &mut lines,
+        receivable,
+        Side::Debit,
+        reopened,
+        currency,
+        dims,
+    );
+    line(&mut lines, cash, Side::Credit, amount, currency, dims);
+    let entry = BalancedEntry::new(lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let refund = RefundId::new();
+    let date = today(tx, org).await?;
+    let memo = format!("Refund of payment {id}");
+    let posting = Posting {
+        date,
+        memo: Some(memo.as_str()),
+        source: EntrySource::Refund,
+        source_id: Some(id.to_string()),
+        reversal_of: None,
+    };
+    let posted = post(tx, org, actor, posting, &entry).await?;
+    let now = Timestamp::now();
+    tx.defer(
+        Query::insert()
+            .into_table(PR::Table)
+            .columns([
+                PR::Id,
+                PR::OrgId,
+                PR::PaymentId,
+                PR::AmountMinor,
+                PR::Currency,
+                PR::Reason,
+                PR::EntryId,
+                PR::CreatedBy,
+                PR::CreatedAt,
+            ])
+            .values_panic([
+                refund.to_string().into(),
+                org.to_string().into(),
+                id.to_string().into(),
+                amount.into(),
+                row.currency.clone().into(),
+                new.reason.clone().into(),
+                posted.id.to_string().into(),
+                actor.id.clone().into(),
+                now.0.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let back: Vec<(ChargeId, i64)> = from_charges.iter().map(|(c, a)| (*c, -a)).collect();
+    settle::record(tx, org, id, posted.id, &back).await?;
+    let refunded = row.refunded_minor + amount;
+    let status = if refunded == row.amount_minor {
+        PaymentStatus::Refunded
+    } else {
+        PaymentStatus::PartiallyRefunded
+    };
+    tx.exec(
+        &scope::update_one::<P, _>(org, id)
+            .values([
+                (P::AppliedMinor, (row.applied_minor - reopened).into()),
+                (P::RefundedMinor, refunded.into()),
+                (P::Status, status.as_str().into()),
+                (P::UpdatedAt, now.0.into()),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let change = Change::<(), _> {
+        kind: EventKind::PaymentRefunded,
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(&serde_json::json!({
+            "refundId": refund,
+            "amount": new.amount.to_dto(),
+            "reason": new.reason,
+            "entryId": posted.id,
+            "status": status,
+        })),
+    };
+    events::emit(tx, org, actor, change).await
+}
+
+async fn return_in(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    id: PaymentId,
+    new: &NewReturn,
+) -> Result<()> {
+    let (row, lease) = locked(tx, org, id).await?;
+    let method = row.method()?;
+    if !method.returnable() {
+        return Err(StoreError::Refused(format!(
+            "Only cheque and bank-transfer payments can be returned; this one was paid by {method}."
+        )));
+    }
+    let status = row.status()?;
+    if !matches!(
+        status,
+        PaymentStatus::Succeeded | PaymentStatus::PartiallyRefunded
+    ) {
+        return Err(StoreError::Refused(format!(
+            "Only a succeeded payment can be returned; this one is {status}."
+        )));
+    }
+    let currency = currency_of(&lease)?;
+    if let Some(fee) = new.fee {
+        if fee.currency != currency {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "feeAmount.currency",
+                format!("must be the lease's currency, {}", currency.code()),
+            )]));
+        }
+    }
+    let paid = paid_by(tx, org, id).await?;
+    let reopened: i64 = paid.iter().map(|(_, a)| a).sum();
+    let credit = row.credit();
+    let remaining = row.amount_minor - row.refunded_minor;
+    let [cash, receivable, prepaid] = system_accounts(
+        tx,
+        org,
+        [
+            method.cash_account(),
+            SystemAccount::AccountsReceivable,
+            SystemAccount::PrepaidRent,
+        ],
+    )
+    .await?;
+    let dims = settle::lease_dims(&lease);
+    let mut lines = Vec::with_capacity(3);
+    line(
+        &mut lines,
+        receivable,
+        Side::Debit,
+        reopened,
+        currency,
+        dims,
+    );
+    line(&mut lines, prepaid, Side::Debit, credit, currency, dims);
+    line(&mut lines, cash, Side::Credit, remaining, currency, dims);
+    let entry = BalancedEntry::new(lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let date = today(tx, org).await?;
+    let memo = format!("Payment {id} returned: {}", new.reason);
+    let posting = Posting {
+        date,
+        memo: Some(memo.as_str()),
+        source: EntrySource::PaymentReturn,
+        source_id: Some(id.to_string()),
+        reversal_of: None,
+    };
+    let posted = post(tx, org, actor, posting, &entry).await?;
+    let back: Vec<(ChargeId, i64)> = paid.iter().map(|(c, a)| (*c, -a)).collect();
+    settle::record(tx, org, id, posted.id, &back).await?;
+    let now = Timestamp::now();
+    tx.exec(
+        &scope::update_one::<P, _>(org, id)
+            .values([
+                (P::AppliedMinor, 0i64.into()),
+                (P::ReturnedMinor, remaining.into()),
+                (P::Status, PaymentStatus::Failed.as_str().into()),
+                (P::ReturnedOn, date.to_string().into()),
+                (P::ReturnReason, new.reason.clone().into()),
+                (P::ReturnEntryId, posted.id.to_string().into()),
+                (P::UpdatedAt, now.0.into()),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let mut fee_charge = None;
+    if let Some(fee) = new.fee {
+        let charge = NewCharge {
+            kind: ChargeKind::Fee,
+            amount: fee,
+            due_date: date,
+            description: Some(format!("Returned payment fee ({id})")),
+        };
+        let c = crate::ledger::charges::post_charge(tx, org, actor, &lease, &charge).await?;
+        tx.exec(
+            &scope::update_one::<P, _>(org, id)
+                .value(P::ReturnFeeChargeId, c.id.to_string())
+                .to_owned(),
+        )
+        .await?;
+        fee_charge = Some(c.id);
+    }
+    let change = Change::<(), _> {
+        kind: EventKind::PaymentReturned,
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(&serde_json::json!({
+            "reason": new.reason,
+            "entryId": posted.id,
+            "feeChargeId": fee_charge,
+        })),
+    };
+    events::emit(tx, org, actor, change).await
+}
