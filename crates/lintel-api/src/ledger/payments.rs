@@ -86,8 +86,8 @@ list_query! {
     }
 }
 
-/// Lists payments, latest received first. A tenant sees only the payments on their own leases.
-/// Brokers have no access.
+/// Lists payments, latest received first. Requires tenant or higher: a tenant sees only the
+/// payments on their own leases; brokers have no access.
 #[utoipa::path(get, path = "/api/payments", tag = "Payments",
     params(ListQuery),
     responses((status = 200, body = Envelope<Page<Payment>>), ReadErrors))]
@@ -132,8 +132,9 @@ async fn list(
     Ok(Success(found.map_err(auth.failed(ENTITY, &state))?))
 }
 
-/// Retrieves a payment with what it paid, its refunds and its return. A tenant reads only the
-/// payments on their own leases (another's is not found). Brokers have no access.
+/// Retrieves a payment with what it paid, its refunds and its return. Requires tenant or
+/// higher: a tenant reads only the payments on their own leases (another's is not found);
+/// brokers have no access.
 #[utoipa::path(get, path = "/api/payments/{id}", tag = "Payments",
     params(("id" = PaymentId, Path, description = "Payment ID")),
     responses((status = 200, body = Envelope<Payment>), ReadErrors))]

@@ -168,8 +168,9 @@ pub struct PaymentInput {
     pub reference: Option<String>,
     /// Required for a cheque, refused for any other method.
     #[schema(
+        min_length = 1,
         max_length = 50,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
         example = "000123"
     )]
     pub cheque_number: Option<String>,
@@ -332,9 +333,10 @@ impl RefundInput {
 pub struct ReturnInput {
     #[schema(
         required = true,
+        value_type = String,
         min_length = 1,
         max_length = 500,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200d\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
         example = "Cheque returned: insufficient funds"
     )]
     pub reason: Option<String>,

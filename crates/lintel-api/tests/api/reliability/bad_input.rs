@@ -83,12 +83,13 @@ fn judge(c: &Case, r: &Resp, wrote: bool) -> Option<String> {
             let named = r.fields().contains(field)
                 || (status == 400 && r.body["error"].as_str().unwrap_or("").contains(field));
             // A currency the schema lists, but not the one of the record the body names (a
-            // charge's amount in its lease's currency): a rule across records, not a refusal of
-            // the documented value.
+            // charge's amount in its lease's currency, a refund in its payment's): a rule across
+            // records, not a refusal of the documented value.
             let other_record = r.body["details"].as_array().into_iter().flatten().all(|d| {
-                d["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with("must be the lease's currency"))
+                d["message"].as_str().is_some_and(|m| {
+                    m.starts_with("must be the lease's currency")
+                        || m.starts_with("must be the payment's currency")
+                })
             });
             (named && !other_record)
                 .then(|| format!("a documented value is refused: {}", short(&r.text)))

@@ -75,6 +75,14 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
             "kind": "utility", "amount": {"amountMinor": 1500, "currency": "CAD"},
             "dueDate": "2070-03-01", "description": format!("Water {n}"),
         }),
+        "PaymentInput" => json!({
+            "leaseId": fx.leasing.in_force, "amount": {"amountMinor": 1000, "currency": "CAD"},
+            "method": "cash", "reference": format!("Payment {n}"),
+        }),
+        "RefundInput" => json!({
+            "amount": {"amountMinor": 1, "currency": "CAD"}, "reason": format!("Refund {n}"),
+        }),
+        "ReturnInput" => json!({"reason": format!("Returned {n}")}),
         "ManualEntryInput" => {
             json!({"entryDate": "2026-02-01", "memo": format!("Entry {n}"), "lines": [
                 {"accountId": fx.account, "debit": {"amountMinor": 100, "currency": "CAD"}},

@@ -88,6 +88,10 @@ pub struct Fixtures {
     pub entry: String,
     /// A charge on a lease in force.
     pub charge: String,
+    /// A cash payment on the lease in force, large enough for many small refunds.
+    pub payment: String,
+    /// A bank-transfer payment on it, for the operation that returns it unpaid.
+    pub returnable: String,
     /// Tenants, leases, renewal offers and a notification, all on `unit`.
     pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
@@ -239,8 +243,25 @@ impl Fixtures {
             .await;
         assert!(r.status.is_success(), "fixture charge: {}", r.text);
         let charge = r.data()["id"].as_str().unwrap().to_string();
+        // Payments on the lease in force, held as credit (the fixture charge stays unpaid, so
+        // that it can be voided): one to read and refund, one to return.
+        let pay = |method: &str| {
+            json!({"leaseId": leasing.in_force, "method": method, "allocations": [],
+                   "amount": {"amountMinor": 1_000_000, "currency": "CAD"},
+                   "reference": format!("Alpha {method} {n}")})
+        };
+        let r = app.post("/api/payments", &org.admin, pay("cash")).await;
+        assert!(r.status.is_success(), "fixture payment: {}", r.text);
+        let payment = r.data()["id"].as_str().unwrap().to_string();
+        let r = app
+            .post("/api/payments", &org.admin, pay("bank_transfer"))
+            .await;
+        assert!(r.status.is_success(), "fixture payment: {}", r.text);
+        let returnable = r.data()["id"].as_str().unwrap().to_string();
         let mut markers = vec![
             charge.clone(),
+            payment.clone(),
+            returnable.clone(),
             account.clone(),
             entry.clone(),
             invitation.clone(),
@@ -263,6 +284,8 @@ impl Fixtures {
         markers.extend(leasing.markers.iter().cloned());
         Fixtures {
             charge,
+            payment,
+            returnable,
             account,
             equity_account,
             entry,
@@ -301,6 +324,7 @@ impl Fixtures {
             "AccountId" => self.account.clone(),
             "JournalEntryId" => self.entry.clone(),
             "ChargeId" => self.charge.clone(),
+            "PaymentId" => self.payment.clone(),
             "TenantId" => self.leasing.tenant.clone(),
             "LeaseId" => self.leasing.lease.clone(),
             "LeaseRenewalId" => self.leasing.renewal.clone(),
@@ -323,6 +347,9 @@ impl Fixtures {
             ("/api/tenants/{id}/invite", "id") => &l.uninvited,
             // Charges are posted on leases that are or were in force, and listed by them.
             ("/api/leases/{id}/charges", "id") | ("/api/charges", "leaseId") => &l.in_force,
+            // Payments are recorded on a lease in force; a returned payment is done with.
+            ("/api/payments", "leaseId") => &l.in_force,
+            ("/api/payments/{id}/return", "id") => &self.returnable,
             _ => {
                 let param = op.params.iter().find(|p| p.name == name);
                 let kind = param.and_then(|p| ref_name(&p.schema)).unwrap_or(name);

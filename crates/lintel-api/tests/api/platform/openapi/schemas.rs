@@ -137,6 +137,11 @@ fn array_items(schema: &str, key: &str, n: usize) -> Value {
             json!({"accountId": AccountId::new().to_string(),
                    side: {"amountMinor": amount, "currency": "CAD"}})
         }
+        // One minor unit to each of as many charges as asked for.
+        ("PaymentInput", "allocations") => json!({
+            "chargeId": lintel_domain::ChargeId::new().to_string(),
+            "amount": {"amountMinor": 1, "currency": "CAD"}
+        }),
         _ => panic!("{schema}.{key}: no item builder for this array"),
     };
     Value::Array((0..n).map(item).collect())

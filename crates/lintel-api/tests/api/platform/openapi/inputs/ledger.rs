@@ -2,7 +2,10 @@
 //! is checked inside an entry, with a second line that mirrors it so that the entry balances
 //! whenever the line itself is valid.
 
-use lintel_domain::ledger::{AccountInput, AccountPatchInput, ChargeInput, ManualEntryInput};
+use lintel_domain::ledger::{
+    AccountInput, AccountPatchInput, ChargeInput, ManualEntryInput, PaymentInput, RefundInput,
+    ReturnInput,
+};
 use serde_json::{json, Value};
 
 use super::{run, Check};
@@ -37,6 +40,26 @@ fn in_entry(line: Value) -> Result<(), Vec<String>> {
     })
 }
 
+/// `allocation` as the only allocation of a payment large enough for it, its fields reported
+/// without the `allocations[0].` prefix; the payment's own errors are left out.
+fn in_payment(allocation: Value) -> Result<(), Vec<String>> {
+    let body = json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                      "amount": {"amountMinor": 10_000_000_000_000_i64, "currency": "CAD"},
+                      "method": "cash", "allocations": [allocation]});
+    run(body, |i: PaymentInput| i.validate().map(drop)).or_else(|fields| {
+        let own: Vec<String> = fields
+            .into_iter()
+            .filter(|f| f == "*" || f.starts_with("allocations[0]"))
+            .map(|f| f.trim_start_matches("allocations[0].").to_string())
+            .collect();
+        if own.is_empty() {
+            Ok(())
+        } else {
+            Err(own)
+        }
+    })
+}
+
 pub fn inputs() -> Vec<(&'static str, Value, Check)> {
     vec![
         (
@@ -61,6 +84,34 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                    "dueDate": "2026-12-01"}),
             |b| run(b, |i: ChargeInput| i.validate().map(drop)),
         ),
+        (
+            "PaymentInput",
+            json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                   "amount": {"amountMinor": 185000, "currency": "CAD"}, "method": "cash"}),
+            |b| run(b, |i: PaymentInput| i.validate().map(drop)),
+        ),
+        // A cheque carries its number: the variant in which chequeNumber's bounds are checked.
+        (
+            "PaymentInput",
+            json!({"tenantId": "ten_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                   "amount": {"amountMinor": 185000, "currency": "CAD"}, "method": "cheque",
+                   "chequeNumber": "000123"}),
+            |b| run(b, |i: PaymentInput| i.validate().map(drop)),
+        ),
+        (
+            "AllocationInput",
+            json!({"chargeId": "chg_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                   "amount": {"amountMinor": 500, "currency": "CAD"}}),
+            in_payment,
+        ),
+        (
+            "RefundInput",
+            json!({"amount": {"amountMinor": 500, "currency": "CAD"}}),
+            |b| run(b, |i: RefundInput| i.validate().map(drop)),
+        ),
+        ("ReturnInput", json!({"reason": "Cheque returned"}), |b| {
+            run(b, |i: ReturnInput| i.validate().map(drop))
+        }),
         // A line takes a debit or a credit: one row for each.
         (
             "EntryLineInput",
