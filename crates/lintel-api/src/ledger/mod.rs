@@ -2,6 +2,7 @@
 //! balance. Charges and payments post to it.
 
 mod accounts;
+mod billing;
 mod charges;
 mod journal;
 mod payments;
@@ -17,4 +18,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(journal::routes())
         .merge(charges::routes())
         .merge(payments::routes())
+        .merge(billing::routes())
 }

@@ -28,6 +28,15 @@ impl LeaseStatus {
         )
     }
 
+    /// The names of the statuses in force, for a query's `IN (…)`.
+    pub fn in_force_names() -> Vec<&'static str> {
+        LeaseStatus::ALL
+            .iter()
+            .filter(|s| s.is_in_force())
+            .map(|s| s.as_str())
+            .collect()
+    }
+
     /// Its terms (rent, dates, tenants) may still be changed.
     pub fn terms_editable(self) -> bool {
         matches!(self, LeaseStatus::Draft | LeaseStatus::PendingSignature)

@@ -72,6 +72,12 @@ pub struct Charge {
     pub entry_id: JournalEntryId,
     /// The reversal that voided it.
     pub void_entry_id: Option<JournalEntryId>,
+    /// What billing posted it for: `rent:<period start>`, `deposit` (on activation) or
+    /// `late_fee:<rent charge>`; `null` for a charge posted by hand.
+    #[schema(example = "rent:2026-12-01")]
+    pub billing_key: Option<String>,
+    /// The last day a rent charge covers (its period runs from `dueDate`).
+    pub period_end: Option<Date>,
     pub created_by: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -105,6 +111,11 @@ pub struct NewCharge {
     pub amount: Money,
     pub due_date: Date,
     pub description: Option<String>,
+    /// What a billing run posts it for (`rent:<period start>`, `deposit`, `late_fee:<charge>`):
+    /// one charge per key and lease. `None` for a charge posted by hand.
+    pub billing_key: Option<String>,
+    /// The last day a rent charge covers.
+    pub period_end: Option<Date>,
 }
 
 impl ChargeInput {
@@ -129,6 +140,8 @@ impl ChargeInput {
             amount: amount.unwrap(),
             due_date: due_date.unwrap(),
             description,
+            billing_key: None,
+            period_end: None,
         })
     }
 }

@@ -4,6 +4,8 @@
 //! `docs/architecture.md`.
 
 mod account;
+pub mod billing;
+mod billing_run;
 mod charge;
 mod entry;
 mod journal;
@@ -13,6 +15,7 @@ pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,
     ACCOUNT_CODE_PATTERN,
 };
+pub use billing_run::{BillingRun, BillingRunInput, BILLING_AHEAD_DAYS};
 pub use charge::{
     Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger, LeaseLedgerLine, NewCharge,
 };

@@ -37,6 +37,8 @@ crate::iden::table! {
         PaidMinor = "paid_minor",
         EntryId = "entry_id",
         VoidEntryId = "void_entry_id",
+        BillingKey = "billing_key",
+        PeriodEnd = "period_end",
         CreatedBy = "created_by",
         CreatedAt = "created_at",
         UpdatedAt = "updated_at",
@@ -47,7 +49,7 @@ crate::scope::org_tables!(Charges);
 
 use Charges as C;
 
-const COLUMNS: [C; 18] = [
+const COLUMNS: [C; 20] = [
     C::Id,
     C::OrgId,
     C::LeaseId,
@@ -63,6 +65,8 @@ const COLUMNS: [C; 18] = [
     C::PaidMinor,
     C::EntryId,
     C::VoidEntryId,
+    C::BillingKey,
+    C::PeriodEnd,
     C::CreatedBy,
     C::CreatedAt,
     C::UpdatedAt,
@@ -85,6 +89,8 @@ struct ChargeRow {
     paid_minor: i64,
     entry_id: String,
     void_entry_id: Option<String>,
+    billing_key: Option<String>,
+    period_end: Option<String>,
     created_by: Option<String>,
     created_at: i64,
     updated_at: i64,
@@ -113,6 +119,12 @@ impl ChargeRow {
                 .void_entry_id
                 .as_deref()
                 .map(|v| parse_col("charges.void_entry_id", v))
+                .transpose()?,
+            billing_key: self.billing_key,
+            period_end: self
+                .period_end
+                .as_deref()
+                .map(|d| crate::leasing::leases::date_col("charges.period_end", d))
                 .transpose()?,
             created_by: self.created_by,
             created_at: Timestamp(self.created_at),
@@ -373,6 +385,8 @@ pub(crate) async fn post_charge(
         paid_minor: 0,
         entry_id: posted.id,
         void_entry_id: None,
+        billing_key: new.billing_key.clone(),
+        period_end: new.period_end,
         created_by: actor.id.clone(),
         created_at: now,
         updated_at: now,
@@ -398,6 +412,8 @@ pub(crate) async fn post_charge(
                 0i64.into(),
                 c.entry_id.to_string().into(),
                 Option::<String>::None.into(),
+                c.billing_key.clone().into(),
+                c.period_end.map(|d| d.to_string()).into(),
                 c.created_by.clone().into(),
                 now.0.into(),
                 now.0.into(),

@@ -3,6 +3,7 @@
 //! (`setup.rs`, decision 0015). So far: the accounts.
 
 mod balances;
+pub(crate) mod billing;
 pub mod charges;
 mod integrity;
 mod integrity_money;

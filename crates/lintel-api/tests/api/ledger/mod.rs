@@ -1,5 +1,6 @@
 //! The ledger through HTTP on both backends: the chart of accounts, the journal, balances.
 
+mod billing;
 mod charges;
 mod idempotency;
 mod journal;
@@ -11,13 +12,23 @@ use axum::http::StatusCode;
 use lintel_domain::{Plan, Role};
 use serde_json::json;
 
-/// An active lease (rent in CAD) of a new unit; answers the lease and its tenant.
+/// An active lease (rent 1,850.00 CAD, from 2027-01-01) of a new unit; answers the lease and
+/// its tenant.
 pub(crate) async fn active_lease(app: &TestApp, org: &TestOrg) -> (String, String) {
+    let rent = json!({"rent": {"amountMinor": 185000, "currency": "CAD"}});
+    active_lease_with(app, org, "2027-01-01", rent).await
+}
+
+/// A lease of a new unit starting on `start`, with `terms` over the defaults (rent 3,100.00 CAD
+/// due on the 1st), moved to `active`; answers the lease and its tenant.
+pub(crate) async fn active_lease_with(
+    app: &TestApp,
+    org: &TestOrg,
+    start: &str,
+    terms: serde_json::Value,
+) -> (String, String) {
     let property = create_property(app, &org.admin, "Charged").await;
-    let u = create_unit(app, &org.admin, &property, unit_body("101")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let u = create_unit(app, &org.admin, &property, unit_body("101")).await["id"].clone();
     let r = app
         .post(
             "/api/tenants",
@@ -26,9 +37,13 @@ pub(crate) async fn active_lease(app: &TestApp, org: &TestOrg) -> (String, Strin
         )
         .await;
     let t = r.data()["id"].as_str().unwrap().to_string();
-    let body = json!({"unitId": u, "tenantIds": [t], "startDate": "2026-01-01",
-                      "rent": {"amountMinor": 185000, "currency": "CAD"}});
+    let mut body = json!({"unitId": u, "tenantIds": [t], "startDate": start,
+                          "rent": {"amountMinor": 310000, "currency": "CAD"}});
+    for (k, v) in terms.as_object().unwrap() {
+        body[k] = v.clone();
+    }
     let r = app.post("/api/leases", &org.admin, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let lease = r.data()["id"].as_str().unwrap().to_string();
     let r = app
         .patch(

@@ -83,6 +83,7 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
             "amount": {"amountMinor": 1, "currency": "CAD"}, "reason": format!("Refund {n}"),
         }),
         "ReturnInput" => json!({"reason": format!("Returned {n}")}),
+        "BillingRunInput" => json!({"through": "2026-01-31"}),
         "ManualEntryInput" => {
             json!({"entryDate": "2026-02-01", "memo": format!("Entry {n}"), "lines": [
                 {"accountId": fx.account, "debit": {"amountMinor": 100, "currency": "CAD"}},

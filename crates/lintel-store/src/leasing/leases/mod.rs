@@ -237,11 +237,7 @@ static LIST: list::List = list::List::new(
             q.and_where(Expr::col((L::Table, L::Id)).in_subquery(of_tenant));
         }
         if on.has(4) {
-            let in_force: Vec<&str> = LeaseStatus::ALL
-                .iter()
-                .filter(|s| s.is_in_force())
-                .map(|s| s.as_str())
-                .collect();
+            let in_force = LeaseStatus::in_force_names();
             q.and_where(Expr::col((L::Table, L::Status)).is_in(in_force))
                 .and_where(Expr::col((L::Table, L::StartDate)).lte(list::On::slot(4)))
                 .cond_where(

@@ -73,11 +73,7 @@ async fn in_force_on_unit(
     unit: lintel_domain::UnitId,
     except: LeaseId,
 ) -> Result<Vec<Lease>> {
-    let in_force: Vec<&str> = LeaseStatus::ALL
-        .iter()
-        .filter(|s| s.is_in_force())
-        .map(|s| s.as_str())
-        .collect();
+    let in_force = LeaseStatus::in_force_names();
     let rows: Vec<LeaseRow> = tx
         .all(
             &super::select(org)
@@ -91,11 +87,7 @@ async fn in_force_on_unit(
 }
 
 async fn count_in_force(tx: &mut Tx, org: OrgId) -> Result<u64> {
-    let in_force: Vec<&str> = LeaseStatus::ALL
-        .iter()
-        .filter(|s| s.is_in_force())
-        .map(|s| s.as_str())
-        .collect();
+    let in_force = LeaseStatus::in_force_names();
     let c: Count = tx
         .one(
             &scope::select::<L>(org)
@@ -109,7 +101,8 @@ async fn count_in_force(tx: &mut Tx, org: OrgId) -> Result<u64> {
 
 /// Moves a lease (read locked, its unit locked) to `req.status` inside `tx`: the rules of the
 /// state machine, the overlap with other leases of the unit, the plan's cap on leases in force,
-/// the history, the event, the unit's occupancy and the tenants' status.
+/// the history, the event, the unit's occupancy and the tenants' status; coming into force, the
+/// deposit and the rent already due are billed.
 pub(crate) async fn move_status(
     tx: &mut Tx,
     actor: &Actor,
@@ -170,6 +163,15 @@ pub(crate) async fn move_status(
         }
     }
     restatus_tenants(tx, org, &after.tenant_ids).await?;
+    if to.is_in_force() && !before.status.is_in_force() {
+        // Coming into force: the deposit, and every rent period already due (back-filled for a
+        // lease that started before today).
+        let what = crate::ledger::billing::Billing {
+            deposit: true,
+            late_fees: false,
+        };
+        crate::ledger::billing::bill_lease(tx, org, actor, &after, day, what).await?;
+    }
     let note = NewNotification {
         kind: NotificationType::LeaseStatusChanged,
         title: format!("Your lease is now {}", to.as_str().replace('_', " ")),

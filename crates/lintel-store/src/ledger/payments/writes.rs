@@ -59,12 +59,7 @@ async fn lease_of(tx: &mut Tx, org: OrgId, payer: Payer) -> Result<(Lease, Optio
                         )
                         .and_where(Expr::col((LT::Table, LT::TenantId)).eq(t.to_string()))
                         .and_where(
-                            Expr::col((L::Table, L::Status)).is_in(
-                                LeaseStatus::ALL
-                                    .iter()
-                                    .filter(|s| s.is_in_force())
-                                    .map(|s| s.as_str()),
-                            ),
+                            Expr::col((L::Table, L::Status)).is_in(LeaseStatus::in_force_names()),
                         )
                         .to_owned(),
                 )
@@ -595,6 +590,8 @@ async fn return_in(
             amount: fee,
             due_date: date,
             description: Some(format!("Returned payment fee ({id})")),
+            billing_key: None,
+            period_end: None,
         };
         let c = crate::ledger::charges::post_charge(tx, org, actor, &lease, &charge).await?;
         tx.exec(

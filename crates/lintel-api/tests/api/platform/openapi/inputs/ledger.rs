@@ -3,8 +3,8 @@
 //! whenever the line itself is valid.
 
 use lintel_domain::ledger::{
-    AccountInput, AccountPatchInput, ChargeInput, ManualEntryInput, PaymentInput, RefundInput,
-    ReturnInput,
+    AccountInput, AccountPatchInput, BillingRunInput, ChargeInput, ManualEntryInput, PaymentInput,
+    RefundInput, ReturnInput,
 };
 use serde_json::{json, Value};
 
@@ -84,6 +84,10 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
                    "dueDate": "2026-12-01"}),
             |b| run(b, |i: ChargeInput| i.validate().map(drop)),
         ),
+        ("BillingRunInput", json!({"through": "2026-12-31"}), |b| {
+            let today = lintel_domain::Date::parse("2026-11-30").unwrap();
+            run(b, |i: BillingRunInput| i.validate(today).map(drop))
+        }),
         (
             "PaymentInput",
             json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
