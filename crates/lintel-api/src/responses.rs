@@ -63,6 +63,21 @@ impl utoipa::IntoResponses for ReadErrors {
     }
 }
 
+/// Printed documents (a receipt, an invoice's PDF): the read errors plus 409 for a record that
+/// has none yet.
+pub struct PrintErrors;
+
+impl utoipa::IntoResponses for PrintErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut m = ReadErrors::responses();
+        m.extend(set(&[(
+            "409",
+            "CONFLICT: the record has no such document in its current state",
+        )]));
+        m
+    }
+}
+
 /// Writes: the read errors plus 409 and 413.
 pub struct WriteErrors;
 

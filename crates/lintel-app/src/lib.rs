@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod identity;
+pub mod pdf;
 pub mod portfolio;
 
 pub use error::{AppError, AppResult};

@@ -6,6 +6,7 @@ mod billing;
 mod charges;
 mod journal;
 mod payments;
+mod receipts;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -18,5 +19,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(journal::routes())
         .merge(charges::routes())
         .merge(payments::routes())
+        .merge(receipts::routes())
         .merge(billing::routes())
 }

@@ -30,7 +30,10 @@ const ENTITY: Entity = Entity::Record("Payment");
 
 /// Whose payments the caller reads: all (property_manager and up), or those on the leases of
 /// their own tenant profile (a tenant). Brokers read none.
-async fn reader(auth: &Principal, state: &AppState) -> ApiResult<Option<Option<TenantId>>> {
+pub(super) async fn reader(
+    auth: &Principal,
+    state: &AppState,
+) -> ApiResult<Option<Option<TenantId>>> {
     match auth.role {
         Role::Tenant => Ok(Some(crate::leasing::own_tenant(auth, state).await?)),
         Role::Broker => Err(ApiError::RoleTooLow(Role::PropertyManager)),

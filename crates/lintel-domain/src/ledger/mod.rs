@@ -10,6 +10,7 @@ mod charge;
 mod entry;
 mod journal;
 mod payment;
+pub mod receipt;
 
 pub use account::{
     Account, AccountInput, AccountPatch, AccountPatchInput, AccountType, NewAccount, SystemAccount,

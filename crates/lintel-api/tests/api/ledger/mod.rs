@@ -5,6 +5,7 @@ mod charges;
 mod idempotency;
 mod journal;
 mod payments;
+mod receipts;
 
 use crate::support::units::{create_unit, unit_body};
 use crate::support::*;

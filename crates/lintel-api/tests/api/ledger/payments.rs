@@ -522,26 +522,37 @@ backend_test!(payments_by_role_organisation_and_page, |app| {
     );
 });
 
+/// A tenant signed in to their own account, a payment of 10.00 on their lease and one on
+/// another tenant's: (the tenant, their payment, the other payment, their lease).
+pub(crate) async fn tenant_with_payments(
+    app: &TestApp,
+    org: &TestOrg,
+) -> (Client, String, String, String) {
+    let (lease, tenant) = active_lease(app, org).await;
+    let (other_lease, _) = active_lease(app, org).await;
+    let pay = |l: &str| json!({"leaseId": l, "amount": money(1000), "method": "cash"});
+    let r = app.post("/api/payments", &org.admin, pay(&lease)).await;
+    let mine = r.data()["id"].as_str().unwrap().to_string();
+    let r = app
+        .post("/api/payments", &org.admin, pay(&other_lease))
+        .await;
+    let theirs = r.data()["id"].as_str().unwrap().to_string();
+    let email = json!({"email": format!("{tenant}@example.com")});
+    let r = app
+        .patch(&format!("/api/tenants/{tenant}"), &org.admin, email)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let me = crate::leasing::accounts::tenant_account(app, &org.admin, &tenant).await;
+    (me, mine, theirs, lease)
+}
+
 backend_test_with!(
     a_tenant_reads_only_their_own_payments,
     crate::support::auth::relaxed(),
     |app| {
         let org = app.org(Plan::Pro).await;
-        let (lease, tenant) = active_lease(&app, &org).await;
-        let (other_lease, _) = active_lease(&app, &org).await;
+        let (me, mine, theirs, lease) = tenant_with_payments(&app, &org).await;
         let pay = |l: &str| json!({"leaseId": l, "amount": money(1000), "method": "cash"});
-        let r = app.post("/api/payments", &org.admin, pay(&lease)).await;
-        let mine = r.data()["id"].as_str().unwrap().to_string();
-        let r = app
-            .post("/api/payments", &org.admin, pay(&other_lease))
-            .await;
-        let theirs = r.data()["id"].as_str().unwrap().to_string();
-        let email = json!({"email": format!("{tenant}@example.com")});
-        let r = app
-            .patch(&format!("/api/tenants/{tenant}"), &org.admin, email)
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let me = crate::leasing::accounts::tenant_account(&app, &org.admin, &tenant).await;
         let r = app.get("/api/payments", &me).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.data()["total"], 1);

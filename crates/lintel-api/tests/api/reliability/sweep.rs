@@ -247,7 +247,11 @@ async fn cross_org(s: &mut Sweep<'_>, op: &Operation) {
         } else if op.has_path_ids()
             || names_a
             || own_record(op)
-            || op.query_params().any(|p| p.name == "ids")
+            || op.query_params().any(|p| {
+                // A's records named in the query: `ids`, or a required reference (a receipt's
+                // `paymentId`).
+                p.name == "ids" || (p.required && ref_name(&p.schema).is_some())
+            })
         {
             s.expect_error(op, who, &r, StatusCode::NOT_FOUND, "NOT_FOUND", None);
         } else if !r.status.is_success() {

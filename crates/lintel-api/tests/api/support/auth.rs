@@ -2,7 +2,6 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use lintel_api::ApiConfig;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -96,16 +95,7 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> Resp {
 
 /// Sends a request built by hand (forms, extra headers).
 pub async fn send(app: &TestApp, req: Request<Body>) -> Resp {
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    Resp {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        text,
-    }
+    Resp::read(app.router.clone().oneshot(req).await.unwrap()).await
 }
 
 pub async fn post_form(app: &TestApp, form: &str, extra: Option<(&str, &str)>) -> Resp {

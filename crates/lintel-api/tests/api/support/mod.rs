@@ -73,9 +73,25 @@ pub struct Resp {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as received.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
+    /// Reads a response whole.
+    pub async fn read(res: axum::response::Response) -> Resp {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text: String::from_utf8_lossy(&bytes).to_string(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
     /// `data` of a success envelope.
     pub fn data(&self) -> &Value {
         &self.body["data"]
@@ -182,18 +198,7 @@ impl TestApp {
         let req = b
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
             .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Resp::read(self.router.clone().oneshot(req).await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str, client: &Client) -> Resp {
