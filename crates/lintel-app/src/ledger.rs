@@ -1,10 +1,10 @@
-//! The ledger context's use cases of several reads: a payment's receipt as a PDF. See
+//! The ledger context's use cases of several reads: a payment's receipt and an invoice as PDFs. See
 //! `docs/architecture.md`.
 
 use lintel_domain::ledger::receipt::{in_figures, in_words, RECEIPT_UNAVAILABLE};
 use lintel_domain::ledger::{EntrySource, Payment, PaymentMethod};
 use lintel_domain::money::Currency;
-use lintel_domain::{OrgId, PaymentId};
+use lintel_domain::{InvoiceId, OrgId, PaymentId};
 use lintel_store::{Store, StoreError};
 
 use crate::pdf::Document;
@@ -122,5 +122,63 @@ pub async fn receipt_pdf(store: &Store, org: OrgId, id: PaymentId) -> AppResult<
     d.field("Balance now", &money(ledger.balance_minor))
         .gap()
         .para(&format!("Status: {}", p.status.as_str().replace('_', " ")));
+    Ok(d.finish())
+}
+
+/// An invoice as a PDF: its number, dates and status, who it is for, each charge with what is
+/// paid towards it, the total, paid and balance (a void invoice says so).
+pub async fn invoice_pdf(store: &Store, org: OrgId, id: InvoiceId) -> AppResult<Vec<u8>> {
+    let scope = store.org(org);
+    let inv = scope.invoices().get(id).await?;
+    let currency = Currency::parse(&inv.currency)
+        .ok_or_else(|| StoreError::Corrupt(format!("invoices.currency: {}", inv.currency)))?;
+    let money = |minor: i64| in_figures(minor, currency);
+    let organisation = store.orgs().get(org).await?;
+    let tenant = scope.tenants().get(inv.tenant_id).await?;
+    let property = scope.properties().get(inv.property_id).await?;
+    let unit = scope.units().get(inv.unit_id).await?;
+
+    let mut d = Document::new(&format!("Invoice {}", inv.number));
+    d.heading(&organisation.name)
+        .para(&format!("Invoice {}", inv.number))
+        .rule()
+        .field("Invoice number", &inv.number)
+        .field("Status", &inv.status.as_str().replace('_', " "))
+        .field("Issue date", &inv.issue_date.to_string())
+        .field("Due date", &inv.due_date.to_string())
+        .field(
+            "Bill to",
+            &format!("{} {}", tenant.first_name, tenant.last_name),
+        )
+        .field("Property", &property.name)
+        .field("Unit", &unit.name);
+    if let Some(n) = &inv.notes {
+        d.field("Notes", n);
+    }
+    d.gap().rule().row(
+        &[
+            (0.0, "Charge"),
+            (230.0, "Due"),
+            (310.0, "Amount"),
+            (400.0, "Paid"),
+        ],
+        true,
+    );
+    for l in &inv.lines {
+        let what = l.description.clone().unwrap_or_else(|| l.kind.to_string());
+        d.row(
+            &[
+                (0.0, &what),
+                (230.0, &l.due_date.to_string()),
+                (310.0, &money(l.amount_minor)),
+                (400.0, &money(l.paid_minor)),
+            ],
+            false,
+        );
+    }
+    d.rule()
+        .field("Total", &money(inv.total_minor))
+        .field("Paid", &money(inv.paid_minor))
+        .field("Balance due", &money(inv.balance_minor));
     Ok(d.finish())
 }

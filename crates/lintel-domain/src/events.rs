@@ -20,6 +20,7 @@ crate::string_enum! {
         JournalEntry => "journal_entry",
         Charge => "charge",
         Payment => "payment",
+        Invoice => "invoice",
     }
 }
 
@@ -73,6 +74,9 @@ crate::string_enum! {
         PaymentRefunded => "payment.refund",
         PaymentReturned => "payment.return",
         PaymentCreditApplied => "payment.credit_applied",
+        InvoiceCreated => "invoice.create",
+        InvoiceIssued => "invoice.issue",
+        InvoiceVoided => "invoice.void",
     }
 }
 
@@ -105,6 +109,7 @@ impl EventKind {
             ChargePosted | ChargeVoided | ChargePaid => EntityKind::Charge,
             PaymentRecorded | PaymentSucceeded | PaymentFailed | PaymentRefunded
             | PaymentReturned | PaymentCreditApplied => EntityKind::Payment,
+            InvoiceCreated | InvoiceIssued | InvoiceVoided => EntityKind::Invoice,
         }
     }
 }

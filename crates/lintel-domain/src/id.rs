@@ -230,6 +230,7 @@ id_kind!(
 id_kind!(ChargeIdKind, ChargeId, "chg", "ChargeId", "Charge");
 id_kind!(PaymentKind, PaymentId, "pay", "PaymentId", "Payment");
 id_kind!(RefundKind, RefundId, "rfd", "RefundId", "Refund");
+id_kind!(InvoiceKind, InvoiceId, "inv", "InvoiceId", "Invoice");
 id_kind!(LeaseKind, LeaseId, "lease", "LeaseId", "Lease");
 id_kind!(
     RenewalKind,

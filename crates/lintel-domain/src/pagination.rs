@@ -48,6 +48,8 @@ pub const NOTIFICATIONS_PAGE: PageRule = PageRule::fixed(25);
 pub const ACCOUNTS_PAGE: PageRule = PageRule::new(100, 100);
 pub const CHARGES_PAGE: PageRule = PageRule::new(20, 100);
 pub const PAYMENTS_PAGE: PageRule = PageRule::new(20, 100);
+/// `GET /api/invoices`.
+pub const INVOICES_PAGE: PageRule = PageRule::new(20, 100);
 pub const JOURNAL_PAGE: PageRule = PageRule::new(20, 100);
 pub const AUDIT_PAGE: PageRule = PageRule::fixed(25);
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod billing;
 mod charges;
+mod invoices;
 mod journal;
 mod payments;
 mod receipts;
@@ -20,5 +21,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(charges::routes())
         .merge(payments::routes())
         .merge(receipts::routes())
+        .merge(invoices::routes())
         .merge(billing::routes())
 }

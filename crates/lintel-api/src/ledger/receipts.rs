@@ -1,8 +1,7 @@
 //! Receipts (F4.4): a payment's receipt as a PDF, by its path or by query.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lintel_app::AppError;
 use lintel_domain::{PaymentId, PaymentKind};
 use utoipa_axum::router::OpenApiRouter;
@@ -38,21 +37,10 @@ async fn receipt_of(auth: &Principal, state: &AppState, id: PaymentId) -> ApiRes
         AppError::Store(e) => auth.failed(ENTITY, state)(e),
         other => other.into(),
     })?;
-    let mut res = pdf.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    let name = format!("inline; filename=\"receipt-{id}.pdf\"");
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(res)
+    Ok(super::invoices::pdf_response(
+        pdf,
+        &format!("receipt-{id}.pdf"),
+    ))
 }
 
 /// A payment's receipt as a PDF: the organisation, the tenant, the property and unit, the

@@ -8,6 +8,7 @@ pub mod billing;
 mod billing_run;
 mod charge;
 mod entry;
+mod invoice;
 mod journal;
 mod payment;
 pub mod receipt;
@@ -21,6 +22,10 @@ pub use charge::{
     Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger, LeaseLedgerLine, NewCharge,
 };
 pub use entry::{BalancedEntry, Dimensions, Line, Side, Unbalanced};
+pub use invoice::{
+    Invoice, InvoiceInput, InvoiceLine, InvoiceStatus, NewInvoice, INVOICE_CHARGES_MAX,
+    INVOICE_NOTES_MAX,
+};
 pub use journal::{
     AccountBalance, CurrencyBalance, Discrepancy, DiscrepancyKind, EntryLineInput, EntrySource,
     IntegrityReport, JournalEntry, JournalLine, ManualEntryInput, NewEntry, TrialBalance,

@@ -202,14 +202,25 @@ pub struct NewPayment {
     pub allocations: Option<Vec<(ChargeId, i64)>>,
 }
 
+/// The lease or tenant named by `leaseId` and `tenantId`: at least one, each well formed.
+pub(crate) fn payer(v: &mut Validator, lease: Option<&str>, tenant: Option<&str>) -> Option<Payer> {
+    let lease_id: Option<LeaseId> = opt_id(v, "leaseId", lease);
+    let tenant_id: Option<TenantId> = opt_id(v, "tenantId", tenant);
+    if lease.is_none() && tenant.is_none() {
+        v.error("leaseId", "give leaseId or tenantId");
+    }
+    match (lease_id, tenant_id) {
+        (Some(l), Some(t)) => Some(Payer::Both(l, t)),
+        (Some(l), None) => Some(Payer::Lease(l)),
+        (None, Some(t)) => Some(Payer::Tenant(t)),
+        (None, None) => None,
+    }
+}
+
 impl PaymentInput {
     pub fn validate(self) -> Result<NewPayment, Vec<FieldError>> {
         let mut v = Validator::new();
-        let lease: Option<LeaseId> = opt_id(&mut v, "leaseId", self.lease_id.as_deref());
-        let tenant: Option<TenantId> = opt_id(&mut v, "tenantId", self.tenant_id.as_deref());
-        if self.lease_id.is_none() && self.tenant_id.is_none() {
-            v.error("leaseId", "give leaseId or tenantId");
-        }
+        let payer = payer(&mut v, self.lease_id.as_deref(), self.tenant_id.as_deref());
         let amount = v
             .required("amount", self.amount.as_ref())
             .and_then(|a| Money::validate_positive(&mut v, "amount", a));
@@ -273,12 +284,6 @@ impl PaymentInput {
             }
             out
         });
-        let payer = match (lease, tenant) {
-            (Some(l), Some(t)) => Some(Payer::Both(l, t)),
-            (Some(l), None) => Some(Payer::Lease(l)),
-            (None, Some(t)) => Some(Payer::Tenant(t)),
-            (None, None) => None,
-        };
         v.finish(|| NewPayment {
             payer: payer.expect("checked"),
             amount: amount.expect("checked"),

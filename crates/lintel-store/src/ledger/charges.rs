@@ -286,6 +286,11 @@ impl ChargeRepo<'_> {
                 if before.status == ChargeStatus::Void {
                     return Err(StoreError::Refused("This charge is already void.".into()));
                 }
+                if let Some(n) = super::invoices::invoice_holding(&mut tx, self.org, id).await? {
+                    return Err(StoreError::Refused(format!(
+                        "This charge is on invoice {n}: void the invoice first."
+                    )));
+                }
                 if before.paid_minor > 0 {
                     return Err(StoreError::Refused(
                         "A charge with payments towards it cannot be voided: refund them first."

@@ -7,6 +7,7 @@ pub(crate) mod billing;
 pub mod charges;
 mod integrity;
 mod integrity_money;
+pub mod invoices;
 pub mod journal;
 mod lease_ledger;
 pub mod payments;

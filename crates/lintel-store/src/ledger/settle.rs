@@ -158,6 +158,7 @@ pub(crate) async fn record(
         )
         .await?;
     }
+    super::invoices::follow_charges(tx, org, &ids).await?;
     Ok(moves.iter().map(|(_, a)| a).sum())
 }
 

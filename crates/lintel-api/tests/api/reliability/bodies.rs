@@ -84,6 +84,10 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         }),
         "ReturnInput" => json!({"reason": format!("Returned {n}")}),
         "BillingRunInput" => json!({"through": "2026-01-31"}),
+        "InvoiceInput" => json!({
+            "leaseId": fx.leasing.in_force, "chargeIds": [fx.invoiceable],
+            "dueDate": "2070-05-15", "notes": format!("Invoice {n}"),
+        }),
         "ManualEntryInput" => {
             json!({"entryDate": "2026-02-01", "memo": format!("Entry {n}"), "lines": [
                 {"accountId": fx.account, "debit": {"amountMinor": 100, "currency": "CAD"}},

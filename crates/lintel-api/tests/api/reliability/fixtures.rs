@@ -92,6 +92,10 @@ pub struct Fixtures {
     pub payment: String,
     /// A bank-transfer payment on it, for the operation that returns it unpaid.
     pub returnable: String,
+    /// A draft invoice holding a charge of its own on the lease in force.
+    pub invoice: String,
+    /// An open charge on no invoice, for the body that creates one.
+    pub invoiceable: String,
     /// Tenants, leases, renewal offers and a notification, all on `unit`.
     pub leasing: Leasing,
     /// The query of the document's download link (`expires`, `signature`), as
@@ -243,6 +247,24 @@ impl Fixtures {
             .await;
         assert!(r.status.is_success(), "fixture charge: {}", r.text);
         let charge = r.data()["id"].as_str().unwrap().to_string();
+        // Charges for invoices, apart from the fixture charge (which must stay voidable), posted
+        // before the payments' credit could pay them: one on the fixture invoice, one for the
+        // body that creates another.
+        let mut invoice_charges = Vec::new();
+        for due in ["2070-04-01", "2070-05-01"] {
+            let body = json!({"kind": "fee", "amount": {"amountMinor": 100, "currency": "CAD"},
+                              "dueDate": due, "description": format!("Alpha invoiced {n}")});
+            let path = format!("/api/leases/{}/charges", leasing.in_force);
+            let r = app.post(&path, &org.admin, body).await;
+            assert!(r.status.is_success(), "fixture charge: {}", r.text);
+            invoice_charges.push(r.data()["id"].as_str().unwrap().to_string());
+        }
+        let body = json!({"leaseId": leasing.in_force, "chargeIds": [invoice_charges[0]],
+                          "dueDate": "2070-04-15", "notes": format!("Alpha invoice {n}")});
+        let r = app.post("/api/invoices", &org.admin, body).await;
+        assert!(r.status.is_success(), "fixture invoice: {}", r.text);
+        let invoice = r.data()["id"].as_str().unwrap().to_string();
+        let invoiceable = invoice_charges[1].clone();
         // Payments on the lease in force, held as credit (the fixture charge stays unpaid, so
         // that it can be voided): one to read and refund, one to return.
         let pay = |method: &str| {
@@ -259,6 +281,7 @@ impl Fixtures {
         assert!(r.status.is_success(), "fixture payment: {}", r.text);
         let returnable = r.data()["id"].as_str().unwrap().to_string();
         let mut markers = vec![
+            invoice.clone(),
             charge.clone(),
             payment.clone(),
             returnable.clone(),
@@ -286,6 +309,8 @@ impl Fixtures {
             charge,
             payment,
             returnable,
+            invoice,
+            invoiceable,
             account,
             equity_account,
             entry,
@@ -325,6 +350,7 @@ impl Fixtures {
             "JournalEntryId" => self.entry.clone(),
             "ChargeId" => self.charge.clone(),
             "PaymentId" => self.payment.clone(),
+            "InvoiceId" => self.invoice.clone(),
             "TenantId" => self.leasing.tenant.clone(),
             "LeaseId" => self.leasing.lease.clone(),
             "LeaseRenewalId" => self.leasing.renewal.clone(),
@@ -348,7 +374,7 @@ impl Fixtures {
             // Charges are posted on leases that are or were in force, and listed by them.
             ("/api/leases/{id}/charges", "id") | ("/api/charges", "leaseId") => &l.in_force,
             // Payments are recorded on a lease in force; a returned payment is done with.
-            ("/api/payments", "leaseId") => &l.in_force,
+            ("/api/payments", "leaseId") | ("/api/invoices", "leaseId") => &l.in_force,
             ("/api/payments/{id}/return", "id") => &self.returnable,
             _ => {
                 let param = op.params.iter().find(|p| p.name == name);

@@ -2,6 +2,7 @@
 //! `writes.rs`; moving money between payments and charges is `settle.rs`.
 
 mod writes;
+pub(crate) use writes::lease_of;
 
 use lintel_domain::ledger::{
     Allocation, Payment, PaymentMethod, PaymentReturn, PaymentStatus, Refund,

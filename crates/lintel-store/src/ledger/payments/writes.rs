@@ -31,7 +31,11 @@ struct LeaseOf {
 }
 
 /// The lease a payment is for, read locked: the one named, or the tenant's one lease in force.
-async fn lease_of(tx: &mut Tx, org: OrgId, payer: Payer) -> Result<(Lease, Option<TenantId>)> {
+pub(crate) async fn lease_of(
+    tx: &mut Tx,
+    org: OrgId,
+    payer: Payer,
+) -> Result<(Lease, Option<TenantId>)> {
     let missing = |e: StoreError| match e {
         StoreError::NotFound => StoreError::Missing("Lease"),
         other => other,

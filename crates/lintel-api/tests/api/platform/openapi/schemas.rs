@@ -124,6 +124,7 @@ fn array_items(schema: &str, key: &str, n: usize) -> Value {
         (_, "references") => json!({"name": format!("R{i}")}),
         (_, "tenantIds") => json!(TenantId::new().to_string()),
         (_, "documentIds") => json!(DocumentId::new().to_string()),
+        (_, "chargeIds") => json!(lintel_domain::ChargeId::new().to_string()),
         // Lines that balance for any count from two: ones and twos, debits against credits.
         ("ManualEntryInput", "lines") => {
             let (side, amount) = match (n % 2, i) {

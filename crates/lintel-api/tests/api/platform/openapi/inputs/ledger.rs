@@ -3,8 +3,8 @@
 //! whenever the line itself is valid.
 
 use lintel_domain::ledger::{
-    AccountInput, AccountPatchInput, BillingRunInput, ChargeInput, ManualEntryInput, PaymentInput,
-    RefundInput, ReturnInput,
+    AccountInput, AccountPatchInput, BillingRunInput, ChargeInput, InvoiceInput, ManualEntryInput,
+    PaymentInput, RefundInput, ReturnInput,
 };
 use serde_json::{json, Value};
 
@@ -88,6 +88,18 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
             let today = lintel_domain::Date::parse("2026-11-30").unwrap();
             run(b, |i: BillingRunInput| i.validate(today).map(drop))
         }),
+        (
+            "InvoiceInput",
+            json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                   "chargeIds": ["chg_01jdc8k5m3q7r9t1v3x5z7b9d1"], "dueDate": "2026-12-15"}),
+            |b| run(b, |i: InvoiceInput| i.validate().map(drop)),
+        ),
+        // Named through the tenant instead: leaseId is then not needed.
+        (
+            "InvoiceInput",
+            json!({"tenantId": "ten_01jdc8k5m3q7r9t1v3x5z7b9d1", "dueDate": "2026-12-15"}),
+            |b| run(b, |i: InvoiceInput| i.validate().map(drop)),
+        ),
         (
             "PaymentInput",
             json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
