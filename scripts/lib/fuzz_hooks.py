@@ -173,6 +173,17 @@ INEXPRESSIBLE_RULES = (
     "add up to more than the payment's amount",
     "is already allocated above",
     "is more than what remains to refund",
+    # An invoice groups open charges of its lease, each once and on no other invoice that is
+    # not void, and is due on or after its issue date.
+    "is named twice",
+    "is a charge of another lease",
+    "is not an open charge",
+    "is on another invoice",
+    "Charge not found.",
+    "there are no open charges on this lease that are not invoiced",
+    "must be on or after the issue date",
+    # A billing run bills at most three years past today.
+    "must be at most three years after today",
 )
 
 # An Idempotency-Key names one request: the same key sent again with another body is refused,

@@ -162,6 +162,52 @@ impl Plan {
     }
 }
 
+/// One capped resource of an organisation: how many the plan allows and how many are used.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitUsage {
+    pub limit: Limit,
+    /// `null`: unlimited on this plan.
+    pub max: Option<u64>,
+    pub used: u64,
+}
+
+/// `GET /api/billing`: the organisation's plan, what it includes, and its usage of each limit.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillingOverview {
+    pub organisation_id: crate::OrgId,
+    pub plan: Plan,
+    /// `FREE`, `PRO` or `BUSINESS`.
+    pub plan_label: &'static str,
+    pub features: Vec<Feature>,
+    pub limits: Vec<LimitUsage>,
+}
+
+impl BillingOverview {
+    /// The overview of `plan` with `used` counted for each limit.
+    pub fn new(org: crate::OrgId, plan: Plan, used: impl Fn(Limit) -> u64) -> BillingOverview {
+        BillingOverview {
+            organisation_id: org,
+            plan,
+            plan_label: plan.label(),
+            features: Feature::ALL
+                .iter()
+                .copied()
+                .filter(|f| plan.has(*f))
+                .collect(),
+            limits: Limit::ALL
+                .iter()
+                .map(|l| LimitUsage {
+                    limit: *l,
+                    max: plan.limit(*l),
+                    used: used(*l),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

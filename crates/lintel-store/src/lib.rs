@@ -28,6 +28,7 @@ mod store;
 #[cfg(test)]
 mod test_db;
 pub mod timing;
+mod usage;
 
 pub use db::{Backend, ConnectOptions, Db};
 pub use error::{Conflict, Result, StoreError};

@@ -9,6 +9,7 @@ mod auth;
 pub(crate) mod invitations;
 mod members;
 mod pages;
+mod plan;
 mod sign_in;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(members::routes())
         .merge(invitations::routes())
         .merge(audit::routes())
+        .merge(plan::routes())
 }
 
 /// The context's server-rendered pages (not in the API document).

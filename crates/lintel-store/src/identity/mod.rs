@@ -6,6 +6,7 @@ mod credentials;
 mod invitations;
 mod key_cache;
 mod members;
+pub(crate) use members::member_count;
 mod orgs;
 pub(crate) mod schema;
 mod sessions;

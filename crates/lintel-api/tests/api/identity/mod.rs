@@ -13,5 +13,6 @@ mod limits;
 mod members;
 mod organisations;
 mod password;
+mod plan;
 mod request_ids;
 mod sessions;

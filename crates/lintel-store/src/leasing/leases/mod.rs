@@ -4,6 +4,7 @@
 mod detail;
 pub mod renewals;
 mod status;
+pub(crate) use status::count_in_force;
 mod writes;
 
 pub(crate) use writes::{today, today_in};

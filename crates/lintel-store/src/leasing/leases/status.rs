@@ -86,7 +86,7 @@ async fn in_force_on_unit(
     rows.into_iter().map(LeaseRow::into_lease).collect()
 }
 
-async fn count_in_force(tx: &mut Tx, org: OrgId) -> Result<u64> {
+pub(crate) async fn count_in_force(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let in_force = LeaseStatus::in_force_names();
     let c: Count = tx
         .one(

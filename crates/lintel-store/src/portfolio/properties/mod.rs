@@ -2,6 +2,7 @@
 //! (create, update, archive, restore) live in [`crate::portfolio::properties::writes`].
 
 mod writes;
+pub(crate) use writes::active_count;
 
 use lintel_domain::portfolio::{
     average_minor, vacancy_rate, Address, Availability, Property, PropertyComparison, PropertySort,

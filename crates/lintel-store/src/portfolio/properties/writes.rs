@@ -39,7 +39,7 @@ async fn check_building(tx: &mut Tx, org: OrgId, id: BuildingId) -> Result<()> {
 }
 
 /// Counts the organisation's active (not archived) properties inside `tx`.
-async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
+pub(crate) async fn active_count(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let c: Count = tx
         .one(
             &scope::select::<P>(org)

@@ -79,7 +79,7 @@ pub(crate) async fn taken(
 }
 
 /// Counts every unit of the organisation inside `tx`.
-async fn org_units(tx: &mut Tx, org: OrgId) -> Result<u64> {
+pub(crate) async fn org_units(tx: &mut Tx, org: OrgId) -> Result<u64> {
     let c: Count = tx
         .one(
             &scope::select::<U>(org)
