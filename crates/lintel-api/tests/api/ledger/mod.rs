@@ -3,6 +3,7 @@
 mod billing;
 mod charges;
 mod idempotency;
+mod invariants;
 mod invoices;
 mod journal;
 mod payments;
