@@ -6,6 +6,7 @@
 //! credentials printed always work and earlier ones stop working.
 
 mod data;
+mod money;
 mod portfolio;
 mod tenancy;
 
@@ -94,11 +95,16 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
         == 0
     {
         let jordan = store.credentials().login(TENANT_EMAIL).await?.map(|a| a.id);
-        Some(
-            tenancy::seed(store, config, org.id, jordan)
+        let t = tenancy::seed(store, config, org.id, jordan)
+            .await
+            .context("creating the demo tenancy")?;
+        let m = match t.first_lease {
+            Some(lease) => money::seed(store, org.id, lease)
                 .await
-                .context("creating the demo tenancy")?,
-        )
+                .context("recording the demo payments")?,
+            None => money::Seeded::default(),
+        };
+        Some((t, m))
     } else {
         None
     };
@@ -126,10 +132,14 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
             s.buildings, s.properties, s.units
         );
     }
-    if let Some(t) = tenancy {
+    if let Some((t, m)) = tenancy {
         println!(
             "Tenancy: {} tenants, {} leases (active, pending signature, draft, ended), a lease document and a renewal offer waiting for an answer.",
             t.tenants, t.leases
+        );
+        println!(
+            "Money: a year of rent and the deposit on the active lease, {} payments (bank transfer, cash, cheque, card), {} refund, {} bounced cheque returned with a fee; the latest month still owed.",
+            m.payments, m.refunds, m.returns
         );
     }
     if added > 0 {

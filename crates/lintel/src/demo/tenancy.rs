@@ -28,6 +28,8 @@ use crate::config::Config;
 pub struct Seeded {
     pub tenants: usize,
     pub leases: usize,
+    /// The lease of the tenant who can sign in (active, back-filled with a year of rent).
+    pub first_lease: Option<LeaseId>,
 }
 
 /// `(first, last, email, statuses the lease goes through, start and end in days from today)`:
@@ -164,6 +166,7 @@ pub async fn seed(
             file_lease_note(store, config, org, &actor, lease.id).await?;
         }
     }
+    seeded.first_lease = first_lease;
     if let Some(lease) = first_lease {
         let offer = RenewalInput {
             lease_id: Some(lease.to_string()),

@@ -222,6 +222,27 @@ fn demo_is_created_once_and_its_printed_keys_work() {
     );
     assert_eq!(data("/api/lease-renewals?status=pending")["total"], 1);
     assert_eq!(data("/api/documents?entityType=lease")["total"], 1);
+    // The money: payments by every method, a refund, a bounced cheque; the books sound.
+    assert!(first.contains("Money:"), "{first}");
+    let payments = data("/api/payments?pageSize=100");
+    let seen = |field: &str| -> std::collections::BTreeSet<String> {
+        payments["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[field].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        seen("method").into_iter().collect::<Vec<_>>(),
+        ["bank_transfer", "card", "cash", "cheque"]
+    );
+    let statuses = seen("status");
+    for s in ["succeeded", "partially_refunded", "failed"] {
+        assert!(statuses.contains(s), "{statuses:?}");
+    }
+    assert!(data("/api/charges?kind=rent&status=open")["total"].as_i64() >= Some(1));
+    assert_eq!(data("/api/ledger/integrity")["sound"], true);
     let (status, _) = get(server.addr, "/api/properties", None);
     assert_eq!(status, 401);
     server.stop_gracefully();
