@@ -44,6 +44,45 @@ impl Default for RateLimits {
     }
 }
 
+/// Stripe (decision 0018): the API key for Checkout Sessions, where its API is, the signing
+/// secrets of webhook endpoints (several while one is rotated), and the prices of the plans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeConfig {
+    pub secret_key: Option<String>,
+    /// `https://api.stripe.com`, or a stand-in for tests.
+    pub api_base: String,
+    pub webhook_secrets: Vec<String>,
+    /// The price ID of the PRO plan's subscription.
+    pub price_pro: Option<String>,
+    /// The price ID of the BUSINESS plan's subscription.
+    pub price_business: Option<String>,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        StripeConfig {
+            secret_key: None,
+            api_base: "https://api.stripe.com".into(),
+            webhook_secrets: Vec::new(),
+            price_pro: None,
+            price_business: None,
+        }
+    }
+}
+
+impl StripeConfig {
+    /// The plan a subscription to `price` buys.
+    pub fn plan_of_price(&self, price: &str) -> Option<lintel_domain::Plan> {
+        if self.price_business.as_deref() == Some(price) {
+            Some(lintel_domain::Plan::Business)
+        } else if self.price_pro.as_deref() == Some(price) {
+            Some(lintel_domain::Plan::Pro)
+        } else {
+            None
+        }
+    }
+}
+
 /// Where document bytes go and how their download links behave (decision 0013).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentsConfig {
@@ -101,6 +140,7 @@ pub struct ApiConfig {
     /// invitations; without it links are relative paths.
     pub public_url: Option<String>,
     pub documents: DocumentsConfig,
+    pub stripe: StripeConfig,
 }
 
 impl Default for ApiConfig {
@@ -119,6 +159,7 @@ impl Default for ApiConfig {
             metrics_on_api: false,
             metrics_token: None,
             documents: DocumentsConfig::default(),
+            stripe: StripeConfig::default(),
         }
     }
 }

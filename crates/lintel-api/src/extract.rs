@@ -36,7 +36,7 @@ pub fn is_json_media_type(value: &str) -> bool {
 
 /// The 415 for a body of another media type, or `None` when the request may go on: JSON, or
 /// no `Content-Type` at all (then the body must be empty, checked once it is read).
-fn media_type_error(headers: &HeaderMap) -> Option<ApiError> {
+pub(crate) fn media_type_error(headers: &HeaderMap) -> Option<ApiError> {
     let value = headers.get(header::CONTENT_TYPE)?;
     let text = value.to_str().unwrap_or("");
     (!is_json_media_type(text)).then(|| ApiError::UnsupportedMediaType(sent_type(text)))

@@ -10,6 +10,7 @@ pub mod error;
 pub mod identity;
 pub mod pdf;
 pub mod portfolio;
+pub mod stripe;
 
 pub use error::{AppError, AppResult};
 

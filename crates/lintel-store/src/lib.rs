@@ -25,6 +25,8 @@ mod row;
 mod scope;
 mod sqlite;
 mod store;
+mod stripe;
+pub use stripe::{Processed, StripeEffect};
 #[cfg(test)]
 mod test_db;
 pub mod timing;

@@ -17,7 +17,9 @@ use lintel_store::ConnectOptions;
 use serde::{Deserialize, Deserializer};
 
 mod storage;
+mod stripe;
 pub use storage::Storage;
+pub use stripe::Stripe;
 
 /// The configuration file read when `--config` is not given (if it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "lintel.toml";
@@ -45,6 +47,7 @@ pub const KEYS: &[&str] = &[
     "metrics_bind",
     "metrics_token",
     "storage",
+    "stripe",
 ];
 
 /// A credential-bearing setting. Never printed: `Debug` and `Display` show `[redacted]`.
@@ -109,6 +112,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Document storage (`[storage]`).
     pub storage: Storage,
+    /// Stripe (`[stripe]`).
+    pub stripe: Stripe,
 }
 
 impl Default for Config {
@@ -136,12 +141,13 @@ impl Default for Config {
             metrics_bind: None,
             metrics_token: None,
             storage: Storage::default(),
+            stripe: Stripe::default(),
         }
     }
 }
 
 /// Accepts `["a", "b"]` or a comma-separated string (handy in an environment variable).
-fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -283,6 +289,7 @@ impl Config {
                 signed_url_ttl_secs: self.storage.signed_url_ttl_secs,
                 max_upload_bytes: self.storage.max_upload_bytes,
             },
+            stripe: self.stripe.api_config(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod invoices;
 mod journal;
 mod payments;
 mod receipts;
+mod stripe;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -22,5 +23,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(payments::routes())
         .merge(receipts::routes())
         .merge(invoices::routes())
+        .merge(stripe::routes())
         .merge(billing::routes())
 }

@@ -8,6 +8,7 @@ mod key_cache;
 mod members;
 pub(crate) use members::member_count;
 mod orgs;
+pub(crate) use orgs::set_plan_in;
 pub(crate) mod schema;
 mod sessions;
 

@@ -161,40 +161,54 @@ impl Orgs<'_> {
     }
 
     pub async fn set_plan(&self, actor: &Actor, id: OrgId, plan: Plan) -> Result<Organisation> {
-        self.db
+        let after = self
+            .db
             .write(move |mut tx| async move {
-                locks::org(&mut tx, id).await?;
-                let select = Query::select()
-                    .columns(ORG_COLUMNS)
-                    .from(O::Table)
-                    .and_where(Expr::col(O::Id).eq(id.to_string()))
-                    .to_owned();
-                let before = tx.one::<OrgRow>(&select).await?.into_org()?;
-                tx.exec(
-                    &Query::update()
-                        .table(O::Table)
-                        .values([
-                            (O::Plan, plan.as_str().into()),
-                            (O::UpdatedAt, Timestamp::now().0.into()),
-                        ])
-                        .and_where(Expr::col(O::Id).eq(id.to_string()))
-                        .to_owned(),
-                )
-                .await?;
-                let after = tx.one::<OrgRow>(&select).await?.into_org()?;
-                let change = Change {
-                    kind: EventKind::OrganisationPlanChanged,
-                    entity_id: &id.to_string(),
-                    before: Some(&before),
-                    after: Some(&after),
-                };
-                events::emit(&mut tx, id, actor, change).await?;
+                let after = set_plan_in(&mut tx, actor, id, plan).await?;
                 tx.commit().await?;
-                self.keys.clear();
                 Ok(after)
             })
-            .await
+            .await?;
+        self.keys.clear();
+        Ok(after)
     }
+}
+
+/// Moves organisation `id` to `plan` inside `tx`, with its event. The caller clears the key
+/// cache (which holds plans) once `tx` commits.
+pub(crate) async fn set_plan_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: OrgId,
+    plan: Plan,
+) -> Result<Organisation> {
+    locks::org(tx, id).await?;
+    let select = Query::select()
+        .columns(ORG_COLUMNS)
+        .from(O::Table)
+        .and_where(Expr::col(O::Id).eq(id.to_string()))
+        .to_owned();
+    let before = tx.one::<OrgRow>(&select).await?.into_org()?;
+    tx.exec(
+        &Query::update()
+            .table(O::Table)
+            .values([
+                (O::Plan, plan.as_str().into()),
+                (O::UpdatedAt, Timestamp::now().0.into()),
+            ])
+            .and_where(Expr::col(O::Id).eq(id.to_string()))
+            .to_owned(),
+    )
+    .await?;
+    let after = tx.one::<OrgRow>(&select).await?.into_org()?;
+    let change = Change {
+        kind: EventKind::OrganisationPlanChanged,
+        entity_id: &id.to_string(),
+        before: Some(&before),
+        after: Some(&after),
+    };
+    events::emit(tx, id, actor, change).await?;
+    Ok(after)
 }
 
 /// Stores a new organisation and records `organisation.create`.

@@ -8,6 +8,7 @@ mod invoices;
 mod journal;
 mod payments;
 mod receipts;
+mod stripe;
 
 use crate::support::units::{create_unit, unit_body};
 use crate::support::*;

@@ -84,6 +84,10 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         }),
         "ReturnInput" => json!({"reason": format!("Returned {n}")}),
         "BillingRunInput" => json!({"through": "2026-01-31"}),
+        // An event Lintel acknowledges without acting on it.
+        "StripeEvent" => json!({
+            "id": format!("evt_sweep_{n}"), "type": "invoice.finalized", "data": {"object": {}},
+        }),
         "InvoiceInput" => json!({
             "leaseId": fx.leasing.in_force, "chargeIds": [fx.invoiceable],
             "dueDate": "2070-05-15", "notes": format!("Invoice {n}"),

@@ -72,7 +72,7 @@ impl Operation {
         self.params.iter().filter(|p| p.is_path())
     }
     pub fn query_params(&self) -> impl Iterator<Item = &Param> {
-        self.params.iter().filter(|p| !p.is_path())
+        self.params.iter().filter(|p| p.location == "query")
     }
     pub fn has_path_ids(&self) -> bool {
         self.path_params().next().is_some()

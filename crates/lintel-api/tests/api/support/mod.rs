@@ -118,8 +118,20 @@ impl Resp {
     }
 }
 
+/// The Stripe webhook signing secrets of the test configuration (a rotation in progress).
+pub const STRIPE_SECRETS: [&str; 2] = ["whsec_test_old", "whsec_test_new"];
+
 pub fn test_config() -> ApiConfig {
-    ApiConfig::default()
+    let mut config = ApiConfig::default();
+    config.stripe.webhook_secrets = STRIPE_SECRETS.map(str::to_string).to_vec();
+    config.stripe.price_pro = Some("price_pro_test".into());
+    config.stripe.price_business = Some("price_business_test".into());
+    config
+}
+
+/// `Stripe-Signature` for `body` sent at `t` under `secret`, as Stripe's libraries make it.
+pub fn stripe_signature(secret: &str, t: i64, body: &[u8]) -> String {
+    format!("t={t},v1={}", lintel_app::stripe::sign(secret, t, body))
 }
 
 impl TestApp {

@@ -16,6 +16,7 @@ const PUBLIC: &[&str] = &[
     "/api/auth/callback",
     "/api/auth/accept-invite",
     "/api/documents/{id}/download",
+    "/api/webhooks/stripe",
 ];
 
 fn committed_path() -> std::path::PathBuf {
