@@ -40,6 +40,13 @@ pub struct Idem {
     fingerprint: String,
 }
 
+impl Idem {
+    /// The request's `Idempotency-Key`, if it sent one.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+}
+
 fn key_of(parts: &Parts) -> Result<Option<String>, ApiError> {
     let Some(v) = parts.headers.get(HEADER) else {
         return Ok(None);

@@ -1,4 +1,5 @@
-//! Stripe's webhook signatures, checked exactly as Stripe specifies them: the `Stripe-Signature`
+//! Stripe: Checkout Sessions created through its HTTP API ([`Stripe::checkout_session`]), and
+//! its webhook signatures, checked exactly as Stripe specifies them: the `Stripe-Signature`
 //! header carries a timestamp `t` and one or more `v1` signatures, each an HMAC-SHA256, keyed by
 //! an endpoint's signing secret, of `"{t}.{raw body}"` in lower-case hex. A request is genuine
 //! when some `v1` matches some configured secret (several during a rotation) and `t` is within
@@ -75,6 +76,77 @@ pub fn verify(
         }
     }
     Err(SignatureError::NoMatch)
+}
+
+/// Stripe's API as Lintel uses it: the secret key and where the API is.
+#[derive(Debug, Clone)]
+pub struct Stripe {
+    pub secret_key: String,
+    /// `https://api.stripe.com`, or a stand-in.
+    pub api_base: String,
+}
+
+/// A Checkout Session: where to send the person who pays.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CheckoutSession {
+    pub id: String,
+    pub url: String,
+}
+
+/// Why Stripe's API could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StripeError {
+    /// Not reached, or no answer in time: worth retrying.
+    #[error("Stripe could not be reached: {0}")]
+    Unreachable(String),
+    /// Stripe answered with an error.
+    #[error("Stripe refused the request ({status}): {message}")]
+    Refused { status: u16, message: String },
+}
+
+impl Stripe {
+    /// Creates a Checkout Session from `form` (Stripe's form-encoded parameters, e.g.
+    /// `mode`, `line_items[0][price]`). `idempotency_key`, when given, is passed on, so a
+    /// retried request gets the same session from Stripe.
+    pub async fn checkout_session(
+        &self,
+        form: &[(String, String)],
+        idempotency_key: Option<&str>,
+    ) -> Result<CheckoutSession, StripeError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| StripeError::Unreachable(e.to_string()))?;
+        let url = format!("{}/v1/checkout/sessions", self.api_base);
+        let mut req = http.post(url).bearer_auth(&self.secret_key).form(form);
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| StripeError::Unreachable(e.to_string()))?;
+        let status = res.status();
+        let body: serde_json::Value = res
+            .json()
+            .await
+            .map_err(|e| StripeError::Unreachable(e.to_string()))?;
+        if !status.is_success() {
+            let message = body["error"]["message"]
+                .as_str()
+                .unwrap_or("no message")
+                .to_string();
+            return Err(StripeError::Refused {
+                status: status.as_u16(),
+                message,
+            });
+        }
+        serde_json::from_value(body).map_err(|e| StripeError::Refused {
+            status: status.as_u16(),
+            message: format!("unexpected answer: {e}"),
+        })
+    }
 }
 
 #[cfg(test)]

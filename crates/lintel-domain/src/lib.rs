@@ -24,7 +24,9 @@ pub use id::*;
 pub use lifecycle::{Lifecycle, Refused};
 pub use money::{Currency, Money};
 pub use pagination::{Cursor, KeyPart, ListRequest, Page, PageRequest, PageRule};
-pub use plan::{BillingOverview, Cap, Feature, Limit, LimitUsage, Plan};
+pub use plan::{
+    BillingCheckoutInput, BillingOverview, Cap, CheckoutLink, Feature, Limit, LimitUsage, Plan,
+};
 pub use role::Role;
 pub use time::{Date, Timestamp};
 pub use validation::{FieldError, Validator};

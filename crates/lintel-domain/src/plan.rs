@@ -208,6 +208,49 @@ impl BillingOverview {
     }
 }
 
+crate::string_enum! {
+    /// A plan bought by subscription.
+    PaidPlan {
+        Pro => "pro",
+        Business => "business",
+    }
+}
+
+/// `POST /api/billing/checkout`: the plan to subscribe to.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BillingCheckoutInput {
+    /// `pro` or `business`.
+    #[schema(required = true, value_type = PaidPlan)]
+    pub plan: Option<String>,
+}
+
+impl BillingCheckoutInput {
+    pub fn validate(self) -> Result<Plan, Vec<crate::FieldError>> {
+        let mut v = crate::validation::Validator::new();
+        let plan =
+            v.required("plan", self.plan.as_deref())
+                .and_then(|p| match p.trim().parse::<Plan>() {
+                    Ok(p @ (Plan::Pro | Plan::Business)) => Some(p),
+                    _ => {
+                        v.error("plan", "must be pro or business");
+                        None
+                    }
+                });
+        v.finish(|| plan.expect("valid"))
+    }
+}
+
+/// A Checkout Session to send the admin to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutLink {
+    /// Stripe's Checkout Session ID (`cs_…`).
+    pub session_id: String,
+    /// Where to send the person who pays.
+    pub url: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod auth;
 mod db;
 pub mod form;
 pub mod logs;
+pub mod stripe;
 pub mod units;
 pub mod wire;
 
