@@ -9,3 +9,10 @@ CREATE TABLE stripe_events (
     org_id       TEXT,
     received_at  BIGINT NOT NULL
 );
+
+-- The `created` time of the latest subscription event applied to each organisation: an older
+-- event arriving later (Stripe does not promise order) is recorded but changes nothing.
+CREATE TABLE stripe_subscription_state (
+    org_id        TEXT PRIMARY KEY REFERENCES organisations(id),
+    event_created BIGINT NOT NULL
+);

@@ -8,6 +8,18 @@ use sea_query::{Query, SimpleExpr};
 use crate::error::Result;
 
 crate::iden::table! {
+    pub enum SubscriptionState = "stripe_subscription_state" {
+        OrgId = "org_id",
+        EventCreated = "event_created",
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Latest {
+    event_created: i64,
+}
+
+crate::iden::table! {
     pub enum StripeEvents = "stripe_events" {
         Id = "id",
         Type = "type",
@@ -19,8 +31,13 @@ crate::iden::table! {
 /// What an event does to Lintel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StripeEffect {
-    /// A subscription started, changed or ended: the organisation's plan.
-    Plan { org: OrgId, plan: Plan },
+    /// A subscription started, changed or ended: the organisation's plan, as of the event's
+    /// `created` time (Unix seconds).
+    Plan {
+        org: OrgId,
+        plan: Plan,
+        created: i64,
+    },
     /// Nothing Lintel acts on (kept so that its redelivery is recognised too).
     Nothing,
 }
@@ -31,6 +48,42 @@ pub enum Processed {
     Applied,
     /// Seen before: nothing changed.
     Duplicate,
+    /// Older than what was applied already: recorded, nothing changed.
+    Stale,
+}
+
+/// Whether a subscription event created at `created` is at least as new as the last one
+/// applied to `org`; if so it becomes the last one. Locks the organisation's row first.
+async fn newer(tx: &mut crate::db::Tx, org: OrgId, created: i64) -> Result<bool> {
+    use SubscriptionState as S;
+    crate::locks::org(tx, org).await?;
+    // across organisations: the row is keyed by the organisation itself.
+    let rows: Vec<Latest> = tx
+        .all(
+            &Query::select()
+                .column(S::EventCreated)
+                .from(S::Table)
+                .and_where(sea_query::Expr::col(S::OrgId).eq(org.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    if rows.first().is_some_and(|r| r.event_created > created) {
+        return Ok(false);
+    }
+    tx.exec(
+        &Query::insert()
+            .into_table(S::Table)
+            .columns([S::OrgId, S::EventCreated])
+            .values_panic([org.to_string().into(), created.into()])
+            .on_conflict(
+                sea_query::OnConflict::column(S::OrgId)
+                    .update_column(S::EventCreated)
+                    .to_owned(),
+            )
+            .to_owned(),
+    )
+    .await?;
+    Ok(true)
 }
 
 impl crate::identity::Orgs<'_> {
@@ -74,7 +127,11 @@ impl crate::identity::Orgs<'_> {
                     return Ok(Processed::Duplicate);
                 }
                 match effect {
-                    StripeEffect::Plan { org, plan } => {
+                    StripeEffect::Plan { org, plan, created } => {
+                        if !newer(&mut tx, *org, *created).await? {
+                            tx.commit().await?;
+                            return Ok(Processed::Stale);
+                        }
                         let actor = Actor::system();
                         match crate::identity::set_plan_in(&mut tx, &actor, *org, *plan).await {
                             // An organisation that is not (or no longer) here: recorded only.

@@ -30,6 +30,11 @@ pub struct StripeEvent {
     /// `{"object": {…}}`: the object the event is about.
     #[schema(value_type = Object)]
     pub data: Value,
+    /// When Stripe created the event (Unix seconds): an older subscription event arriving
+    /// after a newer one changes nothing.
+    #[serde(default)]
+    #[schema(example = 1764460800)]
+    pub created: i64,
 }
 
 /// What the webhook did with an event.
@@ -39,6 +44,8 @@ pub struct StripeReceipt {
     pub received: bool,
     /// The event was processed before: nothing changed this time.
     pub duplicate: bool,
+    /// Older than the subscription state already applied: recorded, nothing changed.
+    pub stale: bool,
 }
 
 /// The plan a subscription object stands for: its price's plan while it is live, FREE once
@@ -66,7 +73,11 @@ fn effect_of(event: &StripeEvent, config: &StripeConfig) -> StripeEffect {
                 .as_str()
                 .and_then(|o| o.parse::<OrgId>().ok());
             match (org, subscription_plan(&event.kind, object, config)) {
-                (Some(org), Some(plan)) => StripeEffect::Plan { org, plan },
+                (Some(org), Some(plan)) => StripeEffect::Plan {
+                    org,
+                    plan,
+                    created: event.created,
+                },
                 _ => StripeEffect::Nothing,
             }
         }
@@ -81,7 +92,9 @@ fn effect_of(event: &StripeEvent, config: &StripeConfig) -> StripeEffect {
 /// and changes nothing. Each event is processed once, by its ID: a redelivery answers 200 with
 /// `duplicate: true`. `customer.subscription.created|updated|deleted` set the plan of the
 /// organisation in `metadata.organisationId` (price IDs mapped by `stripe.prices`; deleted or
-/// ended: FREE). Other events are acknowledged.
+/// ended: FREE); one created before the last applied to that organisation (Stripe does not
+/// promise order) is recorded and changes nothing (`stale: true`). Other events are
+/// acknowledged.
 #[utoipa::path(post, path = "/api/webhooks/stripe", tag = "Payments",
     params(("Stripe-Signature" = String, Header, description = "t=<unix time>,v1=<hex HMAC-SHA256>")),
     request_body = StripeEvent,
@@ -133,6 +146,7 @@ async fn webhook(
     Ok(Success(StripeReceipt {
         received: true,
         duplicate: done == Processed::Duplicate,
+        stale: done == Processed::Stale,
     }))
 }
 

@@ -159,3 +159,35 @@ backend_test!(only_genuine_recent_signatures_are_accepted, |app| {
     let r = signed(&app, &json!({"hello": "world"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
 });
+
+backend_test!(
+    an_older_subscription_event_arriving_late_changes_nothing,
+    |app| {
+        let org = app.org(Plan::Free).await;
+        let newer = subscription(
+            "evt_newer",
+            "customer.subscription.updated",
+            &org,
+            "price_business_test",
+            "active",
+        );
+        let r = signed(&app, &newer).await;
+        assert_eq!(r.data()["stale"], false, "{}", r.text);
+        let mut older = subscription(
+            "evt_older",
+            "customer.subscription.created",
+            &org,
+            "price_pro_test",
+            "active",
+        );
+        older["created"] = json!(now() - 120);
+        let r = signed(&app, &older).await;
+        assert_eq!(
+            (r.status, r.data()["stale"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{}",
+            r.text
+        );
+        assert_eq!(plan(&app, &org).await, "business");
+    }
+);
