@@ -39,6 +39,36 @@ impl On {
         assert!(filter < MAX_FILTERS, "at most {MAX_FILTERS} filters");
         slot(FIRST_FILTER + filter)
     }
+
+    /// `column = value` for filters `0..columns.len()`, each on `columns[i]` of `table`, when on.
+    pub fn equal<T: sea_query::Iden + Copy + 'static>(
+        self,
+        q: &mut sea_query::SelectStatement,
+        table: T,
+        columns: &[T],
+    ) {
+        for (i, col) in columns.iter().enumerate() {
+            if self.has(i) {
+                q.and_where(sea_query::Expr::col((table, *col)).eq(On::slot(i)));
+            }
+        }
+    }
+
+    /// `column >= value` (filter `from`) and `column <= value` (filter `to`), when on.
+    pub fn between<T: sea_query::Iden + Copy + 'static>(
+        self,
+        q: &mut sea_query::SelectStatement,
+        column: (T, T),
+        from: usize,
+        to: usize,
+    ) {
+        if self.has(from) {
+            q.and_where(sea_query::Expr::col(column).gte(On::slot(from)));
+        }
+        if self.has(to) {
+            q.and_where(sea_query::Expr::col(column).lte(On::slot(to)));
+        }
+    }
 }
 
 /// A request's filters: which are on, and their values.

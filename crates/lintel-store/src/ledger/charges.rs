@@ -159,17 +159,8 @@ static LIST: list::List = list::List::new(
     || scope::count::<C>(OrgRef::Slot),
     |q, on| {
         let cols = [C::LeaseId, C::TenantId, C::PropertyId, C::Kind, C::Status];
-        for (i, col) in cols.into_iter().enumerate() {
-            if on.has(i) {
-                q.and_where(Expr::col((C::Table, col)).eq(list::On::slot(i)));
-            }
-        }
-        if on.has(5) {
-            q.and_where(Expr::col((C::Table, C::DueDate)).gte(list::On::slot(5)));
-        }
-        if on.has(6) {
-            q.and_where(Expr::col((C::Table, C::DueDate)).lte(list::On::slot(6)));
-        }
+        on.equal(q, C::Table, &cols);
+        on.between(q, (C::Table, C::DueDate), 5, 6);
     },
 );
 

@@ -198,12 +198,7 @@ static LIST: list::List = list::List::new(
     || entry_select(OrgRef::Slot),
     || scope::count::<E>(OrgRef::Slot),
     |q, on| {
-        if on.has(0) {
-            q.and_where(Expr::col((E::Table, E::EntryDate)).gte(list::On::slot(0)));
-        }
-        if on.has(1) {
-            q.and_where(Expr::col((E::Table, E::EntryDate)).lte(list::On::slot(1)));
-        }
+        on.between(q, (E::Table, E::EntryDate), 0, 1);
         for (i, col) in [
             (2, L::AccountId),
             (3, L::PropertyId),

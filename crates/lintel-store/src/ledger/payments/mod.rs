@@ -232,17 +232,8 @@ static LIST: list::List = list::List::new(
     || scope::count::<P>(OrgRef::Slot),
     |q, on| {
         let cols = [P::LeaseId, P::TenantId, P::PropertyId, P::Status, P::Method];
-        for (i, col) in cols.into_iter().enumerate() {
-            if on.has(i) {
-                q.and_where(Expr::col((P::Table, col)).eq(list::On::slot(i)));
-            }
-        }
-        if on.has(5) {
-            q.and_where(Expr::col((P::Table, P::ReceivedOn)).gte(list::On::slot(5)));
-        }
-        if on.has(6) {
-            q.and_where(Expr::col((P::Table, P::ReceivedOn)).lte(list::On::slot(6)));
-        }
+        on.equal(q, P::Table, &cols);
+        on.between(q, (P::Table, P::ReceivedOn), 5, 6);
         if on.has(7) {
             q.and_where(
                 Expr::col((P::Table, P::LeaseId)).in_subquery(
