@@ -443,6 +443,10 @@ impl From<lintel_app::AppError> for ApiError {
                     "The document storage is temporarily unavailable. Please retry shortly.".into(),
                 )
             }
+            lintel_app::AppError::Processor(detail) => {
+                tracing::warn!(error = %detail, "Stripe unavailable");
+                ApiError::Unavailable("Stripe is unavailable; try again shortly.".into())
+            }
             lintel_app::AppError::UnsupportedFile => ApiError::UnsupportedMedia(format!(
                 "Unsupported file type: upload a {} file.",
                 lintel_domain::documents::ACCEPTED_KINDS

@@ -10,6 +10,9 @@ pub enum AppError {
     /// The document storage could not be reached or refused the operation: worth retrying.
     #[error("document storage unavailable: {0}")]
     Storage(String),
+    /// The payment processor (Stripe) could not be reached or refused: worth retrying.
+    #[error("payment processor unavailable: {0}")]
+    Processor(String),
     /// An uploaded file of a kind Lintel does not store.
     #[error("unsupported file type")]
     UnsupportedFile,

@@ -2,7 +2,8 @@
 //! one transaction, so a redelivery (Stripe retries until it gets a 2xx, and may deliver twice)
 //! finds the row and changes nothing, and a crash leaves neither.
 
-use lintel_domain::{Actor, OrgId, Plan, Timestamp};
+use lintel_domain::ledger::CardReport;
+use lintel_domain::{Actor, OrgId, PaymentId, Plan, Timestamp};
 use sea_query::{Query, SimpleExpr};
 
 use crate::error::Result;
@@ -37,6 +38,13 @@ pub enum StripeEffect {
         org: OrgId,
         plan: Plan,
         created: i64,
+    },
+    /// A report on a card payment made through Checkout, found by `metadata.paymentId` or,
+    /// failing that, by its PaymentIntent (`pi_…`, noted on the payment when first seen).
+    Card {
+        payment: Option<PaymentId>,
+        intent: Option<String>,
+        report: CardReport,
     },
     /// Nothing Lintel acts on (kept so that its redelivery is recognised too).
     Nothing,
@@ -97,7 +105,7 @@ impl crate::identity::Orgs<'_> {
     ) -> Result<Processed> {
         let org = match effect {
             StripeEffect::Plan { org, .. } => Some(*org),
-            StripeEffect::Nothing => None,
+            StripeEffect::Card { .. } | StripeEffect::Nothing => None,
         };
         let done = self
             .db
@@ -139,6 +147,30 @@ impl crate::identity::Orgs<'_> {
                             other => {
                                 other?;
                             }
+                        }
+                    }
+                    StripeEffect::Card {
+                        payment,
+                        intent,
+                        report,
+                    } => {
+                        let found = crate::ledger::payments::card_report(
+                            &mut tx,
+                            *payment,
+                            intent.as_deref(),
+                            report,
+                        )
+                        .await?;
+                        if let Some(org) = found {
+                            // across organisations: the event's row, keyed by Stripe's ID.
+                            tx.exec(
+                                &Query::update()
+                                    .table(StripeEvents::Table)
+                                    .value(StripeEvents::OrgId, org.to_string())
+                                    .and_where(sea_query::Expr::col(StripeEvents::Id).eq(id))
+                                    .to_owned(),
+                            )
+                            .await?;
                         }
                     }
                     StripeEffect::Nothing => {}

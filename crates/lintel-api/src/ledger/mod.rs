@@ -3,6 +3,7 @@
 
 mod accounts;
 mod billing;
+mod card;
 mod charges;
 mod invoices;
 mod journal;
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(journal::routes())
         .merge(charges::routes())
         .merge(payments::routes())
+        .merge(card::routes())
         .merge(receipts::routes())
         .merge(invoices::routes())
         .merge(stripe::routes())

@@ -1,11 +1,12 @@
 //! Stripe's webhook (F4.3): signed events, each processed once. Subscription events set the
-//! organisation's plan; Checkout and PaymentIntent events will move card payments once they
-//! are created through Checkout.
+//! organisation's plan; Checkout, PaymentIntent and Charge events move the card payments made
+//! through `POST /api/payments/checkout`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use lintel_app::stripe::{verify, SignatureError};
-use lintel_domain::{OrgId, Plan};
+use lintel_domain::ledger::CardReport;
+use lintel_domain::{OrgId, PaymentId, Plan};
 use lintel_store::{Processed, StripeEffect};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -81,7 +82,58 @@ fn effect_of(event: &StripeEvent, config: &StripeConfig) -> StripeEffect {
                 _ => StripeEffect::Nothing,
             }
         }
-        _ => StripeEffect::Nothing,
+        kind => card_effect(kind, object),
+    }
+}
+
+/// What a Checkout, PaymentIntent or Charge event reports about a card payment made through
+/// `POST /api/payments/checkout` (found by `metadata.paymentId`, or by the PaymentIntent).
+fn card_effect(kind: &str, object: &Value) -> StripeEffect {
+    // An ID, or the object it names when expanded.
+    let id_of = |v: &Value| v.as_str().or_else(|| v["id"].as_str()).map(str::to_string);
+    let (intent, report) = match kind {
+        "checkout.session.completed" if object["payment_status"] == "paid" => {
+            (id_of(&object["payment_intent"]), CardReport::Paid)
+        }
+        "checkout.session.async_payment_succeeded" => {
+            (id_of(&object["payment_intent"]), CardReport::Paid)
+        }
+        "checkout.session.async_payment_failed" => (
+            id_of(&object["payment_intent"]),
+            CardReport::Failed("The payment did not go through.".into()),
+        ),
+        "checkout.session.expired" => (
+            None,
+            CardReport::Failed("The checkout session expired before payment.".into()),
+        ),
+        "payment_intent.succeeded" => (id_of(&object["id"]), CardReport::Paid),
+        "payment_intent.payment_failed" => {
+            let error = &object["last_payment_error"];
+            let reason = error["message"]
+                .as_str()
+                .or_else(|| error["code"].as_str())
+                .unwrap_or("The card payment failed.");
+            (id_of(&object["id"]), CardReport::Failed(reason.to_string()))
+        }
+        "charge.refunded" => match object["amount_refunded"].as_i64() {
+            Some(total) => (
+                id_of(&object["payment_intent"]),
+                CardReport::Refunded(total),
+            ),
+            None => return StripeEffect::Nothing,
+        },
+        _ => return StripeEffect::Nothing,
+    };
+    let payment = object["metadata"]["paymentId"]
+        .as_str()
+        .and_then(|p| p.parse::<PaymentId>().ok());
+    if payment.is_none() && intent.is_none() {
+        return StripeEffect::Nothing;
+    }
+    StripeEffect::Card {
+        payment,
+        intent,
+        report,
     }
 }
 
@@ -93,8 +145,16 @@ fn effect_of(event: &StripeEvent, config: &StripeConfig) -> StripeEffect {
 /// `duplicate: true`. `customer.subscription.created|updated|deleted` set the plan of the
 /// organisation in `metadata.organisationId` (price IDs mapped by `stripe.prices`; deleted or
 /// ended: FREE); one created before the last applied to that organisation (Stripe does not
-/// promise order) is recorded and changes nothing (`stale: true`). Other events are
-/// acknowledged.
+/// promise order) is recorded and changes nothing (`stale: true`). Card payments made through
+/// `POST /api/payments/checkout`, found by `metadata.paymentId` (or their PaymentIntent):
+/// `checkout.session.completed` (when paid), `checkout.session.async_payment_succeeded` and
+/// `payment_intent.succeeded` confirm the payment (its entry posted, the lease's oldest open
+/// charges paid, its receipt numbered); `payment_intent.payment_failed`,
+/// `checkout.session.async_payment_failed` and `checkout.session.expired` fail a pending one;
+/// `charge.refunded` records refunds up to its `amount_refunded`. A payment's state only moves
+/// forward: a failure after a success changes nothing, a success after a failed attempt
+/// (another card on the same page) confirms it, and a refund reported before the success
+/// confirms it first. Other events are acknowledged.
 #[utoipa::path(post, path = "/api/webhooks/stripe", tag = "Payments",
     params(("Stripe-Signature" = String, Header, description = "t=<unix time>,v1=<hex HMAC-SHA256>")),
     request_body = StripeEvent,

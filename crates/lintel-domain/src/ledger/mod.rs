@@ -6,6 +6,7 @@
 mod account;
 pub mod billing;
 mod billing_run;
+mod card;
 mod charge;
 mod entry;
 mod invoice;
@@ -18,6 +19,9 @@ pub use account::{
     ACCOUNT_CODE_PATTERN,
 };
 pub use billing_run::{BillingRun, BillingRunInput, BILLING_AHEAD_DAYS};
+pub use card::{
+    card_step, CardCheckoutInput, CardReport, CardStep, NewCardCheckout, PaymentCheckout,
+};
 pub use charge::{
     Charge, ChargeInput, ChargeKind, ChargeStatus, LeaseLedger, LeaseLedgerLine, NewCharge,
 };

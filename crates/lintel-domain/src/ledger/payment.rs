@@ -121,6 +121,10 @@ pub struct Payment {
     pub failure_reason: Option<String>,
     /// The receipt's number, once the payment succeeded.
     pub receipt_number: Option<String>,
+    /// The Stripe Checkout Session of a card payment made through `POST /api/payments/checkout`.
+    pub stripe_checkout_session_id: Option<String>,
+    /// The Stripe PaymentIntent that collected it, once Stripe reported it.
+    pub stripe_payment_intent_id: Option<String>,
     pub created_by: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

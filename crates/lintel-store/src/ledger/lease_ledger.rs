@@ -125,6 +125,14 @@ pub(crate) async fn of_lease(
     })
 }
 
+/// Debits less credits of the lines selected: what is owed on receivables and prepaid rent.
+fn owed_sum() -> sea_query::SimpleExpr {
+    Expr::cust(
+        "CAST(COALESCE(SUM(CASE WHEN journal_lines.side = 'debit' \
+         THEN journal_lines.amount_minor ELSE -journal_lines.amount_minor END), 0) AS BIGINT)",
+    )
+}
+
 #[derive(serde::Deserialize)]
 struct Owing {
     currency: String,
@@ -147,14 +155,7 @@ pub(crate) async fn of_tenant(
         .all(
             &scope::select::<L>(org)
                 .column((L::Table, L::Currency))
-                .expr_as(
-                    Expr::cust(
-                        "CAST(COALESCE(SUM(CASE WHEN journal_lines.side = 'debit' \
-                         THEN journal_lines.amount_minor ELSE -journal_lines.amount_minor END), \
-                         0) AS BIGINT)",
-                    ),
-                    sea_query::Alias::new("owed"),
-                )
+                .expr_as(owed_sum(), sea_query::Alias::new("owed"))
                 .inner_join(
                     A::Table,
                     Expr::col((A::Table, A::Id)).equals((L::Table, L::AccountId)),
@@ -180,4 +181,38 @@ pub(crate) async fn of_tenant(
             currency: r.currency,
         })
         .collect())
+}
+
+#[derive(serde::Deserialize)]
+struct Due {
+    owed: i64,
+}
+
+/// What the lease owes on `today` (receivables due by then, less the credit held), read inside
+/// `tx`: the same figure as [`LeaseLedger::due_now_minor`].
+pub(crate) async fn due_on(
+    tx: &mut crate::db::Tx,
+    org: OrgId,
+    lease: LeaseId,
+    today: lintel_domain::Date,
+) -> Result<i64> {
+    let systems = [
+        SystemAccount::AccountsReceivable.as_str(),
+        SystemAccount::PrepaidRent.as_str(),
+    ];
+    let due: Due = tx
+        .one(
+            &scope::select::<L>(org)
+                .expr_as(owed_sum(), sea_query::Alias::new("owed"))
+                .inner_join(
+                    A::Table,
+                    Expr::col((A::Table, A::Id)).equals((L::Table, L::AccountId)),
+                )
+                .and_where(Expr::col((A::Table, A::SystemKey)).is_in(systems))
+                .and_where(Expr::col((L::Table, L::LeaseId)).eq(lease.to_string()))
+                .and_where(Expr::col((L::Table, L::EntryDate)).lte(today.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    Ok(due.owed)
 }

@@ -1,6 +1,7 @@
 //! The ledger through HTTP on both backends: the chart of accounts, the journal, balances.
 
 mod billing;
+mod card;
 mod charges;
 mod idempotency;
 mod invariants;

@@ -10,7 +10,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-async fn deliver(app: &TestApp, body: &Value, signature: Option<String>) -> Resp {
+pub(crate) async fn deliver(app: &TestApp, body: &Value, signature: Option<String>) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap();
     let extra: Vec<(&str, &str)> = signature
         .as_deref()
@@ -28,7 +28,7 @@ async fn deliver(app: &TestApp, body: &Value, signature: Option<String>) -> Resp
 }
 
 /// Delivers `body` signed now with the newer secret.
-async fn signed(app: &TestApp, body: &Value) -> Resp {
+pub(crate) async fn signed(app: &TestApp, body: &Value) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap();
     let sig = stripe_signature(STRIPE_SECRETS[1], now(), &bytes);
     deliver(app, body, Some(sig)).await

@@ -85,6 +85,9 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         "ReturnInput" => json!({"reason": format!("Returned {n}")}),
         "BillingRunInput" => json!({"through": "2026-01-31"}),
         "BillingCheckoutInput" => json!({"plan": "pro"}),
+        "CardCheckoutInput" => json!({
+            "leaseId": fx.leasing.in_force, "amount": {"amountMinor": 2500, "currency": "CAD"},
+        }),
         // An event Lintel acknowledges without acting on it.
         "StripeEvent" => json!({
             "id": format!("evt_sweep_{n}"), "type": "invoice.finalized", "data": {"object": {}},

@@ -1,7 +1,8 @@
 //! A stand-in for Stripe's API on a local port, for the operations that call it.
 
-/// Starts a stand-in for Stripe's API and points `config` at it (with a secret key it checks): creates Checkout Sessions (the same one again for the same
-/// `Idempotency-Key`, as Stripe does) and echoes what it was sent in the session's URL.
+/// Starts a stand-in for Stripe's API and points `config` at it (with a secret key it checks):
+/// creates Checkout Sessions (the same one again for the same `Idempotency-Key`, as Stripe
+/// does) and echoes what it was sent in the session's URL (use [`sent`] to read it back).
 pub async fn stand_in(mut config: lintel_api::config::ApiConfig) -> lintel_api::config::ApiConfig {
     use axum::http::HeaderMap;
     async fn session(headers: HeaderMap, body: String) -> axum::response::Response {
@@ -27,6 +28,14 @@ pub async fn stand_in(mut config: lintel_api::config::ApiConfig) -> lintel_api::
             ("price", get("line_items[0][price]")),
             ("org", get("subscription_data[metadata][organisationId]")),
             ("success", get("success_url")),
+            ("payment", get("metadata[paymentId]")),
+            (
+                "intent_payment",
+                get("payment_intent_data[metadata][paymentId]"),
+            ),
+            ("amount", get("line_items[0][price_data][unit_amount]")),
+            ("currency", get("line_items[0][price_data][currency]")),
+            ("email", get("customer_email")),
         ])
         .unwrap();
         let url = format!("https://checkout.stand-in.test/{id}?{echo}");
@@ -40,4 +49,16 @@ pub async fn stand_in(mut config: lintel_api::config::ApiConfig) -> lintel_api::
     config.stripe.secret_key = Some("sk_test_standin".into());
     config.stripe.api_base = format!("http://{addr}");
     config
+}
+
+/// What the stand-in was sent, read back from a session's URL: `name` of `mode`, `price`, `org`,
+/// `success`, `payment`, `intent_payment`, `amount`, `currency`, `email`.
+pub fn sent(url: &str, name: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
 }

@@ -1,7 +1,9 @@
 //! Payments: read with what they paid and their refunds, listed with filters. Writes are in
 //! `writes.rs`; moving money between payments and charges is `settle.rs`.
 
+mod card;
 mod writes;
+pub(crate) use card::card_report;
 pub(crate) use writes::lease_of;
 
 use lintel_domain::ledger::{
@@ -44,6 +46,8 @@ crate::iden::table! {
         ReturnFeeChargeId = "return_fee_charge_id",
         FailureReason = "failure_reason",
         ReceiptNumber = "receipt_number",
+        StripeSessionId = "stripe_session_id",
+        StripePaymentIntent = "stripe_payment_intent",
         CreatedBy = "created_by",
         CreatedAt = "created_at",
         UpdatedAt = "updated_at",
@@ -82,7 +86,7 @@ use PaymentAllocations as PA;
 use PaymentRefunds as PR;
 use Payments as P;
 
-pub(crate) const COLUMNS: [P; 26] = [
+pub(crate) const COLUMNS: [P; 28] = [
     P::Id,
     P::OrgId,
     P::LeaseId,
@@ -106,6 +110,8 @@ pub(crate) const COLUMNS: [P; 26] = [
     P::ReturnFeeChargeId,
     P::FailureReason,
     P::ReceiptNumber,
+    P::StripeSessionId,
+    P::StripePaymentIntent,
     P::CreatedBy,
     P::CreatedAt,
     P::UpdatedAt,
@@ -136,6 +142,8 @@ pub(crate) struct PaymentRow {
     pub return_fee_charge_id: Option<String>,
     pub failure_reason: Option<String>,
     pub receipt_number: Option<String>,
+    pub stripe_session_id: Option<String>,
+    pub stripe_payment_intent: Option<String>,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -199,6 +207,8 @@ impl PaymentRow {
             entry_id: opt("payments.entry_id", &self.entry_id)?,
             failure_reason: self.failure_reason,
             receipt_number: self.receipt_number,
+            stripe_checkout_session_id: self.stripe_session_id,
+            stripe_payment_intent_id: self.stripe_payment_intent,
             created_by: self.created_by,
             created_at: Timestamp(self.created_at),
             updated_at: Timestamp(self.updated_at),

@@ -4,11 +4,12 @@
 use lintel_domain::leasing::{Lease, LeaseStatus};
 use lintel_domain::ledger::{
     apply_in_order, refund_plan, BalancedEntry, ChargeKind, EntrySource, NewCharge, NewPayment,
-    NewRefund, NewReturn, Payer, Payment, PaymentStatus, Side, SystemAccount,
+    NewRefund, NewReturn, Payer, Payment, PaymentMethod, PaymentStatus, Side, SystemAccount,
 };
-use lintel_domain::money::Currency;
+use lintel_domain::money::{Currency, Money};
 use lintel_domain::{
-    Actor, ChargeId, EventKind, FieldError, OrgId, PaymentId, RefundId, TenantId, Timestamp,
+    Actor, ChargeId, Date, EventKind, FieldError, JournalEntryId, OrgId, PaymentId, RefundId,
+    TenantId, Timestamp,
 };
 use sea_query::{Expr, Order, Query};
 
@@ -129,66 +130,49 @@ async fn receipt_number(tx: &mut Tx, org: OrgId) -> Result<String> {
     Ok(format!("R-{:06}", next_number(tx, org, "receipt").await?))
 }
 
-fn currency_of(lease: &Lease) -> Result<Currency> {
+pub(super) fn currency_of(lease: &Lease) -> Result<Currency> {
     Currency::parse(&lease.rent.currency)
         .ok_or_else(|| StoreError::Corrupt(format!("lease {} currency", lease.id)))
 }
 
-/// Records a payment inside `tx` (see [`PaymentRepo::create`]).
-async fn record_payment(
+/// What posting a payment's money did: its entry, how much of it the charges take and how
+/// much is held as credit, and its receipt number.
+pub(super) struct Received {
+    pub entry: JournalEntryId,
+    pub credit: i64,
+    pub receipt: String,
+}
+
+/// Posts money received for `lease` as payment `id`: debits the method's cash account, credits
+/// receivables with what `moves` apply to charges and prepaid rent with the rest; numbers its
+/// receipt. The caller writes the payment's row, then records `moves` against the charges.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn receive(
     tx: &mut Tx,
     org: OrgId,
     actor: &Actor,
-    new: &NewPayment,
-) -> Result<PaymentId> {
-    let (lease, payer) = lease_of(tx, org, new.payer).await?;
-    if matches!(
-        lease.status,
-        LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
-    ) {
-        return Err(StoreError::Refused(format!(
-            "Payments are recorded on leases that are or were in force; this one is {}.",
-            lease.status
-        )));
-    }
-    let currency = currency_of(&lease)?;
-    if new.amount.currency != currency {
-        let msg = format!("must be the lease's currency, {}", currency.code());
-        return Err(StoreError::Invalid(vec![FieldError::new(
-            "amount.currency",
-            msg,
-        )]));
-    }
-    let received_on = match new.received_on {
-        Some(d) => d,
-        None => today(tx, org).await?,
-    };
-    let moves = match &new.allocations {
-        Some(asked) => checked_allocations(tx, org, &lease, asked).await?,
-        None => {
-            let open = settle::open_charges(tx, org, lease.id).await?;
-            let mut owed = Vec::with_capacity(open.len());
-            for o in &open {
-                owed.push((o.charge_id()?, o.outstanding()));
-            }
-            apply_in_order(&owed, new.amount.amount_minor).0
-        }
-    };
+    lease: &Lease,
+    id: PaymentId,
+    method: PaymentMethod,
+    received_on: Date,
+    total: i64,
+    moves: &[(ChargeId, i64)],
+) -> Result<Received> {
+    let currency = currency_of(lease)?;
     let applied: i64 = moves.iter().map(|(_, a)| a).sum();
-    let credit = new.amount.amount_minor - applied;
+    let credit = total - applied;
     let [cash, receivable, prepaid] = system_accounts(
         tx,
         org,
         [
-            new.method.cash_account(),
+            method.cash_account(),
             SystemAccount::AccountsReceivable,
             SystemAccount::PrepaidRent,
         ],
     )
     .await?;
-    let dims = settle::lease_dims(&lease);
+    let dims = settle::lease_dims(lease);
     let mut lines = Vec::with_capacity(3);
-    let total = new.amount.amount_minor;
     line(&mut lines, cash, Side::Debit, total, currency, dims);
     line(
         &mut lines,
@@ -200,8 +184,7 @@ async fn record_payment(
     );
     line(&mut lines, prepaid, Side::Credit, credit, currency, dims);
     let entry = BalancedEntry::new(lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let id = PaymentId::new();
-    let memo = format!("{} payment", new.method);
+    let memo = format!("{method} payment");
     let posting = Posting {
         date: received_on,
         memo: Some(memo.as_str()),
@@ -210,37 +193,77 @@ async fn record_payment(
         reversal_of: None,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
-    let receipt = receipt_number(tx, org).await?;
+    Ok(Received {
+        entry: posted.id,
+        credit,
+        receipt: receipt_number(tx, org).await?,
+    })
+}
+
+/// The lease's open charges, oldest due first, as what each still owes (locked).
+pub(super) async fn owed(tx: &mut Tx, org: OrgId, lease: &Lease) -> Result<Vec<(ChargeId, i64)>> {
+    let open = settle::open_charges(tx, org, lease.id).await?;
+    let mut owed = Vec::with_capacity(open.len());
+    for o in &open {
+        owed.push((o.charge_id()?, o.outstanding()));
+    }
+    Ok(owed)
+}
+
+/// A payment's row as first written.
+pub(super) struct Fresh {
+    pub id: PaymentId,
+    pub tenant: TenantId,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub status: PaymentStatus,
+    pub received_on: Date,
+    pub reference: Option<String>,
+    pub cheque_number: Option<String>,
+    pub entry: Option<JournalEntryId>,
+    pub receipt: Option<String>,
+}
+
+/// Writes a new payment's row for `lease`.
+pub(super) async fn insert(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    lease: &Lease,
+    p: Fresh,
+) -> Result<()> {
     let now = Timestamp::now();
-    let tenant = payer.unwrap_or(lease.primary_tenant_id);
+    let none = || Option::<String>::None.into();
     tx.exec(
         &Query::insert()
             .into_table(P::Table)
             .columns(super::COLUMNS)
             .values_panic([
-                id.to_string().into(),
+                p.id.to_string().into(),
                 org.to_string().into(),
                 lease.id.to_string().into(),
-                tenant.to_string().into(),
+                p.tenant.to_string().into(),
                 lease.property_id.to_string().into(),
                 lease.unit_id.to_string().into(),
-                total.into(),
-                currency.code().into(),
-                new.method.as_str().into(),
-                PaymentStatus::Succeeded.as_str().into(),
-                received_on.to_string().into(),
-                new.reference.clone().into(),
-                new.cheque_number.clone().into(),
+                p.amount.amount_minor.into(),
+                p.amount.currency.code().into(),
+                p.method.as_str().into(),
+                p.status.as_str().into(),
+                p.received_on.to_string().into(),
+                p.reference.into(),
+                p.cheque_number.into(),
                 0i64.into(),
                 0i64.into(),
                 0i64.into(),
-                posted.id.to_string().into(),
-                Option::<String>::None.into(),
-                Option::<String>::None.into(),
-                Option::<String>::None.into(),
-                Option::<String>::None.into(),
-                Option::<String>::None.into(),
-                receipt.into(),
+                p.entry.map(|e| e.to_string()).into(),
+                none(),
+                none(),
+                none(),
+                none(),
+                none(),
+                p.receipt.into(),
+                none(),
+                none(),
                 actor.id.clone().into(),
                 now.0.into(),
                 now.0.into(),
@@ -248,7 +271,75 @@ async fn record_payment(
             .to_owned(),
     )
     .await?;
-    let moved = settle::record(tx, org, id, posted.id, &moves).await?;
+    Ok(())
+}
+
+/// The lease's currency, if it takes payments (it is or was in force) and `amount` is in it.
+pub(super) fn payable(lease: &Lease, amount: Option<Money>) -> Result<Currency> {
+    if matches!(
+        lease.status,
+        LeaseStatus::Draft | LeaseStatus::PendingSignature | LeaseStatus::Cancelled
+    ) {
+        return Err(StoreError::Refused(format!(
+            "Payments are recorded on leases that are or were in force; this one is {}.",
+            lease.status
+        )));
+    }
+    let currency = currency_of(lease)?;
+    if amount.is_some_and(|a| a.currency != currency) {
+        let msg = format!("must be the lease's currency, {}", currency.code());
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "amount.currency",
+            msg,
+        )]));
+    }
+    Ok(currency)
+}
+
+/// Records a payment inside `tx` (see [`PaymentRepo::create`]).
+async fn record_payment(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    new: &NewPayment,
+) -> Result<PaymentId> {
+    let (lease, payer) = lease_of(tx, org, new.payer).await?;
+    payable(&lease, Some(new.amount))?;
+    let received_on = match new.received_on {
+        Some(d) => d,
+        None => today(tx, org).await?,
+    };
+    let moves = match &new.allocations {
+        Some(asked) => checked_allocations(tx, org, &lease, asked).await?,
+        None => apply_in_order(&owed(tx, org, &lease).await?, new.amount.amount_minor).0,
+    };
+    let id = PaymentId::new();
+    let got = receive(
+        tx,
+        org,
+        actor,
+        &lease,
+        id,
+        new.method,
+        received_on,
+        new.amount.amount_minor,
+        &moves,
+    )
+    .await?;
+    let fresh = Fresh {
+        id,
+        tenant: payer.unwrap_or(lease.primary_tenant_id),
+        amount: new.amount,
+        method: new.method,
+        status: PaymentStatus::Succeeded,
+        received_on,
+        reference: new.reference.clone(),
+        cheque_number: new.cheque_number.clone(),
+        entry: Some(got.entry),
+        receipt: Some(got.receipt),
+    };
+    insert(tx, org, actor, &lease, fresh).await?;
+    let moved = settle::record(tx, org, id, got.entry, &moves).await?;
     settle::add_applied(tx, org, id, moved).await?;
     let change = Change::<(), _> {
         kind: EventKind::PaymentRecorded,
@@ -260,7 +351,7 @@ async fn record_payment(
             "method": new.method,
             "receivedOn": received_on,
             "appliedMinor": moved,
-            "creditMinor": credit,
+            "creditMinor": got.credit,
         })),
     };
     events::emit(tx, org, actor, change).await?;
@@ -289,7 +380,7 @@ impl PaymentRepo<'_> {
         let org = self.org;
         self.db
             .write(move |mut tx| async move {
-                refund_in(&mut tx, org, actor, id, new).await?;
+                refund_in(&mut tx, org, actor, id, new, false).await?;
                 tx.commit().await?;
                 Ok(())
             })
@@ -349,7 +440,7 @@ async fn paid_by(tx: &mut Tx, org: OrgId, payment: PaymentId) -> Result<Vec<(Cha
 }
 
 /// The payment, locked, and its lease.
-async fn locked(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<(PaymentRow, Lease)> {
+pub(super) async fn locked(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<(PaymentRow, Lease)> {
     let row: PaymentRow = tx.one(&super::BY_ID_LOCKED.with(key(org, id))).await?;
     let lease = get_in(
         tx,
@@ -361,14 +452,22 @@ async fn locked(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<(PaymentRow, L
     Ok((row, lease))
 }
 
-async fn refund_in(
+pub(super) async fn refund_in(
     tx: &mut Tx,
     org: OrgId,
     actor: &Actor,
     id: PaymentId,
     new: &NewRefund,
+    by_processor: bool,
 ) -> Result<()> {
     let (row, lease) = locked(tx, org, id).await?;
+    if row.stripe_session_id.is_some() && !by_processor {
+        return Err(StoreError::Refused(
+            "This card payment was made through Stripe: refund it in Stripe, and Stripe's \
+             charge.refunded event records the refund here."
+                .into(),
+        ));
+    }
     let status = row.status()?;
     if !matches!(
         status,

@@ -88,6 +88,16 @@ pub fn inputs() -> Vec<(&'static str, Value, Check)> {
             let today = lintel_domain::Date::parse("2026-11-30").unwrap();
             run(b, |i: BillingRunInput| i.validate(today).map(drop))
         }),
+        (
+            "CardCheckoutInput",
+            json!({"leaseId": "lease_01jdc8k5m3q7r9t1v3x5z7b9d1",
+                   "amount": {"amountMinor": 2500, "currency": "CAD"}}),
+            |b| {
+                run(b, |i: lintel_domain::ledger::CardCheckoutInput| {
+                    i.validate().map(drop)
+                })
+            },
+        ),
         ("BillingCheckoutInput", json!({"plan": "pro"}), |b| {
             run(b, |i: lintel_domain::BillingCheckoutInput| {
                 i.validate().map(drop)

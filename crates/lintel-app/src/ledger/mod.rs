@@ -1,5 +1,7 @@
-//! The ledger context's use cases of several reads: a payment's receipt and an invoice as PDFs. See
-//! `docs/architecture.md`.
+//! The ledger context's use cases of several steps: a payment's receipt and an invoice as PDFs,
+//! a card payment through Stripe Checkout ([`card`]). See `docs/architecture.md`.
+
+pub mod card;
 
 use lintel_domain::ledger::receipt::{in_figures, in_words, RECEIPT_UNAVAILABLE};
 use lintel_domain::ledger::{EntrySource, Payment, PaymentMethod};
