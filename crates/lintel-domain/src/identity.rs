@@ -347,6 +347,9 @@ pub struct Organisation {
     /// IANA time zone (default `UTC`): what "today" is for the organisation's leases and rent.
     #[schema(example = "America/Halifax")]
     pub timezone: String,
+    /// ISO 4217 (default `USD`): the currency of a lease on a unit without an asking rent.
+    #[schema(example = "CAD")]
+    pub base_currency: String,
     pub created_at: Timestamp,
 }
 

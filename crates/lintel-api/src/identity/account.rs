@@ -175,8 +175,11 @@ async fn current_organisation(
     ))
 }
 
-/// Changes the current organisation's settings: its `name`, and its `timezone` (an IANA name,
-/// default `UTC`), which decides what "today" is for leases and, later, rent. Admin only.
+/// Changes the current organisation's settings: its `name`, its `timezone` (an IANA name,
+/// default `UTC`), which decides what "today" is for leases and rent, and its `baseCurrency`
+/// (ISO 4217, default `USD`, or for an organisation that had priced units when it was
+/// introduced, their most common currency), which leads the trial balance; money already
+/// recorded keeps its own currency. Admin only.
 #[utoipa::path(patch, path = "/api/organisations/current", tag = "Organisations",
     request_body = OrganisationSettingsInput,
     responses((status = 200, body = Envelope<Organisation>), BodyErrors))]

@@ -55,6 +55,10 @@ pub struct OrganisationSettingsInput {
     /// An IANA time zone name, such as `Europe/London` or `America/Halifax`.
     #[schema(example = "America/Halifax")]
     pub timezone: Option<String>,
+    /// ISO 4217: the currency of leases on units without an asking rent. Money already
+    /// recorded keeps its own currency.
+    #[schema(value_type = Option<crate::money::Currency>, example = "CAD")]
+    pub base_currency: Option<String>,
 }
 
 /// Checked settings: the fields to change.
@@ -62,6 +66,7 @@ pub struct OrganisationSettingsInput {
 pub struct OrganisationSettings {
     pub name: Option<String>,
     pub timezone: Option<String>,
+    pub base_currency: Option<crate::money::Currency>,
 }
 
 impl OrganisationSettingsInput {
@@ -84,7 +89,21 @@ impl OrganisationSettingsInput {
                 }
             }
         });
-        v.finish(|| OrganisationSettings { name, timezone })
+        let base_currency = self.base_currency.as_deref().and_then(|c| {
+            let found = crate::money::Currency::parse(c);
+            if found.is_none() {
+                v.error(
+                    "baseCurrency",
+                    "must be an ISO-4217 currency code such as USD, EUR or GBP",
+                );
+            }
+            found
+        });
+        v.finish(|| OrganisationSettings {
+            name,
+            timezone,
+            base_currency,
+        })
     }
 }
 

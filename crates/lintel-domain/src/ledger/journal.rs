@@ -236,7 +236,11 @@ pub struct TrialBalanceRow {
 #[serde(rename_all = "camelCase")]
 pub struct TrialBalance {
     pub as_of: Date,
+    /// The organisation's base currency, whose totals come first.
+    #[schema(example = "CAD")]
+    pub base_currency: String,
     pub rows: Vec<TrialBalanceRow>,
+    /// Per currency, the base currency first, then the others alphabetically.
     pub totals: Vec<CurrencyBalance>,
     /// Whether debits equal credits in every currency.
     pub balanced: bool,

@@ -68,6 +68,7 @@ struct MembershipRow {
     name: String,
     plan: String,
     timezone: String,
+    base_currency: String,
     created_at: i64,
     role: String,
     joined_at: i64,
@@ -98,6 +99,7 @@ impl Accounts<'_> {
                         (O::Table, O::Name),
                         (O::Table, O::Plan),
                         (O::Table, O::Timezone),
+                        (O::Table, O::BaseCurrency),
                         (O::Table, O::CreatedAt),
                     ])
                     .column((M::Table, M::Role))
@@ -124,6 +126,7 @@ impl Accounts<'_> {
                         name: r.name,
                         plan: parse_col("organisations.plan", &r.plan)?,
                         timezone: r.timezone,
+                        base_currency: r.base_currency,
                         created_at: Timestamp(r.created_at),
                     },
                     role: parse_col("memberships.role", &r.role)?,

@@ -8,7 +8,7 @@ mod key_cache;
 mod members;
 pub(crate) use members::member_count;
 mod orgs;
-pub(crate) use orgs::set_plan_in;
+pub(crate) use orgs::{base_currency_in, set_plan_in};
 pub(crate) mod schema;
 mod sessions;
 

@@ -17,6 +17,7 @@ pub(crate) struct OrgRow {
     name: String,
     plan: String,
     timezone: String,
+    base_currency: String,
     created_at: i64,
 }
 
@@ -27,12 +28,39 @@ impl OrgRow {
             name: self.name,
             plan: parse_col("organisations.plan", &self.plan)?,
             timezone: self.timezone,
+            base_currency: self.base_currency,
             created_at: Timestamp(self.created_at),
         })
     }
 }
 
-pub(crate) const ORG_COLUMNS: [O; 5] = [O::Id, O::Name, O::Plan, O::Timezone, O::CreatedAt];
+pub(crate) const ORG_COLUMNS: [O; 6] = [
+    O::Id,
+    O::Name,
+    O::Plan,
+    O::Timezone,
+    O::BaseCurrency,
+    O::CreatedAt,
+];
+
+#[derive(serde::Deserialize)]
+struct Base {
+    base_currency: String,
+}
+
+/// The organisation's base currency.
+pub(crate) async fn base_currency_in(db: &Db, org: OrgId) -> Result<String> {
+    let base: Base = db
+        .one(
+            &Query::select()
+                .column(O::BaseCurrency)
+                .from(O::Table)
+                .and_where(Expr::col(O::Id).eq(org.to_string()))
+                .to_owned(),
+        )
+        .await?;
+    Ok(base.base_currency)
+}
 
 /// Organisations as a whole (platform-level operations).
 pub struct Orgs<'a> {
@@ -137,6 +165,9 @@ impl Orgs<'_> {
                 }
                 if let Some(tz) = &settings.timezone {
                     values.push((O::Timezone, tz.clone().into()));
+                }
+                if let Some(c) = settings.base_currency {
+                    values.push((O::BaseCurrency, c.code().into()));
                 }
                 tx.exec(
                     &Query::update()

@@ -8,6 +8,7 @@ crate::iden::table! {
         DemoSlug = "demo_slug",
         /// IANA time zone: what "today" is for the organisation's leases and rent.
         Timezone = "timezone",
+        BaseCurrency = "base_currency",
         CreatedAt = "created_at",
         UpdatedAt = "updated_at",
     }

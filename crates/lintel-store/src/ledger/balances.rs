@@ -109,7 +109,8 @@ impl JournalRepo<'_> {
             });
         }
         rows.sort_by(|a, b| (&a.code, &a.totals.currency).cmp(&(&b.code, &b.totals.currency)));
-        let totals: Vec<CurrencyBalance> = sums
+        let base_currency = crate::identity::base_currency_in(self.db, self.org).await?;
+        let mut totals: Vec<CurrencyBalance> = sums
             .into_iter()
             .map(|(currency, (d, c))| CurrencyBalance {
                 currency,
@@ -118,9 +119,11 @@ impl JournalRepo<'_> {
                 balance_minor: d - c,
             })
             .collect();
+        totals.sort_by_key(|t| t.currency != base_currency);
         let balanced = totals.iter().all(|t| t.debits_minor == t.credits_minor);
         Ok(TrialBalance {
             as_of,
+            base_currency,
             rows,
             totals,
             balanced,

@@ -77,6 +77,16 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
 
     // A run interrupted half-way left an organisation without its data: finish the job.
     let seeded = if property_count(store, &org).await? == 0 {
+        // Most of the demo's units are let in Canadian dollars.
+        let settings = lintel_domain::identity::OrganisationSettings {
+            base_currency: lintel_domain::money::Currency::parse("CAD"),
+            ..Default::default()
+        };
+        store
+            .orgs()
+            .update_settings(&lintel_domain::Actor::system(), org.id, &settings)
+            .await
+            .context("setting the demo's base currency")?;
         Some(
             portfolio::seed(store, org.id, org.plan)
                 .await

@@ -334,3 +334,74 @@ backend_test!(the_integrity_check_finds_a_changed_row, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+backend_test!(the_base_currency_leads_the_trial_balance, |app| {
+    let org = app.org(Plan::Pro).await;
+    let r = app.get("/api/organisations/current", &org.admin).await;
+    assert_eq!(r.data()["baseCurrency"], "USD", "{}", r.text);
+    let a = chart(&app, &org).await;
+    let (bank, equity) = (&a["operating_bank"], &a["owner_equity"]);
+    let mut usd = entry("2026-01-15", bank, equity, 500);
+    for line in usd["lines"].as_array_mut().unwrap() {
+        for side in ["debit", "credit"] {
+            if let Some(m) = line.get_mut(side) {
+                m["currency"] = json!("USD");
+            }
+        }
+    }
+    for body in [entry("2026-01-15", bank, equity, 100), usd] {
+        let r = app.post("/api/journal-entries", &org.admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let order = |r: &Resp| -> Vec<String> {
+        r.data()["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["currency"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.get("/api/ledger/trial-balance", &org.admin).await;
+    assert_eq!(r.data()["baseCurrency"], "USD");
+    assert_eq!(order(&r), ["USD", "CAD"]);
+    // Changed in the organisation's settings (admin only); a code that is not ISO 4217 is
+    // refused.
+    let r = app
+        .patch(
+            "/api/organisations/current",
+            &org.admin,
+            json!({"baseCurrency": "CAD"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.data()["baseCurrency"], "CAD");
+    let r = app.get("/api/ledger/trial-balance", &org.admin).await;
+    assert_eq!(order(&r), ["CAD", "USD"]);
+    for bad in ["cad", "XYZ", ""] {
+        let r = app
+            .patch(
+                "/api/organisations/current",
+                &org.admin,
+                json!({"baseCurrency": bad}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert_eq!(r.fields(), ["baseCurrency"]);
+    }
+    let manager = app.member(&org, Role::PropertyManager).await;
+    let r = app
+        .patch(
+            "/api/organisations/current",
+            &manager,
+            json!({"baseCurrency": "USD"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.get("/api/organisations/current", &org.admin).await;
+    assert_eq!(r.data()["baseCurrency"], "CAD");
+});

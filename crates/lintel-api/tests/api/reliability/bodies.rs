@@ -52,6 +52,7 @@ pub fn valid(name: &str, fx: &Fixtures) -> Option<Value> {
         "OrganisationSettingsInput" => json!({
             "name": format!("Alpha Org {n}"),
             "timezone": "America/Halifax",
+            "baseCurrency": "CAD",
         }),
         "TenantInput" => tenant_body("Tess", &n),
         "TenantPatchInput" => json!({"notes": format!("Changed {n}")}),
