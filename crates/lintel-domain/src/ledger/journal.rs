@@ -322,6 +322,8 @@ crate::string_enum! {
         /// A lease whose credit held in prepaid rent differs from its payments' unapplied
         /// amounts.
         CreditMismatch => "credit_mismatch",
+        /// An account's kept totals for a day and currency differ from its lines'.
+        AccountTotalsMismatch => "account_totals_mismatch",
     }
 }
 

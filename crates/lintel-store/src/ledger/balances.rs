@@ -1,5 +1,6 @@
-//! Balances from the journal's lines, computed on every read (no stored figure can drift
-//! from them): an account's balance per currency and the trial balance, as of a day.
+//! Balances from the journal: an account's balance per currency and the trial balance, as of a
+//! day, summed from each account's totals per day (`account_day_totals`, kept with the lines
+//! by the transaction that posts them; the integrity check recomputes them from the lines).
 
 use std::collections::BTreeMap;
 
@@ -9,16 +10,14 @@ use lintel_domain::ledger::{
 use lintel_domain::{AccountId, Date};
 use sea_query::{Alias, Expr, Order};
 
-use super::journal::{JournalLines as L, JournalRepo};
+use super::journal::{AccountDayTotals as T, JournalRepo};
 use super::AccountRepo;
 use crate::error::{Result, StoreError};
 use crate::scope;
 
-/// `CAST(COALESCE(SUM(CASE WHEN side = '<side>' THEN amount_minor ELSE 0 END), 0) AS BIGINT)`.
-fn total(side: &str) -> sea_query::SimpleExpr {
-    Expr::cust(format!(
-        "CAST(COALESCE(SUM(CASE WHEN side = '{side}' THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
-    ))
+/// `CAST(COALESCE(SUM(<column>), 0) AS BIGINT)`.
+fn total(column: &str) -> sea_query::SimpleExpr {
+    Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"))
 }
 
 #[derive(serde::Deserialize)]
@@ -41,19 +40,19 @@ impl JournalRepo<'_> {
     /// Totals per account and currency of the entries dated on or before `as_of` (all
     /// accounts, or one).
     async fn totals(&self, as_of: Date, account: Option<AccountId>) -> Result<Vec<Totals>> {
-        let mut q = scope::select::<L>(self.org)
-            .column(L::AccountId)
-            .column(L::Currency)
-            .expr_as(total("debit"), Alias::new("debits"))
-            .expr_as(total("credit"), Alias::new("credits"))
-            .and_where(Expr::col(L::EntryDate).lte(as_of.to_string()))
-            .group_by_col(L::AccountId)
-            .group_by_col(L::Currency)
-            .order_by(L::AccountId, Order::Asc)
-            .order_by(L::Currency, Order::Asc)
+        let mut q = scope::select::<T>(self.org)
+            .column(T::AccountId)
+            .column(T::Currency)
+            .expr_as(total("debits_minor"), Alias::new("debits"))
+            .expr_as(total("credits_minor"), Alias::new("credits"))
+            .and_where(Expr::col(T::EntryDate).lte(as_of.to_string()))
+            .group_by_col(T::AccountId)
+            .group_by_col(T::Currency)
+            .order_by(T::AccountId, Order::Asc)
+            .order_by(T::Currency, Order::Asc)
             .to_owned();
         if let Some(a) = account {
-            q.and_where(Expr::col(L::AccountId).eq(a.to_string()));
+            q.and_where(Expr::col(T::AccountId).eq(a.to_string()));
         }
         self.db.all(&q).await
     }

@@ -59,7 +59,76 @@ fn found(
     }
 }
 
+#[derive(serde::Deserialize)]
+struct DayTotal {
+    account_id: String,
+    currency: String,
+    entry_date: String,
+    debits: i64,
+    credits: i64,
+}
+
 impl JournalRepo<'_> {
+    /// Each account's kept totals per currency and day against the sums of its lines.
+    async fn day_totals(&self, out: &mut Vec<Discrepancy>) -> Result<()> {
+        use super::journal::AccountDayTotals as T;
+        use std::collections::BTreeMap;
+        let sum = |c: &str| Expr::cust(format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"));
+        let from_lines: Vec<DayTotal> = self
+            .db
+            .all_long(
+                &self
+                    .lines()
+                    .columns([L::AccountId, L::Currency, L::EntryDate])
+                    .expr_as(
+                        sum("CASE WHEN side = 'debit' THEN amount_minor ELSE 0 END"),
+                        Alias::new("debits"),
+                    )
+                    .expr_as(
+                        sum("CASE WHEN side = 'credit' THEN amount_minor ELSE 0 END"),
+                        Alias::new("credits"),
+                    )
+                    .group_by_col(L::AccountId)
+                    .group_by_col(L::Currency)
+                    .group_by_col(L::EntryDate)
+                    .to_owned(),
+            )
+            .await?;
+        let kept: Vec<DayTotal> = self
+            .db
+            .all_long(
+                &scope::select::<T>(self.org)
+                    .columns([T::AccountId, T::Currency, T::EntryDate])
+                    .expr_as(sum("debits_minor"), Alias::new("debits"))
+                    .expr_as(sum("credits_minor"), Alias::new("credits"))
+                    .group_by_col(T::AccountId)
+                    .group_by_col(T::Currency)
+                    .group_by_col(T::EntryDate)
+                    .to_owned(),
+            )
+            .await?;
+        type Key = (String, String, String);
+        let mut both: BTreeMap<Key, [(i64, i64); 2]> = BTreeMap::new();
+        for (i, rows) in [from_lines, kept].into_iter().enumerate() {
+            for r in rows {
+                let key = (r.account_id, r.currency, r.entry_date);
+                both.entry(key).or_default()[i] = (r.debits, r.credits);
+            }
+        }
+        for ((account, currency, date), [lines, kept]) in both {
+            if lines != kept {
+                let detail = format!(
+                    "totals kept for {date} in {currency} are {} debit, {} credit; its lines add \
+                     up to {} debit, {} credit",
+                    kept.0, kept.1, lines.0, lines.1
+                );
+                let kind = DiscrepancyKind::AccountTotalsMismatch;
+                out.push(found(kind, None, None, Some(&account), detail));
+            }
+        }
+        Ok(())
+    }
+
     fn lines(&self) -> SelectStatement {
         scope::select::<L>(self.org)
     }
@@ -245,6 +314,7 @@ impl JournalRepo<'_> {
             ));
         }
 
+        self.day_totals(&mut out).await?;
         super::integrity_money::check(self.db, org, &mut out).await?;
 
         let entries: Count = self.db.one(&scope::count::<E>(org)).await?;

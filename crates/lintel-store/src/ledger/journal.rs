@@ -48,7 +48,27 @@ crate::iden::table! {
     }
 }
 
+crate::iden::table! {
+    /// Each account's debits and credits per currency and day, in shards (`posting.rs`).
+    pub enum AccountDayTotals = "account_day_totals" {
+        OrgId = "org_id",
+        AccountId = "account_id",
+        Currency = "currency",
+        EntryDate = "entry_date",
+        Shard = "shard",
+        DebitsMinor = "debits_minor",
+        CreditsMinor = "credits_minor",
+    }
+}
+
 crate::scope::org_tables!(JournalEntries, JournalLines);
+
+/// Org-owned; rows are keyed by account, currency, day and shard, never by one ID column.
+impl crate::scope::OrgTable for AccountDayTotals {
+    const TABLE: Self = AccountDayTotals::Table;
+    const ORG: Self = AccountDayTotals::OrgId;
+    const ID: Self = AccountDayTotals::AccountId;
+}
 
 use JournalEntries as E;
 use JournalLines as L;

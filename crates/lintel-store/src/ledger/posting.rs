@@ -108,6 +108,7 @@ pub(crate) async fn post(
     // Sent now, not deferred: the entry's trigger must see its lines, and the parts of one
     // combined PostgreSQL statement see only the snapshot from before it (`pg_tx.rs`).
     tx.exec(&lines).await?;
+    tx.defer(day_totals(org, &id, &date, entry)).await?;
     let now = Timestamp::now();
     tx.defer(
         Query::insert()
@@ -228,4 +229,68 @@ pub(crate) async fn next_number(tx: &mut Tx, org: OrgId, name: &str) -> Result<i
         .to_owned();
     let row: Last = tx.one(&q).await?;
     Ok(row.last)
+}
+
+/// How many rows a day's totals of one account are split over.
+const SHARDS: u8 = 16;
+
+/// The entry's lines added to their accounts' totals for the day: one row per account and
+/// currency, in account order (so that concurrent postings take the rows in one order), in the
+/// shard the entry's ID picks.
+fn day_totals(
+    org: OrgId,
+    entry: &JournalEntryId,
+    date: &str,
+    lines: &BalancedEntry,
+) -> sea_query::InsertStatement {
+    use super::journal::AccountDayTotals as T;
+    let mut sums: std::collections::BTreeMap<(String, &str), (i64, i64)> = Default::default();
+    for l in lines.lines() {
+        let s = sums
+            .entry((l.account.to_string(), l.amount.currency.code()))
+            .or_default();
+        match l.side {
+            lintel_domain::ledger::Side::Debit => s.0 += l.amount.amount_minor,
+            lintel_domain::ledger::Side::Credit => s.1 += l.amount.amount_minor,
+        }
+    }
+    let shard = i64::from(entry.to_string().bytes().last().unwrap_or(0) % SHARDS);
+    let mut q = Query::insert()
+        .into_table(T::Table)
+        .columns([
+            T::OrgId,
+            T::AccountId,
+            T::Currency,
+            T::EntryDate,
+            T::Shard,
+            T::DebitsMinor,
+            T::CreditsMinor,
+        ])
+        .to_owned();
+    for ((account, currency), (debits, credits)) in sums {
+        q.values_panic([
+            org.to_string().into(),
+            account.into(),
+            currency.into(),
+            date.into(),
+            shard.into(),
+            debits.into(),
+            credits.into(),
+        ]);
+    }
+    let add =
+        |c: T, name: &str| Expr::col((T::Table, c)).add(Expr::cust(format!("excluded.{name}")));
+    q.on_conflict(
+        sea_query::OnConflict::columns([
+            T::OrgId,
+            T::AccountId,
+            T::Currency,
+            T::EntryDate,
+            T::Shard,
+        ])
+        .value(T::DebitsMinor, add(T::DebitsMinor, "debits_minor"))
+        .value(T::CreditsMinor, add(T::CreditsMinor, "credits_minor"))
+        .to_owned(),
+    );
+    q
 }

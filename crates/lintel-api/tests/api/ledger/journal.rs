@@ -312,7 +312,12 @@ backend_test!(the_integrity_check_finds_a_changed_row, |app| {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["kind"].as_str().unwrap(), d["entryId"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap(),
+                d["entryId"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert!(
         kinds.contains(&("unbalanced_entry", id.as_str())),
@@ -326,6 +331,32 @@ backend_test!(the_integrity_check_finds_a_changed_row, |app| {
         kinds.iter().any(|(k, _)| *k == "reversal_does_not_mirror"),
         "{kinds:?}"
     );
+    // The totals kept per account and day no longer match the changed lines.
+    let totals: Vec<(&str, &str)> = r.data()["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "account_totals_mismatch")
+        .map(|d| {
+            (
+                d["accountId"].as_str().unwrap(),
+                d["detail"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        totals.contains(&(bank.as_str(), "totals kept for 2026-01-15 in CAD are 700 debit, 0 credit; its lines add up to 701 debit, 0 credit")),
+        "{totals:?}"
+    );
+    assert!(totals.iter().any(|(a, _)| a == equity), "{totals:?}");
+    // A kept total changed: balances follow it, and the check names the account.
+    db.raw(&format!(
+        "UPDATE account_day_totals SET debits_minor = debits_minor + 5 \
+         WHERE org_id = '{}' AND account_id = '{bank}'",
+        org.id
+    ))
+    .await
+    .unwrap();
     let r = app.get("/api/ledger/trial-balance", &org.admin).await;
     assert_eq!(r.data()["balanced"], false);
     let pm = app.member(&org, Role::PropertyManager).await;
