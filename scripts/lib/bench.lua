@@ -5,12 +5,18 @@
 --   BENCH_SUFFIX   path after the ID (optional)
 --   BENCH_ACCEPT   Accept header (optional; PostgREST's single-object type)
 --   BENCH_POST     "1": POST a new property to BENCH_PREFIX instead of GET
+--   BENCH_PAYMENT  a file whose "lease_…" IDs (the ledger seed JSON) are paid into: POST a cash
+--                  payment to BENCH_PREFIX for a random one, under a fresh Idempotency-Key
+--   BENCH_KEY      with BENCH_PAYMENT: this Idempotency-Key and one body on every request
+--                  (after the first, each is a replay)
 local token = os.getenv("BENCH_TOKEN") or ""
 local ids_file = os.getenv("BENCH_IDS") or ""
 local prefix = os.getenv("BENCH_PREFIX") or "/"
 local suffix = os.getenv("BENCH_SUFFIX") or ""
 local accept = os.getenv("BENCH_ACCEPT") or ""
 local post = os.getenv("BENCH_POST") == "1"
+local payment_file = os.getenv("BENCH_PAYMENT") or ""
+local fixed_key = os.getenv("BENCH_KEY") or ""
 
 local ids = {}
 if ids_file ~= "" then
@@ -23,10 +29,22 @@ if ids_file ~= "" then
   assert(#ids > 0, "no property IDs in " .. ids_file)
 end
 
+local leases = {}
+if payment_file ~= "" then
+  local f = assert(io.open(payment_file, "r"))
+  local text = f:read("*a")
+  f:close()
+  for id in string.gmatch(text, '"(lease_[%w]+)"') do
+    leases[#leases + 1] = id
+  end
+  assert(#leases > 0, "no lease IDs in " .. payment_file)
+  post = false
+end
+
 local headers = {}
 if token ~= "" then headers["Authorization"] = "Bearer " .. token end
 if accept ~= "" then headers["Accept"] = accept end
-if post then headers["Content-Type"] = "application/json" end
+if post or #leases > 0 then headers["Content-Type"] = "application/json" end
 
 local counter = 0
 
@@ -36,6 +54,22 @@ function init(args)
 end
 
 function request()
+  if #leases > 0 then
+    counter = counter + 1
+    local lease, amount = leases[1], 1000
+    if fixed_key ~= "" then
+      headers["Idempotency-Key"] = fixed_key
+    else
+      lease = leases[math.random(1, #leases)]
+      amount = math.random(100, 50000)
+      headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", math.random(1, 1000000000),
+        counter, math.random(1, 1000000000))
+    end
+    local body = string.format(
+      '{"leaseId":"%s","amount":{"amountMinor":%d,"currency":"CAD"},"method":"cash"}',
+      lease, amount)
+    return wrk.format("POST", prefix, headers, body)
+  end
   if post then
     counter = counter + 1
     local body = string.format(

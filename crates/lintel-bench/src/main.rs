@@ -2,6 +2,8 @@
 //!
 //! - `seed`: creates one organisation with N units through `lintel_store` (the same code paths
 //!   the API uses), on SQLite or PostgreSQL, and writes the API key and a sample of property IDs.
+//! - `seed-ledger`: an organisation whose journal holds N lines (leases, rent and payments
+//!   through `lintel_store`, the rest written in bulk), for the payments and ledger scenarios.
 //! - `floor`: the least work that answers scenario 2's request (`GET /api/properties/{id}`):
 //!   a constant-time bearer check, one indexed single-row SELECT, JSON out.
 //! - `insert-loop`: single-row INSERTs into `properties`, each in its own durable transaction,
@@ -33,6 +35,8 @@ struct Cli {
 enum Command {
     /// Creates a BUSINESS-plan organisation with its properties and units.
     Seed(seed::SeedArgs),
+    /// Creates an organisation whose journal holds N lines, with leases to pay into.
+    SeedLedger(seed::ledger::LedgerArgs),
     /// Serves GET /api/properties/{id} with the least possible work.
     Floor(floor::FloorArgs),
     /// Inserts property rows in a loop, one durable transaction each, and prints the rate.
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = match cli.command {
         Command::Seed(a) => runtime().and_then(|rt| rt.block_on(seed::run(a))),
+        Command::SeedLedger(a) => runtime().and_then(|rt| rt.block_on(seed::ledger::run(a))),
         Command::Floor(a) => floor::run(a),
         Command::InsertLoop(a) => insert_loop::run(a),
         Command::Report(a) => report::run(&a.results, &a.out),

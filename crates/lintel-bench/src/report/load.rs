@@ -35,10 +35,16 @@ pub struct SeedStat {
     #[serde(default)]
     pub name: String,
     pub backend: String,
+    #[serde(default)]
     pub properties: u64,
+    #[serde(default)]
     pub units: u64,
     pub seconds: f64,
+    #[serde(default)]
     pub units_per_second: f64,
+    /// A ledger seed's journal lines (`seed-ledger`).
+    #[serde(default)]
+    pub lines: Option<u64>,
 }
 
 #[derive(Debug, Default)]

@@ -38,6 +38,36 @@ pub const SCENARIOS: &[(&str, &str, &str)] = &[
         "4",
         "`POST /api/properties` (durable, with audit entry)",
     ),
+    (
+        "s6-lease-ledger-10k",
+        "6",
+        "`GET /api/leases/{id}/ledger` (ten years of rent and payments), 10k-line journal",
+    ),
+    (
+        "s6-lease-ledger-1m",
+        "6",
+        "`GET /api/leases/{id}/ledger`, the same lease, 1M-line journal",
+    ),
+    (
+        "s6-trial-balance-10k",
+        "6",
+        "`GET /api/ledger/trial-balance`, 10k-line journal",
+    ),
+    (
+        "s6-trial-balance-1m",
+        "6",
+        "`GET /api/ledger/trial-balance`, 1M-line journal",
+    ),
+    (
+        "s7-payment",
+        "7",
+        "`POST /api/payments`, a fresh `Idempotency-Key` each (durable: entry, allocations, receipt number, event)",
+    ),
+    (
+        "s7-payment-replay",
+        "7",
+        "`POST /api/payments`, one `Idempotency-Key` again and again (replays)",
+    ),
 ];
 pub const BACKENDS: &[(&str, &str)] = &[("sqlite", "SQLite"), ("postgres", "PostgreSQL")];
 pub const SERVERS: &[(&str, &str)] = &[
@@ -179,7 +209,7 @@ pub fn figures(r: &Results) -> String {
 pub fn seeding(r: &Results) -> String {
     let mut out = String::new();
     out.push_str(
-        "| Seed | DB | Properties | Units | Time | Units/s |\n|---|---|---:|---:|---:|---:|\n",
+        "| Seed | DB | Properties | Units | Journal lines | Time | Units/s |\n|---|---|---:|---:|---:|---:|---:|\n",
     );
     for s in &r.seeds {
         let db = BACKENDS
@@ -189,12 +219,17 @@ pub fn seeding(r: &Results) -> String {
             .unwrap_or(&s.backend);
         let _ = writeln!(
             out,
-            "| `{}` | {db} | {} | {} | {:.1} s | {} |",
+            "| `{}` | {db} | {} | {} | {} | {:.1} s | {} |",
             s.name,
             rate(s.properties as f64),
             rate(s.units as f64),
+            s.lines.map_or_else(|| "–".into(), |l| rate(l as f64)),
             s.seconds,
-            rate(s.units_per_second)
+            if s.lines.is_some() {
+                "–".into()
+            } else {
+                rate(s.units_per_second)
+            }
         );
     }
     out

@@ -188,6 +188,42 @@ fn rows(r: &Results) -> Vec<Row> {
             move |v| v >= min,
         ));
     }
+    for (b, db) in BACKENDS {
+        let raw = r
+            .inserts
+            .get(*b)
+            .and_then(|runs| median(&runs.iter().map(|x| x.rate).collect::<Vec<_>>()));
+        out.push(row(
+            format!("7: POST /api/payments (fresh keys) ÷ raw insert loop, writes/s ({db})"),
+            ratio(rps(r, &format!("s7-payment.{b}.lintel")), raw),
+            pct,
+            "≥ 50 %",
+            |v| v >= 0.5,
+        ));
+    }
+    for (b, db) in BACKENDS {
+        out.push(row(
+            format!("6: trial balance p99, 1M-line journal ({db})"),
+            p99(r, &format!("s6-trial-balance-1m.{b}.lintel")),
+            |v| format!("{} ms", ms(v)),
+            "≤ 200 ms",
+            |v| v <= 200.0,
+        ));
+    }
+    for (b, db) in BACKENDS {
+        for what in ["trial-balance", "lease-ledger"] {
+            out.push(row(
+                format!("6: {what} p50 on 1M lines ÷ p50 on 10k lines ({db})"),
+                ratio(
+                    p50(r, &format!("s6-{what}-1m.{b}.lintel")),
+                    p50(r, &format!("s6-{what}-10k.{b}.lintel")),
+                ),
+                times,
+                "≤ 2×",
+                |v| v <= 2.0,
+            ));
+        }
+    }
     out.push(row(
         "4: server CPU per POST /api/properties (SQLite)".into(),
         cpu(r, "s4-create.sqlite.lintel").map(|us| us / 1000.0),

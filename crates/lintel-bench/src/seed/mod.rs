@@ -3,6 +3,7 @@
 //! inputs, one transaction per property and per batch of up to 500 units, audit entries and all).
 
 mod data;
+pub mod ledger;
 mod maintain;
 
 use std::io::IsTerminal;
