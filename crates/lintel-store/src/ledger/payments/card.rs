@@ -177,7 +177,6 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
                 (P::Status, PaymentStatus::Succeeded.as_str().into()),
                 (P::ReceivedOn, received_on.to_string().into()),
                 (P::EntryId, got.entry.to_string().into()),
-                (P::ReceiptNumber, got.receipt.into()),
                 (P::FailureReason, Option::<String>::None.into()),
                 (P::UpdatedAt, Timestamp::now().0.into()),
             ])
@@ -199,7 +198,8 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
             "creditMinor": got.credit,
         })),
     };
-    events::emit(tx, org, actor, change).await
+    events::emit(tx, org, actor, change).await?;
+    writes::number_receipt(tx, org, id).await
 }
 
 #[derive(serde::Deserialize)]

@@ -125,9 +125,18 @@ async fn checked_allocations(
     }
 }
 
-/// A receipt number: `R-` and the organisation's next receipt number, six digits or more.
-async fn receipt_number(tx: &mut Tx, org: OrgId) -> Result<String> {
-    Ok(format!("R-{:06}", next_number(tx, org, "receipt").await?))
+/// Numbers payment `id`'s receipt: `R-` and the organisation's next receipt number, six digits
+/// or more. The counter's row is locked until the transaction ends, so this is the payment's
+/// last statement: concurrent payments wait on it only for the commit (the update itself is
+/// sent with the commit).
+pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<()> {
+    let receipt = format!("R-{:06}", next_number(tx, org, "receipt").await?);
+    tx.defer(
+        scope::update_one::<P, _>(org, id)
+            .value(P::ReceiptNumber, receipt)
+            .to_owned(),
+    )
+    .await
 }
 
 pub(super) fn currency_of(lease: &Lease) -> Result<Currency> {
@@ -135,17 +144,16 @@ pub(super) fn currency_of(lease: &Lease) -> Result<Currency> {
         .ok_or_else(|| StoreError::Corrupt(format!("lease {} currency", lease.id)))
 }
 
-/// What posting a payment's money did: its entry, how much of it the charges take and how
-/// much is held as credit, and its receipt number.
+/// What posting a payment's money did: its entry and how much of it is held as credit.
 pub(super) struct Received {
     pub entry: JournalEntryId,
     pub credit: i64,
-    pub receipt: String,
 }
 
 /// Posts money received for `lease` as payment `id`: debits the method's cash account, credits
-/// receivables with what `moves` apply to charges and prepaid rent with the rest; numbers its
-/// receipt. The caller writes the payment's row, then records `moves` against the charges.
+/// receivables with what `moves` apply to charges and prepaid rent with the rest. The caller
+/// writes the payment's row, records `moves` against the charges, and numbers its receipt last
+/// ([`number_receipt`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn receive(
     tx: &mut Tx,
@@ -196,7 +204,6 @@ pub(super) async fn receive(
     Ok(Received {
         entry: posted.id,
         credit,
-        receipt: receipt_number(tx, org).await?,
     })
 }
 
@@ -336,7 +343,7 @@ async fn record_payment(
         reference: new.reference.clone(),
         cheque_number: new.cheque_number.clone(),
         entry: Some(got.entry),
-        receipt: Some(got.receipt),
+        receipt: None,
     };
     insert(tx, org, actor, &lease, fresh).await?;
     let moved = settle::record(tx, org, id, got.entry, &moves).await?;
@@ -355,6 +362,7 @@ async fn record_payment(
         })),
     };
     events::emit(tx, org, actor, change).await?;
+    number_receipt(tx, org, id).await?;
     Ok(id)
 }
 
