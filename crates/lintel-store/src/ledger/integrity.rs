@@ -191,22 +191,22 @@ impl JournalRepo<'_> {
             ));
         }
 
-        // Entries with fewer than two lines.
-        let line_count = scope::select_with::<L, E>()
-            .expr(Expr::col((L::Table, L::Id)).count())
-            .and_where(Expr::col((L::Table, L::EntryId)).equals((E::Table, E::Id)))
-            .to_owned();
+        // Entries with fewer than two lines: one grouped join (a subquery per entry is planned
+        // as a scan per entry when the planner's statistics are stale).
         let rows: Vec<EntryOnly> = self
             .db
-            .all(
+            .all_long(
                 &scope::select::<E>(org)
                     .column((E::Table, E::Id))
-                    .and_where(Expr::expr(Expr::cust("2")).gt(Expr::expr(
-                        sea_query::SimpleExpr::SubQuery(
-                            None,
-                            Box::new(sea_query::SubQueryStatement::SelectStatement(line_count)),
-                        ),
-                    )))
+                    .join(
+                        JoinType::LeftJoin,
+                        L::Table,
+                        Expr::col((L::Table, L::EntryId))
+                            .equals((E::Table, E::Id))
+                            .and(Expr::col((L::Table, L::OrgId)).equals((E::Table, E::OrgId))),
+                    )
+                    .group_by_col((E::Table, E::Id))
+                    .and_having(Expr::expr(Expr::col((L::Table, L::Id)).count()).lt(2))
                     .to_owned(),
             )
             .await?;

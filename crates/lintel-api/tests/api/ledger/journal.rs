@@ -306,6 +306,20 @@ backend_test!(the_integrity_check_finds_a_changed_row, |app| {
     ))
     .await
     .unwrap();
+    // And an entry with no lines at all.
+    let unguard = match app.backend {
+        "sqlite" => "DROP TRIGGER journal_entries_balanced",
+        _ => "ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_balanced",
+    };
+    db.raw(unguard).await.unwrap();
+    let empty = "je_01jdc8k5m3q7r9t1v3x5z7b9d1";
+    db.raw(&format!(
+        "INSERT INTO journal_entries (id, org_id, entry_date, memo, source, created_at) \
+         VALUES ('{empty}', '{}', '2026-01-20', 'Empty', 'manual', 0)",
+        org.id
+    ))
+    .await
+    .unwrap();
     let r = app.get("/api/ledger/integrity", &org.admin).await;
     assert_eq!(r.data()["sound"], false, "{}", r.text);
     let kinds: Vec<(&str, &str)> = r.data()["discrepancies"]
@@ -327,6 +341,7 @@ backend_test!(the_integrity_check_finds_a_changed_row, |app| {
         kinds.contains(&("line_date_mismatch", id.as_str())),
         "{kinds:?}"
     );
+    assert!(kinds.contains(&("entry_without_lines", empty)), "{kinds:?}");
     assert!(
         kinds.iter().any(|(k, _)| *k == "reversal_does_not_mirror"),
         "{kinds:?}"
