@@ -18,28 +18,23 @@ local post = os.getenv("BENCH_POST") == "1"
 local payment_file = os.getenv("BENCH_PAYMENT") or ""
 local fixed_key = os.getenv("BENCH_KEY") or ""
 
-local ids = {}
-if ids_file ~= "" then
-  local f = assert(io.open(ids_file, "r"))
+-- The quoted IDs with `prefix` ("prop_", "lease_") in `file`; none when `file` is empty.
+local function ids_in(file, prefix)
+  local found = {}
+  if file == "" then return found end
+  local f = assert(io.open(file, "r"))
   local text = f:read("*a")
   f:close()
-  for id in string.gmatch(text, '"(prop_[%w]+)"') do
-    ids[#ids + 1] = id
+  for id in string.gmatch(text, '"(' .. prefix .. '[%w]+)"') do
+    found[#found + 1] = id
   end
-  assert(#ids > 0, "no property IDs in " .. ids_file)
+  assert(#found > 0, "no " .. prefix .. " IDs in " .. file)
+  return found
 end
 
-local leases = {}
-if payment_file ~= "" then
-  local f = assert(io.open(payment_file, "r"))
-  local text = f:read("*a")
-  f:close()
-  for id in string.gmatch(text, '"(lease_[%w]+)"') do
-    leases[#leases + 1] = id
-  end
-  assert(#leases > 0, "no lease IDs in " .. payment_file)
-  post = false
-end
+local ids = ids_in(ids_file, "prop_")
+local leases = ids_in(payment_file, "lease_")
+if #leases > 0 then post = false end
 
 local headers = {}
 if token ~= "" then headers["Authorization"] = "Bearer " .. token end

@@ -62,15 +62,10 @@ const BULK: usize = 50_000;
 const FILLER_PREFIX: &str = "je_0000000000";
 
 pub async fn run(a: LedgerArgs) -> anyhow::Result<()> {
+    let (store, backend) = super::connect(&a.db, 16).await?;
     let opts = ConnectOptions {
-        max_connections: 16,
+        max_connections: 4,
         acquire_timeout: Duration::from_secs(60),
-    };
-    let store = Store::connect(&a.db, &opts).await.context("connecting")?;
-    store.migrate().await.context("migrating")?;
-    let backend = match store.backend() {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
     };
     let started = Instant::now();
     let (org, api_key) = organisation(&store, a.lines).await?;

@@ -69,16 +69,7 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
     if a.properties == 0 || a.units < a.properties {
         bail!("--units must be at least --properties, and --properties at least 1");
     }
-    let opts = ConnectOptions {
-        max_connections: a.max_connections,
-        acquire_timeout: Duration::from_secs(60),
-    };
-    let store = Store::connect(&a.db, &opts).await.context("connecting")?;
-    store.migrate().await.context("migrating")?;
-    let backend = match store.backend() {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
+    let (store, backend) = connect(&a.db, a.max_connections).await?;
 
     let started = Instant::now();
     let (org, api_key) = organisation(&store, a.units).await?;
@@ -127,6 +118,21 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
         a.properties, a.units, file.units_per_second
     );
     Ok(())
+}
+
+/// The store at `url`, migrated, and its backend's name.
+async fn connect(url: &str, max_connections: u32) -> anyhow::Result<(Store, &'static str)> {
+    let opts = ConnectOptions {
+        max_connections,
+        acquire_timeout: Duration::from_secs(60),
+    };
+    let store = Store::connect(url, &opts).await.context("connecting")?;
+    store.migrate().await.context("migrating")?;
+    let backend = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    Ok((store, backend))
 }
 
 /// Creates the organisation, its admin and an admin API key (BUSINESS plan: keys work).
