@@ -71,6 +71,14 @@ impl Default for StripeConfig {
 }
 
 impl StripeConfig {
+    /// Stripe's API with the configured secret key (`None` without one).
+    pub fn client(&self) -> Option<lintel_app::stripe::Stripe> {
+        Some(lintel_app::stripe::Stripe {
+            secret_key: self.secret_key.clone()?,
+            api_base: self.api_base.clone(),
+        })
+    }
+
     /// The plan a subscription to `price` buys.
     pub fn plan_of_price(&self, price: &str) -> Option<lintel_domain::Plan> {
         if self.price_business.as_deref() == Some(price) {

@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use lintel_app::stripe::{Stripe, StripeError};
 use lintel_domain::{BillingCheckoutInput, BillingOverview, CheckoutLink, Plan};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -63,7 +62,7 @@ async fn checkout(
             Plan::Business => c.price_business.clone(),
             _ => c.price_pro.clone(),
         };
-        let (Some(secret_key), Some(price)) = (c.secret_key.clone(), price) else {
+        let (Some(stripe), Some(price)) = (c.client(), price) else {
             return Err(ApiError::Conflict(
                 "Online payments are not configured: set stripe.secret_key and stripe.prices."
                     .into(),
@@ -83,21 +82,10 @@ async fn checkout(
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let stripe = Stripe {
-            secret_key,
-            api_base: c.api_base.clone(),
-        };
         let session = stripe
             .checkout_session(&form, key.as_deref())
             .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "Stripe Checkout Session not created");
-                match e {
-                    StripeError::Unreachable(_) | StripeError::Refused { .. } => {
-                        ApiError::Unavailable("Stripe is unavailable; try again shortly.".into())
-                    }
-                }
-            })?;
+            .map_err(|e| ApiError::from(lintel_app::AppError::Processor(e.to_string())))?;
         Ok::<_, ApiError>(Created(CheckoutLink {
             session_id: session.id,
             url: session.url,

@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::response::Response;
 use lintel_app::ledger::card::{card_checkout, Checkout};
-use lintel_app::stripe::Stripe;
 use lintel_domain::ledger::{CardCheckoutInput, PaymentCheckout};
 use lintel_domain::{Role, TenantId};
 use utoipa_axum::router::OpenApiRouter;
@@ -49,17 +48,13 @@ async fn checkout(
             _ => None,
         };
         let new = req.body?.validate().map_err(ApiError::Validation)?;
-        let c = &s.config.stripe;
-        let Some(secret_key) = c.secret_key.clone() else {
+        let Some(stripe) = s.config.stripe.client() else {
             return Err(ApiError::Conflict(
                 "Online payments are not configured: set stripe.secret_key.".into(),
             ));
         };
         let via = Checkout {
-            stripe: Stripe {
-                secret_key,
-                api_base: c.api_base.clone(),
-            },
+            stripe,
             return_base: s.config.public_url.clone().unwrap_or_default(),
         };
         let done = card_checkout(
