@@ -41,6 +41,7 @@ fn setup_ledger(tx: &mut Tx) -> BoxFuture<'_, Result<()>> {
 fn dialect(version: i64, backend: Backend) -> Option<&'static str> {
     match version {
         9 => Some(crate::ledger::setup::triggers(backend)),
+        18 => crate::ledger::setup::entry_reference_indexes(backend),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! What migration 9's SQL cannot say the same way on both databases: the triggers that make the
 //! journal append-only and refuse an unbalanced entry, and the chart of accounts of the
-//! organisations that existed before the ledger.
+//! organisations that existed before the ledger; and migration 18's SQLite-only indexes.
 
 use lintel_domain::OrgId;
 use sea_query::Query;
@@ -65,6 +65,27 @@ CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE ON journal_en
 CREATE TRIGGER journal_lines_append_only BEFORE UPDATE OR DELETE ON journal_lines
     FOR EACH ROW EXECUTE FUNCTION lintel_append_only();
 ";
+
+/// Migration 18: an index on every column that refers to a journal entry, so that SQLite's
+/// settling of the lines' deferred reference, when their entry is inserted after them, looks
+/// rows up instead of scanning each referring table (see the migration's file).
+const SQLITE_ENTRY_REFERENCES: &str = "
+CREATE INDEX charges_entry_idx ON charges (entry_id);
+CREATE INDEX charges_void_entry_idx ON charges (void_entry_id) WHERE void_entry_id IS NOT NULL;
+CREATE INDEX payments_entry_idx ON payments (entry_id) WHERE entry_id IS NOT NULL;
+CREATE INDEX payments_return_entry_idx ON payments (return_entry_id)
+    WHERE return_entry_id IS NOT NULL;
+CREATE INDEX payment_allocations_entry_idx ON payment_allocations (entry_id);
+CREATE INDEX payment_refunds_entry_idx ON payment_refunds (entry_id);
+";
+
+/// Migration 18's indexes, which only SQLite needs.
+pub(crate) fn entry_reference_indexes(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => Some(SQLITE_ENTRY_REFERENCES),
+        Backend::Postgres => None,
+    }
+}
 
 #[derive(serde::Deserialize)]
 struct OrgRow {
@@ -215,6 +236,39 @@ mod tests {
         let n: Count = db.one(&lines).await.unwrap();
         assert_eq!(n.n, 3, "only the balanced entry's lines");
         db.close().await;
+    }
+
+    /// Every column that refers to a journal entry leads an index on SQLite: inserting an entry
+    /// after its lines makes SQLite look up the rows naming it in each referring table, a full
+    /// scan of that table without one (migration 18).
+    #[tokio::test]
+    async fn sqlite_indexes_every_reference_to_an_entry() {
+        let test = TestDb::sqlite();
+        let db = Db::connect(&test.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        crate::migrate::run(&db).await.unwrap();
+        db.close().await;
+        let path = test.url.trim_start_matches("sqlite://");
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let pairs = |sql: &str| -> Vec<(String, String)> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        let references = pairs(
+            "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND f.\"table\" = 'journal_entries' \
+             AND m.name <> 'journal_entries'",
+        );
+        assert!(references.len() >= 7, "{references:?}");
+        let leading = pairs(
+            "SELECT m.name, i.name FROM sqlite_master m, pragma_index_list(m.name) l, \
+             pragma_index_info(l.name) i WHERE m.type = 'table' AND i.seqno = 0",
+        );
+        for reference in &references {
+            assert!(leading.contains(reference), "no index led by {reference:?}");
+        }
     }
 
     #[tokio::test]

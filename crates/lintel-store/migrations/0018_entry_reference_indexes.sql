@@ -1,0 +1,9 @@
+-- Indexes on the columns that refer to a journal entry, for SQLite only (`ledger::setup`).
+--
+-- An entry's lines are written before the entry, so until the entry's row arrives SQLite counts
+-- an outstanding deferred foreign-key violation; inserting the entry then makes SQLite look in
+-- every table that refers to journal_entries for rows naming the new ID, to settle that count.
+-- Without an index on the referring column that look is a full scan of charges, payments,
+-- payment_allocations and payment_refunds on every posting, so posting slowed down as the
+-- ledger grew. PostgreSQL checks foreign keys from the referring side only and needs none of
+-- them. This file is the portable part of the migration and holds no statement.
