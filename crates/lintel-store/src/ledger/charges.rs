@@ -296,6 +296,7 @@ impl ChargeRepo<'_> {
                     source: EntrySource::Reversal,
                     source_id: Some(id.to_string()),
                     reversal_of: Some(before.entry_id),
+                    system_accounts: false,
                 };
                 let posted = post(&mut tx, self.org, actor, posting, reversal).await?;
                 let mut after = before.clone();
@@ -363,6 +364,7 @@ pub(crate) async fn post_charge(
         source: EntrySource::Charge,
         source_id: Some(id.to_string()),
         reversal_of: None,
+        system_accounts: true,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
     let now = Timestamp::now();

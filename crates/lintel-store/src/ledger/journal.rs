@@ -328,6 +328,7 @@ impl JournalRepo<'_> {
                     source: EntrySource::Manual,
                     source_id: None,
                     reversal_of: None,
+                    system_accounts: false,
                 };
                 let posted = post(&mut tx, self.org, actor, p, entry).await?;
                 tx.commit().await?;
@@ -367,6 +368,7 @@ impl JournalRepo<'_> {
                     source: EntrySource::Reversal,
                     source_id: Some(id.to_string()),
                     reversal_of: Some(id),
+                    system_accounts: false,
                 };
                 let posted = post(&mut tx, self.org, actor, p, entry).await?;
                 tx.commit().await?;

@@ -21,6 +21,10 @@ pub(crate) struct Posting<'a> {
     pub source: EntrySource,
     pub source_id: Option<String>,
     pub reversal_of: Option<JournalEntryId>,
+    /// Every account of the entry was read with [`system_accounts`] in this transaction: the
+    /// organisation's own, and never archived (`AccountRepo::archive` refuses them), so they
+    /// are not checked again.
+    pub system_accounts: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -29,15 +33,8 @@ struct AccountState {
     archived_at: Option<i64>,
 }
 
-/// Posts `entry` inside `tx`: its accounts must be the organisation's and open; lines are
-/// written first and the entry last, so the database checks them as a whole.
-pub(crate) async fn post(
-    tx: &mut Tx,
-    org: OrgId,
-    actor: &Actor,
-    p: Posting<'_>,
-    entry: &BalancedEntry,
-) -> Result<JournalEntry> {
+/// Checks that every account of `entry` is the organisation's and open.
+async fn open_accounts(tx: &mut Tx, org: OrgId, entry: &BalancedEntry) -> Result<()> {
     let ids: Vec<String> = entry
         .lines()
         .iter()
@@ -66,6 +63,22 @@ pub(crate) async fn post(
     }
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
+    }
+    Ok(())
+}
+
+/// Posts `entry` inside `tx`: its accounts must be the organisation's and open (checked unless
+/// [`Posting::system_accounts`]); lines are written first and the entry last, so the database
+/// checks them as a whole.
+pub(crate) async fn post(
+    tx: &mut Tx,
+    org: OrgId,
+    actor: &Actor,
+    p: Posting<'_>,
+    entry: &BalancedEntry,
+) -> Result<JournalEntry> {
+    if !p.system_accounts {
+        open_accounts(tx, org, entry).await?;
     }
     let id = JournalEntryId::new();
     let date = p.date.to_string();

@@ -93,13 +93,15 @@ pub(crate) async fn charges_by_id(
 
 /// Records `moves` (charge, signed amount) of `payment` made by `entry`: allocation rows, each
 /// charge's paid total and status. The charges must have been read locked in this
-/// transaction. Answers the total moved.
+/// transaction; those in `known` (rows read so, unchanged since) are not read again. Answers
+/// the total moved.
 pub(crate) async fn record(
     tx: &mut Tx,
     org: OrgId,
     payment: PaymentId,
     entry: JournalEntryId,
     moves: &[(ChargeId, i64)],
+    known: &[Owed],
 ) -> Result<i64> {
     if moves.is_empty() {
         return Ok(0);
@@ -130,7 +132,12 @@ pub(crate) async fn record(
     }
     tx.defer(rows).await?;
     let ids: Vec<ChargeId> = moves.iter().map(|(c, _)| *c).collect();
-    let current = charges_by_id(tx, org, &ids).await?;
+    let find = |c: &ChargeId| known.iter().find(|o| o.id == c.to_string()).cloned();
+    let current = if ids.iter().all(|c| find(c).is_some()) {
+        ids.iter().map(find).collect()
+    } else {
+        charges_by_id(tx, org, &ids).await?
+    };
     for ((charge, amount), row) in moves.iter().zip(current) {
         let row = row.ok_or(StoreError::Missing("Charge"))?;
         let paid = row.paid_minor + amount;
@@ -269,10 +276,11 @@ pub(crate) async fn apply_credit(
         source: EntrySource::CreditApplied,
         source_id: Some(lease.id.to_string()),
         reversal_of: None,
+        system_accounts: true,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
     for (payment, moves) in &plan {
-        let moved = record(tx, org, *payment, posted.id, moves).await?;
+        let moved = record(tx, org, *payment, posted.id, moves, &[]).await?;
         add_applied(tx, org, *payment, moved).await?;
         let change = Change::<(), _> {
             kind: EventKind::PaymentCreditApplied,

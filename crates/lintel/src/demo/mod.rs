@@ -148,8 +148,8 @@ pub async fn run(store: &Store, config: &Config, password: Option<String>) -> an
             t.tenants, t.leases
         );
         println!(
-            "Money: a year of rent and the deposit on the active lease, {} payments (bank transfer, cash, cheque, card), {} refund, {} bounced cheque returned with a fee; the latest month still owed.",
-            m.payments, m.refunds, m.returns
+            "Money: a year of rent and the deposit on the active lease, {} payments (bank transfer, cash, cheque, card), {} refund, {} bounced cheque returned with a fee; the latest month still owed, {} card payment for it pending at Stripe.",
+            m.payments, m.refunds, m.returns, m.pending
         );
     }
     if added > 0 {

@@ -1,10 +1,13 @@
 //! The demo's money: the first lease's year of rent (posted when it was activated) paid month
 //! by month by bank transfer, cash, cheque and card, one payment a little over the rent with the
 //! excess refunded, a cheque that bounced (returned with a fee), and the latest month still
-//! owed. Written through the same store as HTTP requests, from the API's own inputs.
+//! owed, with a card payment for it pending (started as `POST /api/payments/checkout` starts
+//! one, waiting for Stripe's confirmation). Written through the same store as HTTP requests,
+//! from the API's own inputs.
 
 use lintel_domain::ledger::{
-    ChargeKind, ChargeStatus, PaymentInput, PaymentMethod, RefundInput, ReturnInput,
+    CardCheckoutInput, ChargeKind, ChargeStatus, PaymentInput, PaymentMethod, RefundInput,
+    ReturnInput,
 };
 use lintel_domain::money::MoneyDto;
 use lintel_domain::{Actor, LeaseId, OrgId, PageRequest};
@@ -19,6 +22,8 @@ pub struct Seeded {
     pub payments: usize,
     pub refunds: usize,
     pub returns: usize,
+    /// Card payments waiting for Stripe.
+    pub pending: usize,
 }
 
 const METHODS: [PaymentMethod; 4] = [
@@ -97,5 +102,14 @@ pub async fn seed(store: &Store, org: OrgId, lease: LeaseId) -> anyhow::Result<S
             seeded.returns += 1;
         }
     }
+    // The tenant has started paying what is still owed by card: the payment stays pending until
+    // Stripe reports it (`payment_intent.succeeded` with its ID in `metadata.paymentId`).
+    let card = CardCheckoutInput {
+        lease_id: Some(lease.to_string()),
+        amount: None,
+    };
+    let card = ensure_valid("a demo card payment", card.validate())?;
+    scope.payments().start_card(&actor, &card, None).await?;
+    seeded.pending += 1;
     Ok(seeded)
 }

@@ -222,7 +222,8 @@ fn demo_is_created_once_and_its_printed_keys_work() {
     );
     assert_eq!(data("/api/lease-renewals?status=pending")["total"], 1);
     assert_eq!(data("/api/documents?entityType=lease")["total"], 1);
-    // The money: payments by every method, a refund, a bounced cheque; the books sound.
+    // The money: payments by every method, a refund, a bounced cheque, a card payment pending
+    // at Stripe; the books sound.
     assert!(first.contains("Money:"), "{first}");
     let payments = data("/api/payments?pageSize=100");
     let seen = |field: &str| -> std::collections::BTreeSet<String> {
@@ -238,7 +239,7 @@ fn demo_is_created_once_and_its_printed_keys_work() {
         ["bank_transfer", "card", "cash", "cheque"]
     );
     let statuses = seen("status");
-    for s in ["succeeded", "partially_refunded", "failed"] {
+    for s in ["succeeded", "partially_refunded", "failed", "pending"] {
         assert!(statuses.contains(s), "{statuses:?}");
     }
     assert!(data("/api/charges?kind=rent&status=open")["total"].as_i64() >= Some(1));

@@ -73,8 +73,8 @@ impl PaymentRepo<'_> {
                     received_on: today,
                     reference: None,
                     cheque_number: None,
+                    applied: 0,
                     entry: None,
-                    receipt: None,
                 };
                 writes::insert(&mut tx, org, actor, &lease, fresh).await?;
                 tx.commit().await?;
@@ -158,7 +158,8 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
     )
     .await?;
     let received_on = today(tx, org).await?;
-    let moves = apply_in_order(&writes::owed(tx, org, &lease).await?, row.amount_minor).0;
+    let (owed, charges) = writes::owed(tx, org, &lease).await?;
+    let moves = apply_in_order(&owed, row.amount_minor).0;
     let got = writes::receive(
         tx,
         org,
@@ -183,7 +184,7 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
             .to_owned(),
     )
     .await?;
-    let moved = settle::record(tx, org, id, got.entry, &moves).await?;
+    let moved = settle::record(tx, org, id, got.entry, &moves, &charges).await?;
     settle::add_applied(tx, org, id, moved).await?;
     let change = Change::<(), _> {
         kind: EventKind::PaymentSucceeded,
@@ -199,7 +200,7 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
         })),
     };
     events::emit(tx, org, actor, change).await?;
-    writes::number_receipt(tx, org, id).await
+    writes::number_receipt(tx, org, id).await.map(drop)
 }
 
 #[derive(serde::Deserialize)]

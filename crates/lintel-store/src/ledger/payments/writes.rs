@@ -3,8 +3,9 @@
 
 use lintel_domain::leasing::{Lease, LeaseStatus};
 use lintel_domain::ledger::{
-    apply_in_order, refund_plan, BalancedEntry, ChargeKind, EntrySource, NewCharge, NewPayment,
-    NewRefund, NewReturn, Payer, Payment, PaymentMethod, PaymentStatus, Side, SystemAccount,
+    apply_in_order, refund_plan, Allocation, BalancedEntry, ChargeKind, EntrySource, NewCharge,
+    NewPayment, NewRefund, NewReturn, Payer, Payment, PaymentMethod, PaymentStatus, Side,
+    SystemAccount,
 };
 use lintel_domain::money::{Currency, Money};
 use lintel_domain::{
@@ -87,19 +88,21 @@ pub(crate) async fn lease_of(
     }
 }
 
-/// What `allocations` asks for, checked against the lease's charges (locked).
+/// What `allocations` asks for, checked against the lease's charges (locked), and those
+/// charges' rows.
 async fn checked_allocations(
     tx: &mut Tx,
     org: OrgId,
     lease: &Lease,
     asked: &[(ChargeId, i64)],
-) -> Result<Vec<(ChargeId, i64)>> {
+) -> Result<(Vec<(ChargeId, i64)>, Vec<settle::Owed>)> {
     let ids: Vec<ChargeId> = asked.iter().map(|(c, _)| *c).collect();
     let found = settle::charges_by_id(tx, org, &ids).await?;
     let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(found.len());
     for (i, ((_, amount), row)) in asked.iter().zip(found).enumerate() {
         let field = format!("allocations[{i}].chargeId");
-        match row {
+        match &row {
             Some(r) if r.lease_id == lease.id.to_string() => {
                 if r.kind == ChargeKind::Credit.as_str() {
                     errors.push(FieldError::new(
@@ -117,9 +120,10 @@ async fn checked_allocations(
             }
             _ => errors.push(FieldError::new(field, "is not a charge of this lease")),
         }
+        rows.extend(row);
     }
     if errors.is_empty() {
-        Ok(asked.to_vec())
+        Ok((asked.to_vec(), rows))
     } else {
         Err(StoreError::Invalid(errors))
     }
@@ -128,15 +132,16 @@ async fn checked_allocations(
 /// Numbers payment `id`'s receipt: `R-` and the organisation's next receipt number, six digits
 /// or more. The counter's row is locked until the transaction ends, so this is the payment's
 /// last statement: concurrent payments wait on it only for the commit (the update itself is
-/// sent with the commit).
-pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<()> {
+/// sent with the commit). Answers the receipt's number.
+pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<String> {
     let receipt = format!("R-{:06}", next_number(tx, org, "receipt").await?);
     tx.defer(
         scope::update_one::<P, _>(org, id)
-            .value(P::ReceiptNumber, receipt)
+            .value(P::ReceiptNumber, receipt.clone())
             .to_owned(),
     )
-    .await
+    .await?;
+    Ok(receipt)
 }
 
 pub(super) fn currency_of(lease: &Lease) -> Result<Currency> {
@@ -199,6 +204,7 @@ pub(super) async fn receive(
         source: EntrySource::Payment,
         source_id: Some(id.to_string()),
         reversal_of: None,
+        system_accounts: true,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
     Ok(Received {
@@ -207,14 +213,19 @@ pub(super) async fn receive(
     })
 }
 
-/// The lease's open charges, oldest due first, as what each still owes (locked).
-pub(super) async fn owed(tx: &mut Tx, org: OrgId, lease: &Lease) -> Result<Vec<(ChargeId, i64)>> {
+/// The lease's open charges, oldest due first, as what each still owes, and their rows
+/// (locked).
+pub(super) async fn owed(
+    tx: &mut Tx,
+    org: OrgId,
+    lease: &Lease,
+) -> Result<(Vec<(ChargeId, i64)>, Vec<settle::Owed>)> {
     let open = settle::open_charges(tx, org, lease.id).await?;
     let mut owed = Vec::with_capacity(open.len());
     for o in &open {
         owed.push((o.charge_id()?, o.outstanding()));
     }
-    Ok(owed)
+    Ok((owed, open))
 }
 
 /// A payment's row as first written.
@@ -227,58 +238,89 @@ pub(super) struct Fresh {
     pub received_on: Date,
     pub reference: Option<String>,
     pub cheque_number: Option<String>,
+    /// What it pays towards charges, recorded with it ([`settle::record`]).
+    pub applied: i64,
     pub entry: Option<JournalEntryId>,
-    pub receipt: Option<String>,
 }
 
-/// Writes a new payment's row for `lease`.
+/// Writes a new payment's row for `lease`; answers the row as written.
 pub(super) async fn insert(
     tx: &mut Tx,
     org: OrgId,
     actor: &Actor,
     lease: &Lease,
     p: Fresh,
-) -> Result<()> {
-    let now = Timestamp::now();
-    let none = || Option::<String>::None.into();
+) -> Result<PaymentRow> {
+    let now = Timestamp::now().0;
+    let row = PaymentRow {
+        id: p.id.to_string(),
+        org_id: org.to_string(),
+        lease_id: lease.id.to_string(),
+        tenant_id: p.tenant.to_string(),
+        property_id: lease.property_id.to_string(),
+        unit_id: lease.unit_id.to_string(),
+        amount_minor: p.amount.amount_minor,
+        currency: p.amount.currency.code().to_string(),
+        method: p.method.as_str().to_string(),
+        status: p.status.as_str().to_string(),
+        received_on: p.received_on.to_string(),
+        reference: p.reference,
+        cheque_number: p.cheque_number,
+        applied_minor: p.applied,
+        refunded_minor: 0,
+        returned_minor: 0,
+        entry_id: p.entry.map(|e| e.to_string()),
+        returned_on: None,
+        return_reason: None,
+        return_entry_id: None,
+        return_fee_charge_id: None,
+        failure_reason: None,
+        receipt_number: None,
+        stripe_session_id: None,
+        stripe_payment_intent: None,
+        created_by: actor.id.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let r = row.clone();
     tx.exec(
         &Query::insert()
             .into_table(P::Table)
             .columns(super::COLUMNS)
             .values_panic([
-                p.id.to_string().into(),
-                org.to_string().into(),
-                lease.id.to_string().into(),
-                p.tenant.to_string().into(),
-                lease.property_id.to_string().into(),
-                lease.unit_id.to_string().into(),
-                p.amount.amount_minor.into(),
-                p.amount.currency.code().into(),
-                p.method.as_str().into(),
-                p.status.as_str().into(),
-                p.received_on.to_string().into(),
-                p.reference.into(),
-                p.cheque_number.into(),
-                0i64.into(),
-                0i64.into(),
-                0i64.into(),
-                p.entry.map(|e| e.to_string()).into(),
-                none(),
-                none(),
-                none(),
-                none(),
-                none(),
-                p.receipt.into(),
-                none(),
-                none(),
-                actor.id.clone().into(),
-                now.0.into(),
-                now.0.into(),
+                r.id.into(),
+                r.org_id.into(),
+                r.lease_id.into(),
+                r.tenant_id.into(),
+                r.property_id.into(),
+                r.unit_id.into(),
+                r.amount_minor.into(),
+                r.currency.into(),
+                r.method.into(),
+                r.status.into(),
+                r.received_on.into(),
+                r.reference.into(),
+                r.cheque_number.into(),
+                r.applied_minor.into(),
+                r.refunded_minor.into(),
+                r.returned_minor.into(),
+                r.entry_id.into(),
+                r.returned_on.into(),
+                r.return_reason.into(),
+                r.return_entry_id.into(),
+                r.return_fee_charge_id.into(),
+                r.failure_reason.into(),
+                r.receipt_number.into(),
+                r.stripe_session_id.into(),
+                r.stripe_payment_intent.into(),
+                r.created_by.into(),
+                r.created_at.into(),
+                r.updated_at.into(),
             ])
             .to_owned(),
     )
     .await?;
-    Ok(())
+    Ok(row)
 }
 
 /// The lease's currency, if it takes payments (it is or was in force) and `amount` is in it.
@@ -303,22 +345,26 @@ pub(super) fn payable(lease: &Lease, amount: Option<Money>) -> Result<Currency> 
     Ok(currency)
 }
 
-/// Records a payment inside `tx` (see [`PaymentRepo::create`]).
+/// Records a payment inside `tx` (see [`PaymentRepo::create`]); answers it as written, so that
+/// nothing is read again after the commit.
 async fn record_payment(
     tx: &mut Tx,
     org: OrgId,
     actor: &Actor,
     new: &NewPayment,
-) -> Result<PaymentId> {
+) -> Result<Payment> {
     let (lease, payer) = lease_of(tx, org, new.payer).await?;
     payable(&lease, Some(new.amount))?;
     let received_on = match new.received_on {
         Some(d) => d,
         None => today(tx, org).await?,
     };
-    let moves = match &new.allocations {
+    let (moves, charges) = match &new.allocations {
         Some(asked) => checked_allocations(tx, org, &lease, asked).await?,
-        None => apply_in_order(&owed(tx, org, &lease).await?, new.amount.amount_minor).0,
+        None => {
+            let (owed, rows) = owed(tx, org, &lease).await?;
+            (apply_in_order(&owed, new.amount.amount_minor).0, rows)
+        }
     };
     let id = PaymentId::new();
     let got = receive(
@@ -342,12 +388,11 @@ async fn record_payment(
         received_on,
         reference: new.reference.clone(),
         cheque_number: new.cheque_number.clone(),
+        applied: moves.iter().map(|(_, a)| a).sum(),
         entry: Some(got.entry),
-        receipt: None,
     };
-    insert(tx, org, actor, &lease, fresh).await?;
-    let moved = settle::record(tx, org, id, got.entry, &moves).await?;
-    settle::add_applied(tx, org, id, moved).await?;
+    let mut row = insert(tx, org, actor, &lease, fresh).await?;
+    let moved = settle::record(tx, org, id, got.entry, &moves, &charges).await?;
     let change = Change::<(), _> {
         kind: EventKind::PaymentRecorded,
         entity_id: &id.to_string(),
@@ -362,8 +407,17 @@ async fn record_payment(
         })),
     };
     events::emit(tx, org, actor, change).await?;
-    number_receipt(tx, org, id).await?;
-    Ok(id)
+    row.receipt_number = Some(number_receipt(tx, org, id).await?);
+    let mut payment = row.into_payment()?;
+    payment.allocations = moves
+        .iter()
+        .filter(|(_, a)| *a > 0)
+        .map(|&(charge_id, amount_minor)| Allocation {
+            charge_id,
+            amount_minor,
+        })
+        .collect();
+    Ok(payment)
 }
 
 impl PaymentRepo<'_> {
@@ -371,15 +425,13 @@ impl PaymentRepo<'_> {
     /// named, or to the oldest open charges; the rest held as the tenants' credit.
     pub async fn create(&self, actor: &Actor, new: &NewPayment) -> Result<Payment> {
         let org = self.org;
-        let id = self
-            .db
+        self.db
             .write(move |mut tx| async move {
-                let id = record_payment(&mut tx, org, actor, new).await?;
+                let payment = record_payment(&mut tx, org, actor, new).await?;
                 tx.commit().await?;
-                Ok(id)
+                Ok(payment)
             })
-            .await?;
-        self.get(id).await
+            .await
     }
 
     /// Refunds part or all of a succeeded payment, today: first from the credit it still
@@ -543,6 +595,7 @@ pub(super) async fn refund_in(
         source: EntrySource::Refund,
         source_id: Some(id.to_string()),
         reversal_of: None,
+        system_accounts: true,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
     let now = Timestamp::now();
@@ -575,7 +628,7 @@ pub(super) async fn refund_in(
     )
     .await?;
     let back: Vec<(ChargeId, i64)> = from_charges.iter().map(|(c, a)| (*c, -a)).collect();
-    settle::record(tx, org, id, posted.id, &back).await?;
+    settle::record(tx, org, id, posted.id, &back, &[]).await?;
     let refunded = row.refunded_minor + amount;
     let status = if refunded == row.amount_minor {
         PaymentStatus::Refunded
@@ -675,10 +728,11 @@ async fn return_in(
         source: EntrySource::PaymentReturn,
         source_id: Some(id.to_string()),
         reversal_of: None,
+        system_accounts: true,
     };
     let posted = post(tx, org, actor, posting, &entry).await?;
     let back: Vec<(ChargeId, i64)> = paid.iter().map(|(c, a)| (*c, -a)).collect();
-    settle::record(tx, org, id, posted.id, &back).await?;
+    settle::record(tx, org, id, posted.id, &back, &[]).await?;
     let now = Timestamp::now();
     tx.exec(
         &scope::update_one::<P, _>(org, id)
