@@ -26,9 +26,14 @@ fn method_label(m: PaymentMethod) -> &'static str {
 /// reader may see the payment.
 pub async fn receipt_pdf(store: &Store, org: OrgId, id: PaymentId) -> AppResult<Vec<u8>> {
     let scope = store.org(org);
-    let p: Payment = scope.payments().get(id).await?;
+    let mut p: Payment = scope.payments().get(id).await?;
     if !p.status.has_receipt() {
         return Err(StoreError::Refused(RECEIPT_UNAVAILABLE.into()).into());
+    }
+    if p.receipt_number.is_none() {
+        // Recorded, but the process stopped before its receipt was numbered: number it now.
+        scope.payments().number_receipts().await?;
+        p = scope.payments().get(id).await?;
     }
     let currency = Currency::parse(&p.amount.currency)
         .ok_or_else(|| StoreError::Corrupt(format!("payments.currency: {}", p.amount.currency)))?;

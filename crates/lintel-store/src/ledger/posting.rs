@@ -224,24 +224,62 @@ struct Last {
     last: i64,
 }
 
-/// The next number of the organisation's series `name` (receipts, invoices), taken inside the
-/// transaction that uses it: the counter row stays locked until it commits, so a series has no
-/// gaps and no repeats.
-pub(crate) async fn next_number(tx: &mut Tx, org: OrgId, name: &str) -> Result<i64> {
+/// Adds `by` to the organisation's series `name` (created at `by` on first use) and answers its
+/// new last number; the counter row stays locked until the transaction ends.
+async fn advance(tx: &mut Tx, org: OrgId, name: &str, by: i64) -> Result<i64> {
     use OrgCounters as N;
     let q = Query::insert()
         .into_table(N::Table)
         .columns([N::OrgId, N::Name, N::Last])
-        .values_panic([org.to_string().into(), name.into(), 1i64.into()])
+        .values_panic([org.to_string().into(), name.into(), by.into()])
         .on_conflict(
             sea_query::OnConflict::columns([N::OrgId, N::Name])
-                .value(N::Last, Expr::col((N::Table, N::Last)).add(1))
+                .value(N::Last, Expr::col((N::Table, N::Last)).add(by))
                 .to_owned(),
         )
         .returning_col(N::Last)
         .to_owned();
     let row: Last = tx.one(&q).await?;
     Ok(row.last)
+}
+
+/// The next number of the organisation's series `name` (receipts, invoices), taken inside the
+/// transaction that uses it: the counter row stays locked until it commits, so a series has no
+/// gaps and no repeats.
+pub(crate) async fn next_number(tx: &mut Tx, org: OrgId, name: &str) -> Result<i64> {
+    advance(tx, org, name, 1).await
+}
+
+/// The last number taken in the organisation's series `name`, its counter row locked until the
+/// transaction ends (created at 0 on first use). A plain locking read when the row exists, so
+/// a transaction that then writes nothing commits nothing.
+pub(crate) async fn lock_series(tx: &mut Tx, org: OrgId, name: &str) -> Result<i64> {
+    use OrgCounters as N;
+    let held: Option<Last> = tx
+        .opt(
+            &scope::select::<N>(org)
+                .column(N::Last)
+                .and_where(Expr::col(N::Name).eq(name))
+                .lock(sea_query::LockType::Update)
+                .to_owned(),
+        )
+        .await?;
+    match held {
+        Some(l) => Ok(l.last),
+        None => advance(tx, org, name, 0).await,
+    }
+}
+
+/// Sets the organisation's series `name` to `last` (its row locked by [`lock_series`]).
+pub(crate) async fn set_series(tx: &mut Tx, org: OrgId, name: &str, last: i64) -> Result<()> {
+    use OrgCounters as N;
+    tx.defer(
+        scope::update::<N>(org)
+            .value(N::Last, last)
+            .and_where(Expr::col(N::Name).eq(name))
+            .to_owned(),
+    )
+    .await
 }
 
 /// How many rows a day's totals of one account are split over.

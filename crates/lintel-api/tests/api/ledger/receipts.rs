@@ -170,3 +170,80 @@ backend_test_with!(
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     }
 );
+
+backend_test!(
+    concurrent_payments_get_receipt_numbers_without_gaps,
+    |app| {
+        let org = app.org(Plan::Pro).await;
+        let (lease, _) = active_lease(&app, &org).await;
+        let (other, _) = active_lease(&app, &org).await;
+        let pays = (0..12).map(|i| {
+            let on = if i % 2 == 0 { &lease } else { &other };
+            let body = json!({"leaseId": on, "amount": money(1000 + i), "method": "cash"});
+            app.post("/api/payments", &org.admin, body)
+        });
+        let answers = futures::future::join_all(pays).await;
+        let mut numbers: Vec<String> = Vec::new();
+        for r in &answers {
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let number = r.data()["receiptNumber"].as_str().unwrap().to_string();
+            // What the answer says is what is kept.
+            let id = r.data()["id"].as_str().unwrap();
+            let again = app.get(&format!("/api/payments/{id}"), &org.admin).await;
+            assert_eq!(again.data()["receiptNumber"], number.as_str());
+            numbers.push(number);
+        }
+        numbers.sort();
+        let want: Vec<String> = (1..=12).map(|n| format!("R-{n:06}")).collect();
+        assert_eq!(numbers, want);
+    }
+);
+
+backend_test!(
+    a_payment_left_without_a_number_is_numbered_when_needed,
+    |app| {
+        let org = app.org(Plan::Pro).await;
+        let (lease, _) = active_lease(&app, &org).await;
+        let pay = |amount: i64| {
+            let body = json!({"leaseId": lease, "amount": money(amount), "method": "cash"});
+            app.post("/api/payments", &org.admin, body)
+        };
+        let first = pay(1000).await;
+        let id = first.data()["id"].as_str().unwrap().to_string();
+        // As if the process stopped between the payment's commit and its numbering: the payment is
+        // kept, its number not (and the counter not moved).
+        let db = lintel_store::Db::connect(&app.database_url(), &Default::default())
+            .await
+            .unwrap();
+        let unnumber = |payment: &str, last: i64| {
+            format!(
+                "UPDATE payments SET receipt_number = NULL WHERE id = '{payment}'; \
+                 UPDATE org_counters SET last = {last} WHERE org_id = '{}' AND name = 'receipt'",
+                org.id
+            )
+        };
+        db.raw(&unnumber(&id, 0)).await.unwrap();
+        let r = app.get(&format!("/api/payments/{id}"), &org.admin).await;
+        assert_eq!(r.data()["receiptNumber"], serde_json::Value::Null);
+        // Its receipt numbers it first.
+        let text = pdf_text(
+            &app.get(&format!("/api/payments/{id}/receipt"), &org.admin)
+                .await,
+        );
+        assert!(text.contains("R-000001"), "{text}");
+        let r = app.get(&format!("/api/payments/{id}"), &org.admin).await;
+        assert_eq!(r.data()["receiptNumber"], "R-000001");
+        // The next payment takes the next number.
+        assert_eq!(pay(2000).await.data()["receiptNumber"], "R-000002");
+        // And one left unnumbered is numbered by the next payment, in the order recorded.
+        let third = pay(3000).await;
+        let third_id = third.data()["id"].as_str().unwrap().to_string();
+        db.raw(&unnumber(&third_id, 2)).await.unwrap();
+        assert_eq!(pay(4000).await.data()["receiptNumber"], "R-000004");
+        let r = app
+            .get(&format!("/api/payments/{third_id}"), &org.admin)
+            .await;
+        assert_eq!(r.data()["receiptNumber"], "R-000003");
+        db.close().await;
+    }
+);

@@ -22,7 +22,9 @@ use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::leasing::leases::{get_in, today};
 use crate::leasing::schema::{LeaseTenants as LT, Leases as L};
-use crate::ledger::posting::{next_number, post, system_accounts, Posting};
+use crate::ledger::posting::{
+    lock_series, next_number, post, set_series, system_accounts, Posting,
+};
 use crate::ledger::settle::{self, line};
 use crate::prepared::key;
 use crate::scope;
@@ -129,12 +131,12 @@ async fn checked_allocations(
     }
 }
 
-/// Numbers payment `id`'s receipt: `R-` and the organisation's next receipt number, six digits
-/// or more. The counter's row is locked until the transaction ends, so this is the payment's
-/// last statement: concurrent payments wait on it only for the commit (the update itself is
-/// sent with the commit). Answers the receipt's number.
+/// Numbers payment `id`'s receipt inside its own transaction: `R-` and the organisation's next
+/// receipt number, six digits or more. The counter's row stays locked until the transaction
+/// ends, so this is the transaction's last statement (for a card payment Stripe confirms; a
+/// payment recorded through the API is numbered after its commit, [`number_pending`]).
 pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<String> {
-    let receipt = format!("R-{:06}", next_number(tx, org, "receipt").await?);
+    let receipt = receipt_number(next_number(tx, org, "receipt").await?);
     tx.defer(
         scope::update_one::<P, _>(org, id)
             .value(P::ReceiptNumber, receipt.clone())
@@ -142,6 +144,56 @@ pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Re
     )
     .await?;
     Ok(receipt)
+}
+
+fn receipt_number(n: i64) -> String {
+    format!("R-{n:06}")
+}
+
+#[derive(serde::Deserialize)]
+struct ReceiptRow {
+    receipt_number: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Unnumbered {
+    id: String,
+}
+
+/// Numbers, in the order they were recorded, every receipt of the organisation that has none
+/// yet: payments that took money (they have an entry) and committed without a number.
+/// Answers the numbers given. The receipt counter is locked only for this short transaction,
+/// not for a payment's: payments commit together, and one numbering covers all that committed
+/// before it (nothing to number: nothing written).
+pub(super) async fn number_pending(tx: &mut Tx, org: OrgId) -> Result<Vec<(String, String)>> {
+    let last = lock_series(tx, org, "receipt").await?;
+    let pending: Vec<Unnumbered> = tx
+        .all(
+            &scope::select::<P>(org)
+                .column(P::Id)
+                .and_where(Expr::col(P::ReceiptNumber).is_null())
+                .and_where(Expr::col(P::EntryId).is_not_null())
+                .order_by(P::CreatedAt, Order::Asc)
+                .order_by(P::Id, Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    let mut numbered = Vec::with_capacity(pending.len());
+    for (n, p) in (last + 1..).zip(pending) {
+        let receipt = receipt_number(n);
+        tx.defer(
+            scope::update::<P>(org)
+                .value(P::ReceiptNumber, receipt.clone())
+                .and_where(Expr::col(P::Id).eq(p.id.clone()))
+                .to_owned(),
+        )
+        .await?;
+        numbered.push((p.id, receipt));
+    }
+    if !numbered.is_empty() {
+        set_series(tx, org, "receipt", last + numbered.len() as i64).await?;
+    }
+    Ok(numbered)
 }
 
 pub(super) fn currency_of(lease: &Lease) -> Result<Currency> {
@@ -391,7 +443,7 @@ async fn record_payment(
         applied: moves.iter().map(|(_, a)| a).sum(),
         entry: Some(got.entry),
     };
-    let mut row = insert(tx, org, actor, &lease, fresh).await?;
+    let row = insert(tx, org, actor, &lease, fresh).await?;
     let moved = settle::record(tx, org, id, got.entry, &moves, &charges).await?;
     let change = Change::<(), _> {
         kind: EventKind::PaymentRecorded,
@@ -407,7 +459,6 @@ async fn record_payment(
         })),
     };
     events::emit(tx, org, actor, change).await?;
-    row.receipt_number = Some(number_receipt(tx, org, id).await?);
     let mut payment = row.into_payment()?;
     payment.allocations = moves
         .iter()
@@ -425,11 +476,57 @@ impl PaymentRepo<'_> {
     /// named, or to the oldest open charges; the rest held as the tenants' credit.
     pub async fn create(&self, actor: &Actor, new: &NewPayment) -> Result<Payment> {
         let org = self.org;
-        self.db
+        let mut payment = self
+            .db
             .write(move |mut tx| async move {
                 let payment = record_payment(&mut tx, org, actor, new).await?;
                 tx.commit().await?;
                 Ok(payment)
+            })
+            .await?;
+        payment.receipt_number = Some(self.receipt_of(payment.id).await?);
+        Ok(payment)
+    }
+
+    /// Numbers the organisation's receipts still without one ([`number_pending`]).
+    pub async fn number_receipts(&self) -> Result<()> {
+        let org = self.org;
+        self.db
+            .write(move |mut tx| async move {
+                number_pending(&mut tx, org).await?;
+                tx.commit().await
+            })
+            .await
+    }
+
+    /// Payment `id`'s receipt number, numbering the organisation's pending receipts first (a
+    /// numbering by another request may already have given it one). Read and committed in the
+    /// numbering's transaction: on SQLite that numbering may still be in the open batch, seen
+    /// only there and durable only once it commits.
+    async fn receipt_of(&self, id: PaymentId) -> Result<String> {
+        let org = self.org;
+        self.db
+            .write(move |mut tx| async move {
+                let numbered = number_pending(&mut tx, org).await?;
+                let mine = numbered.into_iter().find(|(p, _)| *p == id.to_string());
+                let receipt = match mine {
+                    Some((_, r)) => Some(r),
+                    None => {
+                        let row: Option<ReceiptRow> = tx
+                            .opt(
+                                &scope::select::<P>(org)
+                                    .column(P::ReceiptNumber)
+                                    .and_where(Expr::col(P::Id).eq(id.to_string()))
+                                    .to_owned(),
+                            )
+                            .await?;
+                        row.and_then(|r| r.receipt_number)
+                    }
+                };
+                tx.commit().await?;
+                receipt.ok_or_else(|| {
+                    StoreError::Corrupt(format!("payment {id} has no receipt number"))
+                })
             })
             .await
     }
