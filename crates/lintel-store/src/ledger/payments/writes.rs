@@ -22,9 +22,7 @@ use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
 use crate::leasing::leases::{get_in, today};
 use crate::leasing::schema::{LeaseTenants as LT, Leases as L};
-use crate::ledger::posting::{
-    lock_series, next_number, post, set_series, system_accounts, Posting,
-};
+use crate::ledger::posting::{lock_series, post, set_series, system_accounts, Posting};
 use crate::ledger::settle::{self, line};
 use crate::prepared::key;
 use crate::scope;
@@ -131,21 +129,6 @@ async fn checked_allocations(
     }
 }
 
-/// Numbers payment `id`'s receipt inside its own transaction: `R-` and the organisation's next
-/// receipt number, six digits or more. The counter's row stays locked until the transaction
-/// ends, so this is the transaction's last statement (for a card payment Stripe confirms; a
-/// payment recorded through the API is numbered after its commit, [`number_pending`]).
-pub(super) async fn number_receipt(tx: &mut Tx, org: OrgId, id: PaymentId) -> Result<String> {
-    let receipt = receipt_number(next_number(tx, org, "receipt").await?);
-    tx.defer(
-        scope::update_one::<P, _>(org, id)
-            .value(P::ReceiptNumber, receipt.clone())
-            .to_owned(),
-    )
-    .await?;
-    Ok(receipt)
-}
-
 fn receipt_number(n: i64) -> String {
     format!("R-{n:06}")
 }
@@ -161,10 +144,12 @@ struct Unnumbered {
 }
 
 /// Numbers, in the order they were recorded, every receipt of the organisation that has none
-/// yet: payments that took money (they have an entry) and committed without a number.
-/// Answers the numbers given. The receipt counter is locked only for this short transaction,
-/// not for a payment's: payments commit together, and one numbering covers all that committed
-/// before it (nothing to number: nothing written).
+/// yet: payments that took money (they have an entry) without a number — `R-` and the
+/// organisation's next receipt number, six digits or more. Called just after a payment's commit
+/// ([`PaymentRepo::create`]), or as the last step of the transaction that confirms a card
+/// payment. Answers the numbers given. After a commit the receipt counter is locked only for
+/// this short transaction, not for the payment's: payments commit together, and one numbering
+/// covers all that committed before it (nothing to number: nothing written).
 pub(super) async fn number_pending(tx: &mut Tx, org: OrgId) -> Result<Vec<(String, String)>> {
     let last = lock_series(tx, org, "receipt").await?;
     let pending: Vec<Unnumbered> = tx
@@ -209,8 +194,8 @@ pub(super) struct Received {
 
 /// Posts money received for `lease` as payment `id`: debits the method's cash account, credits
 /// receivables with what `moves` apply to charges and prepaid rent with the rest. The caller
-/// writes the payment's row, records `moves` against the charges, and numbers its receipt last
-/// ([`number_receipt`]).
+/// writes the payment's row, records `moves` against the charges, and has its receipt numbered
+/// ([`number_pending`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn receive(
     tx: &mut Tx,
