@@ -8,10 +8,13 @@
 //!   a constant-time bearer check, one indexed single-row SELECT, JSON out.
 //! - `insert-loop`: single-row INSERTs into `properties`, each in its own durable transaction,
 //!   the raw write rate Lintel's `POST /api/properties` is compared with.
+//! - `payment-loop`: scenario 7's payments through `lintel_store` without HTTP, each under a
+//!   fresh Idempotency-Key, the database work of a payment on its own.
 //! - `report`: reads the results directory the script filled and writes the Markdown report.
 
 mod floor;
 mod insert_loop;
+mod payment_loop;
 mod report;
 mod seed;
 mod stats;
@@ -41,6 +44,8 @@ enum Command {
     Floor(floor::FloorArgs),
     /// Inserts property rows in a loop, one durable transaction each, and prints the rate.
     InsertLoop(insert_loop::InsertArgs),
+    /// Records payments through lintel_store (no HTTP) in a loop and prints the rate.
+    PaymentLoop(payment_loop::PaymentLoopArgs),
     /// Writes the Markdown report from a results directory.
     Report(ReportArgs),
 }
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::SeedLedger(a) => runtime().and_then(|rt| rt.block_on(seed::ledger::run(a))),
         Command::Floor(a) => floor::run(a),
         Command::InsertLoop(a) => insert_loop::run(a),
+        Command::PaymentLoop(a) => payment_loop::run(a),
         Command::Report(a) => report::run(&a.results, &a.out),
     };
     match out {

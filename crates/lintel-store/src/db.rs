@@ -290,6 +290,22 @@ impl Tx {
         Ok(())
     }
 
+    /// Lets this transaction's commit return before it is on disk: PostgreSQL's
+    /// `synchronous_commit = off` for this transaction alone (its locks are released without
+    /// waiting for the log flush); nothing on SQLite, whose commits are batched already.
+    ///
+    /// Only for a transaction that a later durable commit of the same request follows before
+    /// anything of it is answered: PostgreSQL writes its log in order, so that commit's flush
+    /// makes this one durable too, and a crash before then loses it as if it had not run.
+    pub async fn flushed_by_next_commit(&mut self) -> Result<()> {
+        if let TxInner::Postgres(tx) = &mut self.inner {
+            sqlx::query("SELECT set_config('synchronous_commit', 'off', true)")
+                .execute(tx.conn().await?)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Runs a statement inside the transaction (on SQLite inline: the transaction holds the
     /// write lock).
     async fn fetch<F: Fetch>(&mut self, stmt: &impl Statement) -> Result<F::Out> {

@@ -125,6 +125,13 @@ pub(crate) async fn mark_committed(tx: &mut Tx) -> Result<Option<Claim>> {
     Ok(Some(claim))
 }
 
+/// Whether the running request holds an Idempotency-Key whose change has committed: its answer
+/// is then kept by [`IdempotencyRepo::finish`], a durable commit made before the answer is
+/// sent.
+pub(crate) fn answer_kept_later() -> bool {
+    ACTIVE.try_with(Claim::committed).unwrap_or(false)
+}
+
 /// Flags `claim` as committed (after its transaction's commit succeeded).
 pub(crate) fn committed(claim: Option<Claim>) {
     if let Some(c) = claim {

@@ -72,6 +72,21 @@ pub struct WorkerOut {
     pub errors: u64,
 }
 
+impl WorkerOut {
+    /// Counts one write begun at `t`: its latency, or a failure (the first printed, as `what`'s).
+    pub fn record<E: std::fmt::Display>(&mut self, what: &str, t: Instant, r: Result<(), E>) {
+        match r {
+            Ok(()) => self.latencies.push(t.elapsed()),
+            Err(e) => {
+                if self.errors == 0 {
+                    eprintln!("{what}: {e}");
+                }
+                self.errors += 1;
+            }
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Summary {
@@ -97,6 +112,16 @@ pub fn run(a: InsertArgs) -> anyhow::Result<()> {
         let outs = crate::runtime()?.block_on(pg::run(&a.db, &a.org, a.concurrency, deadline))?;
         ("postgres", outs)
     };
+    print_summary(backend, a.concurrency, started, &outs)
+}
+
+/// Prints the JSON line of a loop that started at `started` and whose workers answered `outs`.
+pub fn print_summary(
+    backend: &'static str,
+    concurrency: usize,
+    started: Instant,
+    outs: &[WorkerOut],
+) -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let mut ms: Vec<f64> = outs
         .iter()
@@ -105,7 +130,7 @@ pub fn run(a: InsertArgs) -> anyhow::Result<()> {
     ms.sort_by(f64::total_cmp);
     let s = Summary {
         backend,
-        concurrency: a.concurrency,
+        concurrency,
         seconds,
         writes: ms.len(),
         errors: outs.iter().map(|o| o.errors).sum(),

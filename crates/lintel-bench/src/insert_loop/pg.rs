@@ -59,15 +59,7 @@ async fn worker(
             tx.commit().await
         }
         .await;
-        match r {
-            Ok(()) => out.latencies.push(t.elapsed()),
-            Err(e) => {
-                if out.errors == 0 {
-                    eprintln!("insert-loop: {e}");
-                }
-                out.errors += 1;
-            }
-        }
+        out.record("insert-loop", t, r);
     }
     Ok(out)
 }

@@ -82,15 +82,7 @@ pub fn run(
                     let guard = writer.lock().unwrap_or_else(|p| p.into_inner());
                     let r = insert_one(&c, &sql, &org, &v);
                     drop(guard);
-                    match r {
-                        Ok(()) => out.latencies.push(t.elapsed()),
-                        Err(e) => {
-                            if out.errors == 0 {
-                                eprintln!("insert-loop: {e}");
-                            }
-                            out.errors += 1;
-                        }
-                    }
+                    out.record("insert-loop", t, r);
                 }
                 out
             })

@@ -6,6 +6,7 @@
 //! wrk/<scenario>.<backend>.<server>/run-<n>.txt   wrk --latency reports
 //! wrk/<scenario>.<backend>.<server>/cpu-<n>.txt   CPU ticks of the server and of PostgreSQL
 //! insert/<backend>/run-<n>.json                   insert-loop summaries
+//! payloop/<backend>/run-<n>.json                  payment-loop summaries (same shape)
 //! rss/<backend>.txt            VmHWM of `lintel serve` after scenario 2, in kB
 //! ready/<backend>.txt          start → /api/ready 200, one figure (ms) per line
 //! instr/<scenario>.<backend>.<server>.txt   marginal instructions per request (callgrind)
@@ -52,6 +53,8 @@ pub struct Results {
     pub meta: BTreeMap<String, String>,
     pub wrk: BTreeMap<String, Vec<WrkRun>>,
     pub inserts: BTreeMap<String, Vec<InsertRun>>,
+    /// `lintel-bench payment-loop` runs, by backend.
+    pub payment_loops: BTreeMap<String, Vec<InsertRun>>,
     pub seeds: Vec<SeedStat>,
     pub rss_kb: BTreeMap<String, u64>,
     pub ready_ms: BTreeMap<String, Vec<f64>>,
@@ -114,16 +117,8 @@ pub fn load(dir: &Path) -> anyhow::Result<Results> {
             r.wrk.insert(stem_full(&d), runs);
         }
     }
-    for d in entries(&dir.join("insert")) {
-        let runs: Vec<InsertRun> = entries(&d)
-            .iter()
-            .filter_map(|f| fs::read(f).ok())
-            .filter_map(|b| serde_json::from_slice(&b).ok())
-            .collect();
-        if !runs.is_empty() {
-            r.inserts.insert(stem_full(&d), runs);
-        }
-    }
+    r.inserts = loop_runs(&dir.join("insert"));
+    r.payment_loops = loop_runs(&dir.join("payloop"));
     for f in entries(&dir.join("rss")) {
         if let Some(kb) = fs::read_to_string(&f)
             .ok()
@@ -159,6 +154,22 @@ fn stem_full(p: &Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string()
+}
+
+/// The loop summaries under `dir` (`<backend>/run-<n>.json`), by backend.
+fn loop_runs(dir: &Path) -> BTreeMap<String, Vec<InsertRun>> {
+    let mut out = BTreeMap::new();
+    for d in entries(dir) {
+        let runs: Vec<InsertRun> = entries(&d)
+            .iter()
+            .filter_map(|f| fs::read(f).ok())
+            .filter_map(|b| serde_json::from_slice(&b).ok())
+            .collect();
+        if !runs.is_empty() {
+            out.insert(stem_full(&d), runs);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

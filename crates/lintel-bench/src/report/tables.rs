@@ -166,22 +166,36 @@ pub fn figures(r: &Results) -> String {
                     r.instr.get(&format!("{id}.{b}.{s}")).map_or("–".into(), |n| thousands(*n)),
                 );
             }
-            if *id == "s4-create" {
-                if let Some(runs) = r.inserts.get(*b) {
-                    let col = |f: fn(&super::load::InsertRun) -> f64| {
-                        runs.iter().map(f).collect::<Vec<_>>()
-                    };
-                    let errors: u64 = runs.iter().map(|x| x.errors).sum();
-                    let writes: u64 = runs.iter().map(|x| x.writes).sum();
-                    let _ = writeln!(
-                        out,
-                        "| {n} | raw single-row `INSERT`, one durable transaction each | {db} | `lintel-bench insert-loop` | {} | {} | {} | {errors} / {} | | | |",
-                        spread(&col(|x| x.rate), rate),
-                        spread(&col(|x| x.p50_ms), ms),
-                        spread(&col(|x| x.p99_ms), ms),
-                        rate(writes as f64),
-                    );
-                }
+            let looped = match *id {
+                "s4-create" => r.inserts.get(*b).map(|runs| {
+                    (
+                        runs,
+                        "raw single-row `INSERT`, one durable transaction each",
+                        "`lintel-bench insert-loop`",
+                    )
+                }),
+                "s7-payment" => r.payment_loops.get(*b).map(|runs| {
+                    (
+                        runs,
+                        "the same payments through `lintel_store`, no HTTP (claim the key, record, number, keep the answer)",
+                        "`lintel-bench payment-loop`",
+                    )
+                }),
+                _ => None,
+            };
+            if let Some((runs, what, source)) = looped {
+                let col =
+                    |f: fn(&super::load::InsertRun) -> f64| runs.iter().map(f).collect::<Vec<_>>();
+                let errors: u64 = runs.iter().map(|x| x.errors).sum();
+                let writes: u64 = runs.iter().map(|x| x.writes).sum();
+                let _ = writeln!(
+                    out,
+                    "| {n} | {what} | {db} | {source} | {} | {} | {} | {errors} / {} | | | |",
+                    spread(&col(|x| x.rate), rate),
+                    spread(&col(|x| x.p50_ms), ms),
+                    spread(&col(|x| x.p99_ms), ms),
+                    rate(writes as f64),
+                );
             }
         }
     }

@@ -202,6 +202,20 @@ fn rows(r: &Results) -> Vec<Row> {
         ));
     }
     for (b, db) in BACKENDS {
+        let looped = r
+            .payment_loops
+            .get(*b)
+            .and_then(|runs| median(&runs.iter().map(|x| x.rate).collect::<Vec<_>>()));
+        // What the HTTP layer costs a payment: at most a third of the rate.
+        out.push(row(
+            format!("7: POST /api/payments ÷ the same payments without HTTP, writes/s ({db})"),
+            ratio(rps(r, &format!("s7-payment.{b}.lintel")), looped),
+            pct,
+            "≥ 67 %",
+            |v| v >= 0.67,
+        ));
+    }
+    for (b, db) in BACKENDS {
         out.push(row(
             format!("6: trial balance p99, 1M-line journal ({db})"),
             p99(r, &format!("s6-trial-balance-1m.{b}.lintel")),

@@ -177,20 +177,38 @@ backend_test!(
         let org = app.org(Plan::Pro).await;
         let (lease, _) = active_lease(&app, &org).await;
         let (other, _) = active_lease(&app, &org).await;
-        let pays = (0..12).map(|i| {
+        // Half under an Idempotency-Key (numbered without a flush of their own, made durable by
+        // the keeping of their answer), half without (numbered by a durable commit).
+        let body = |i: i64| {
             let on = if i % 2 == 0 { &lease } else { &other };
-            let body = json!({"leaseId": on, "amount": money(1000 + i), "method": "cash"});
-            app.post("/api/payments", &org.admin, body)
+            json!({"leaseId": on, "amount": money(1000 + i), "method": "cash"})
+        };
+        let (app, org) = (&app, &org);
+        let pays = (0..12).map(|i| async move {
+            let key = format!("receipt-{i}");
+            let r = if i % 3 == 0 {
+                app.post("/api/payments", &org.admin, body(i)).await
+            } else {
+                app.post_keyed("/api/payments", &org.admin, &key, body(i))
+                    .await
+            };
+            (i, key, r)
         });
         let answers = futures::future::join_all(pays).await;
         let mut numbers: Vec<String> = Vec::new();
-        for r in &answers {
+        for (i, key, r) in &answers {
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
             let number = r.data()["receiptNumber"].as_str().unwrap().to_string();
-            // What the answer says is what is kept.
+            // What the answer says is what is kept, and what a replay answers.
             let id = r.data()["id"].as_str().unwrap();
             let again = app.get(&format!("/api/payments/{id}"), &org.admin).await;
             assert_eq!(again.data()["receiptNumber"], number.as_str());
+            if i % 3 != 0 {
+                let replay = app
+                    .post_keyed("/api/payments", &org.admin, key, body(*i))
+                    .await;
+                assert_eq!(replay.body, r.body);
+            }
             numbers.push(number);
         }
         numbers.sort();

@@ -200,7 +200,7 @@ async fn confirm(tx: &mut Tx, org: OrgId, actor: &Actor, row: &PaymentRow) -> Re
         })),
     };
     events::emit(tx, org, actor, change).await?;
-    writes::number_pending(tx, org).await.map(drop)
+    writes::number_pending(tx, org, false).await.map(drop)
 }
 
 #[derive(serde::Deserialize)]

@@ -149,8 +149,15 @@ struct Unnumbered {
 /// ([`PaymentRepo::create`]), or as the last step of the transaction that confirms a card
 /// payment. Answers the numbers given. After a commit the receipt counter is locked only for
 /// this short transaction, not for the payment's: payments commit together, and one numbering
-/// covers all that committed before it (nothing to number: nothing written).
-pub(super) async fn number_pending(tx: &mut Tx, org: OrgId) -> Result<Vec<(String, String)>> {
+/// covers all that committed before it. With nothing to number nothing is written, unless
+/// `barrier`: then the counter is written back unchanged, so that the transaction's commit is a
+/// durable one, and its flush carries any numbering committed before it that is not yet on
+/// disk ([`Tx::flushed_by_next_commit`]).
+pub(super) async fn number_pending(
+    tx: &mut Tx,
+    org: OrgId,
+    barrier: bool,
+) -> Result<Vec<(String, String)>> {
     let last = lock_series(tx, org, "receipt").await?;
     let pending: Vec<Unnumbered> = tx
         .all(
@@ -175,7 +182,7 @@ pub(super) async fn number_pending(tx: &mut Tx, org: OrgId) -> Result<Vec<(Strin
         .await?;
         numbered.push((p.id, receipt));
     }
-    if !numbered.is_empty() {
+    if barrier || !numbered.is_empty() {
         set_series(tx, org, "receipt", last + numbered.len() as i64).await?;
     }
     Ok(numbered)
@@ -478,7 +485,7 @@ impl PaymentRepo<'_> {
         let org = self.org;
         self.db
             .write(move |mut tx| async move {
-                number_pending(&mut tx, org).await?;
+                number_pending(&mut tx, org, false).await?;
                 tx.commit().await
             })
             .await
@@ -488,11 +495,24 @@ impl PaymentRepo<'_> {
     /// numbering by another request may already have given it one). Read and committed in the
     /// numbering's transaction: on SQLite that numbering may still be in the open batch, seen
     /// only there and durable only once it commits.
+    ///
+    /// The number is durable before it is answered. When the request's answer is kept for its
+    /// Idempotency-Key, that keeping is a durable commit made before the answer goes out, so
+    /// this transaction need not wait for its own flush
+    /// ([`Tx::flushed_by_next_commit`]): the receipt counter is then held only while the
+    /// numbering runs, not through a disk flush, and an organisation's payments are numbered
+    /// as fast as they commit. Without a key this commit is the durable one, and writes the
+    /// counter even when another request numbered the payment, so that its flush covers that
+    /// numbering too.
     async fn receipt_of(&self, id: PaymentId) -> Result<String> {
         let org = self.org;
+        let kept_later = crate::idempotency::answer_kept_later();
         self.db
             .write(move |mut tx| async move {
-                let numbered = number_pending(&mut tx, org).await?;
+                if kept_later {
+                    tx.flushed_by_next_commit().await?;
+                }
+                let numbered = number_pending(&mut tx, org, !kept_later).await?;
                 let mine = numbered.into_iter().find(|(p, _)| *p == id.to_string());
                 let receipt = match mine {
                     Some((_, r)) => Some(r),
