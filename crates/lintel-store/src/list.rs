@@ -18,7 +18,7 @@ use crate::prepared::{number_slot, slot, ShapeKey, Shapes, MAX_SLOTS};
 
 /// Slot 0 is the organisation; filters take the slots from 1; then the paging values.
 const FIRST_FILTER: usize = 1;
-const MAX_FILTERS: usize = 8;
+const MAX_FILTERS: usize = 9;
 const AFTER_BY: usize = FIRST_FILTER + MAX_FILTERS;
 const AFTER_KEY: usize = AFTER_BY + 1;
 const LIMIT: usize = AFTER_KEY + 1;

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use lintel_domain::ledger::{
-    Payment, PaymentInput, PaymentMethod, PaymentStatus, RefundInput, ReturnInput,
+    Payment, PaymentInput, PaymentMethod, PaymentStatus, RefundInput, ReturnInput, REFERENCE_MAX,
 };
 use lintel_domain::pagination::PAYMENTS_PAGE;
 use lintel_domain::{
@@ -86,6 +86,10 @@ list_query! {
         tenant_id: Option<String>,
         #[param(value_type = Option<PaymentMethod>)]
         method: Option<String>,
+        /// Exactly this reference (as recorded with the payment: a transfer's or a cheque's
+        /// reference), e.g. to find what a request whose answer was lost recorded.
+        #[param(max_length = 200)]
+        reference: Option<String>,
     }
 }
 
@@ -115,6 +119,7 @@ async fn list(
         from: check.date("from", q.from.as_deref()),
         to: check.date("to", q.to.as_deref()),
         visible_to: None,
+        reference: check.text("reference", q.reference.as_deref(), REFERENCE_MAX),
     };
     let page = q.paged(&mut check, PAYMENTS_PAGE);
     let page = check.finish(page)?;

@@ -38,5 +38,5 @@ pub use journal::{
 pub use payment::{
     apply_in_order, refund_plan, Allocation, AllocationInput, NewPayment, NewRefund, NewReturn,
     Payer, Payment, PaymentInput, PaymentMethod, PaymentReturn, PaymentStatus, Refund, RefundInput,
-    ReturnInput,
+    ReturnInput, REFERENCE_MAX,
 };

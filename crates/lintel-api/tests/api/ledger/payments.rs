@@ -192,6 +192,14 @@ backend_test!(
             .await;
         assert_eq!(r.data()["total"], 2);
         assert_eq!(r.data()["items"][0]["id"], second);
+        // By reference: exactly, after the same normalising as the body's text.
+        let r = app
+            .get("/api/payments?reference=%20Front%20desk", &org.admin)
+            .await;
+        assert_eq!(r.data()["total"], 1, "{}", r.text);
+        assert_eq!(r.data()["items"][0]["reference"], "Front desk");
+        let r = app.get("/api/payments?reference=Front", &org.admin).await;
+        assert_eq!(r.data()["total"], 0, "{}", r.text);
         assert_sound(&app, &org).await;
     }
 );
@@ -506,6 +514,7 @@ backend_test!(payments_by_role_organisation_and_page, |app| {
         "status=paid",
         "method=gold",
         "from=x",
+        "reference=%01",
     ] {
         let r = app.get(&format!("/api/payments?{bad}"), &org.admin).await;
         assert_eq!(
@@ -515,6 +524,12 @@ backend_test!(payments_by_role_organisation_and_page, |app| {
             r.text
         );
     }
+    let long = "r".repeat(201);
+    let r = app
+        .get(&format!("/api/payments?reference={long}"), &org.admin)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["details"][0]["field"], "reference", "{}", r.text);
     let r = app.get("/api/payments?pageSize=1", &org.admin).await;
     assert_eq!(
         (r.data()["total"].as_i64(), r.data()["totalPages"].as_i64()),

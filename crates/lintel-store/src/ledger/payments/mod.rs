@@ -254,6 +254,9 @@ static LIST: list::List = list::List::new(
                 ),
             );
         }
+        if on.has(8) {
+            q.and_where(Expr::col((P::Table, P::Reference)).eq(list::On::slot(8)));
+        }
     },
 );
 
@@ -269,6 +272,8 @@ pub struct PaymentFilter {
     pub to: Option<Date>,
     /// Only payments on leases this tenant is on (a tenant reading their own).
     pub visible_to: Option<TenantId>,
+    /// Exactly this reference.
+    pub reference: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -396,6 +401,9 @@ impl PaymentRepo<'_> {
         }
         if let Some(t) = f.visible_to {
             filters.set(7, t.to_string());
+        }
+        if let Some(r) = &f.reference {
+            filters.set(8, r.clone());
         }
         let order = list::Order::by_column("-receivedOn", P::Table, P::ReceivedOn, P::Id, true);
         let key = |r: &PaymentRow| {
