@@ -87,8 +87,12 @@ list_query! {
         #[param(value_type = Option<PaymentMethod>)]
         method: Option<String>,
         /// Exactly this reference (as recorded with the payment: a transfer's or a cheque's
-        /// reference), e.g. to find what a request whose answer was lost recorded.
-        #[param(max_length = 200)]
+        /// reference), e.g. to find what a request whose answer was lost recorded: at most 200
+        /// characters, no control characters; blank means any.
+        #[param(
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+        )]
         reference: Option<String>,
     }
 }
