@@ -43,6 +43,20 @@ fn cpu(r: &Results, id: &str) -> Option<f64> {
     )
 }
 
+/// The median rate of a loop's runs on `backend` (`lintel-bench insert-loop`, `payment-loop`).
+fn loop_rate(
+    runs: &std::collections::BTreeMap<String, Vec<super::load::InsertRun>>,
+    backend: &str,
+) -> Option<f64> {
+    median(
+        &runs
+            .get(backend)?
+            .iter()
+            .map(|x| x.rate)
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => Some(a / b),
@@ -171,10 +185,7 @@ fn rows(r: &Results) -> Vec<Row> {
         ));
     }
     for (b, db) in BACKENDS {
-        let raw = r
-            .inserts
-            .get(*b)
-            .and_then(|runs| median(&runs.iter().map(|x| x.rate).collect::<Vec<_>>()));
+        let raw = loop_rate(&r.inserts, b);
         // Durable writes: at least half the raw rate on SQLite, 60 % on PostgreSQL.
         let (goal, min): (&'static str, f64) = match *b {
             "sqlite" => ("≥ 50 %", 0.5),
@@ -189,10 +200,7 @@ fn rows(r: &Results) -> Vec<Row> {
         ));
     }
     for (b, db) in BACKENDS {
-        let raw = r
-            .inserts
-            .get(*b)
-            .and_then(|runs| median(&runs.iter().map(|x| x.rate).collect::<Vec<_>>()));
+        let raw = loop_rate(&r.inserts, b);
         out.push(row(
             format!("7: POST /api/payments (fresh keys) ÷ raw insert loop, writes/s ({db})"),
             ratio(rps(r, &format!("s7-payment.{b}.lintel")), raw),
@@ -202,10 +210,7 @@ fn rows(r: &Results) -> Vec<Row> {
         ));
     }
     for (b, db) in BACKENDS {
-        let looped = r
-            .payment_loops
-            .get(*b)
-            .and_then(|runs| median(&runs.iter().map(|x| x.rate).collect::<Vec<_>>()));
+        let looped = loop_rate(&r.payment_loops, b);
         // What the HTTP layer costs a payment: at most a third of the rate.
         out.push(row(
             format!("7: POST /api/payments ÷ the same payments without HTTP, writes/s ({db})"),
