@@ -298,12 +298,10 @@ impl Tx {
     /// anything of it is answered: PostgreSQL writes its log in order, so that commit's flush
     /// makes this one durable too, and a crash before then loses it as if it had not run.
     pub async fn flushed_by_next_commit(&mut self) -> Result<()> {
-        if let TxInner::Postgres(tx) = &mut self.inner {
-            sqlx::query("SELECT set_config('synchronous_commit', 'off', true)")
-                .execute(tx.conn().await?)
-                .await?;
+        match &mut self.inner {
+            TxInner::Postgres(tx) => tx.commit_without_flush().await,
+            TxInner::Sqlite(_) => Ok(()),
         }
-        Ok(())
     }
 
     /// Runs a statement inside the transaction (on SQLite inline: the transaction holds the
@@ -344,6 +342,25 @@ impl Tx {
     /// Runs an INSERT, UPDATE or DELETE; returns the rows affected.
     pub async fn exec(&mut self, stmt: &impl Statement) -> Result<u64> {
         self.fetch::<Changed>(stmt).await
+    }
+
+    /// Runs an INSERT, UPDATE or DELETE that reads no row of the deferred writes ([`Tx::defer`])
+    /// and is not one their rows depend on; returns the rows affected. On PostgreSQL it is sent
+    /// together with them as one statement (one round trip instead of two); elsewhere it is
+    /// [`Tx::exec`].
+    pub async fn exec_beside_deferred(&mut self, stmt: impl Statement) -> Result<u64> {
+        match &mut self.inner {
+            TxInner::Sqlite(_) => self.exec(&stmt).await,
+            TxInner::Postgres(tx) => {
+                let started = Instant::now();
+                let (sql, v) = stmt.into_rendered(Backend::Postgres);
+                let (conn, sql, values) = tx.conn_with(sql, v.0 .0).await?;
+                let values = SqlxValues(sea_query::Values(values));
+                let got = run_pg(Changed::WANTS, &sql, values, conn).await?;
+                timing::record(started.elapsed());
+                Changed::from_pg(got)
+            }
+        }
     }
 
     /// Runs a write whose result is not needed (an event, an audit entry, a new row): at once

@@ -106,9 +106,11 @@ pub(crate) async fn mark_committed(tx: &mut Tx) -> Result<Option<Claim>> {
     if claim.committed() {
         return Ok(None);
     }
+    // Sent with the transaction's deferred writes (its event and audit entry): it touches only
+    // the key's row, which none of them reads or writes.
     let n = tx
-        .exec(
-            &scope::update::<K>(claim.org)
+        .exec_beside_deferred(
+            scope::update::<K>(claim.org)
                 .value(K::State, COMMITTED)
                 .and_where(Expr::col(K::Credential).eq(claim.credential.as_str()))
                 .and_where(Expr::col(K::IdemKey).eq(claim.key.as_str()))

@@ -34,7 +34,12 @@ pub(crate) struct PgTx {
     open: Option<Transaction<'static, Postgres>>,
     /// Rendered writes not sent yet, in order.
     deferred: Vec<(String, Vec<Value>)>,
+    /// Whether the commit may return before it is on disk ([`PgTx::commit_without_flush`]).
+    without_flush: bool,
 }
+
+/// `BEGIN` with `synchronous_commit` off for the transaction alone, in one round trip.
+const BEGIN_WITHOUT_FLUSH: &str = "BEGIN; SET LOCAL synchronous_commit TO OFF";
 
 impl PgTx {
     pub(crate) fn new(pool: PgPool) -> PgTx {
@@ -42,7 +47,21 @@ impl PgTx {
             pool,
             open: None,
             deferred: Vec::new(),
+            without_flush: false,
         }
+    }
+
+    /// Lets the commit return without waiting for its log flush (`synchronous_commit = off`
+    /// for this transaction alone). Set with the `BEGIN` when the transaction is not open on
+    /// the server yet, so it costs no round trip of its own.
+    pub(crate) async fn commit_without_flush(&mut self) -> Result<()> {
+        self.without_flush = true;
+        if let Some(tx) = self.open.as_mut() {
+            sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Keeps a rendered write to send with the next statement or at commit.
@@ -53,15 +72,42 @@ impl PgTx {
     /// The transaction's connection for a statement that must run now: opens the transaction
     /// on the server if it is not yet, and sends the deferred writes first.
     pub(crate) async fn conn(&mut self) -> Result<&mut sqlx::PgConnection> {
-        if self.open.is_none() {
-            let pool = self.pool.clone();
-            self.open = Some(detached(async move { pool.begin().await }).await?);
-        }
+        self.open().await?;
         let tx = self.open.as_mut().expect("opened above");
         if let Some(writes) = combine(std::mem::take(&mut self.deferred)) {
             send(writes, &mut **tx).await?;
         }
         Ok(&mut **tx)
+    }
+
+    /// The transaction's connection for `sql`, a statement that must run now but reads no row
+    /// of the deferred writes and is not one their rows depend on: it is sent with them, as the
+    /// main statement of their combination (whose row count is its own), in one round trip.
+    /// Answers the connection and the statement to send.
+    pub(crate) async fn conn_with(
+        &mut self,
+        sql: String,
+        values: Vec<Value>,
+    ) -> Result<(&mut sqlx::PgConnection, Arc<str>, Vec<Value>)> {
+        self.open().await?;
+        self.deferred.push((sql, values));
+        let (sql, values) = combine(std::mem::take(&mut self.deferred)).expect("one at least");
+        let tx = self.open.as_mut().expect("opened above");
+        Ok((&mut **tx, sql, values))
+    }
+
+    /// Opens the transaction on the server if it is not yet.
+    async fn open(&mut self) -> Result<()> {
+        if self.open.is_none() {
+            let pool = self.pool.clone();
+            let opened = if self.without_flush {
+                detached(async move { pool.begin_with(BEGIN_WITHOUT_FLUSH).await }).await?
+            } else {
+                detached(async move { pool.begin().await }).await?
+            };
+            self.open = Some(opened);
+        }
+        Ok(())
     }
 
     /// Commits: the deferred writes and `COMMIT`, or — when nothing else was sent — the

@@ -236,9 +236,9 @@ impl ChargeRepo<'_> {
         let id = self
             .db
             .write(move |mut tx| async move {
-                let l = match crate::leasing::leases::get_in(&mut tx, self.org, lease, true).await {
+                let l = match crate::leasing::leases::for_money(&mut tx, self.org, lease).await {
                     Err(StoreError::NotFound) => return Err(StoreError::Missing("Lease")),
-                    other => other?,
+                    other => other?.0,
                 };
                 let charge = post_charge(&mut tx, self.org, actor, &l, new).await?;
                 tx.commit().await?;

@@ -154,8 +154,10 @@ pub(crate) async fn record(
         } else {
             ChargeStatus::PartiallyPaid
         };
-        tx.exec(
-            &scope::update_one::<C, _>(org, *charge)
+        // Deferred (each charge once: `moves` names a charge at most once), and sent with the
+        // allocations before the invoices' totals are read below.
+        tx.defer(
+            scope::update_one::<C, _>(org, *charge)
                 .values([
                     (C::PaidMinor, paid.into()),
                     (C::Status, status.as_str().into()),

@@ -92,3 +92,63 @@ db_test!(
         assert_eq!(rows(db).await, [1, 2, 3, 4, 5]);
     }
 );
+
+db_test!(a_write_beside_deferred_ones_counts_its_own_rows, |db| {
+    db.raw("CREATE TABLE deferred_t (a BIGINT PRIMARY KEY CHECK (a > 0))")
+        .await
+        .unwrap();
+    db.raw("CREATE TABLE beside_t (k BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
+        .await
+        .unwrap();
+    db.raw("INSERT INTO beside_t (k, n) VALUES (1, 0), (2, 0)")
+        .await
+        .unwrap();
+    let bump = |k: i64| {
+        Query::update()
+            .table(Alias::new("beside_t"))
+            .value(Alias::new("n"), Expr::col(Alias::new("n")).add(1))
+            .and_where(Expr::col(Alias::new("k")).gte(k))
+            .to_owned()
+    };
+
+    // Sent with the deferred writes, the update answers its own row count, and both
+    // commit (and the transaction may also commit without waiting for its flush).
+    let mut tx = db.begin().await.unwrap();
+    tx.flushed_by_next_commit().await.unwrap();
+    tx.defer(insert(1)).await.unwrap();
+    tx.defer(insert(2)).await.unwrap();
+    tx.defer(insert(3)).await.unwrap();
+    assert_eq!(tx.exec_beside_deferred(bump(1)).await.unwrap(), 2);
+    assert_eq!(tx.exec_beside_deferred(bump(2)).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(rows(db).await, [1, 2, 3]);
+
+    #[derive(serde::Deserialize)]
+    struct N {
+        n: i64,
+    }
+    let q = Query::select()
+        .column(Alias::new("n"))
+        .from(Alias::new("beside_t"))
+        .order_by(Alias::new("k"), sea_query::Order::Asc)
+        .to_owned();
+    let n: Vec<N> = db.all(&q).await.unwrap();
+    assert_eq!(n.iter().map(|r| r.n).collect::<Vec<_>>(), [1, 2]);
+
+    // A deferred write that fails takes the update with it.
+    let failed = async {
+        let mut tx = db.begin().await?;
+        tx.defer(insert(4)).await?;
+        tx.defer(insert(1)).await?;
+        tx.exec_beside_deferred(bump(1)).await?;
+        tx.commit().await
+    }
+    .await;
+    assert!(
+        matches!(failed, Err(StoreError::Conflict(_))),
+        "a duplicate key is a conflict: {failed:?}"
+    );
+    let n: Vec<N> = db.all(&q).await.unwrap();
+    assert_eq!(n.iter().map(|r| r.n).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(rows(db).await, [1, 2, 3]);
+});

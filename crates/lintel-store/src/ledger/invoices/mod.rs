@@ -320,7 +320,8 @@ impl InvoiceRepo<'_> {
         let id = self
             .db
             .write(move |mut tx| async move {
-                let (lease, _) = super::payments::lease_of(&mut tx, self.org, new.payer).await?;
+                let (lease, _, today) =
+                    super::payments::lease_of(&mut tx, self.org, new.payer).await?;
                 let lease_id = lease.id.to_string();
                 let charges =
                     invoiceable(&mut tx, self.org, &lease_id, new.charge_ids.as_deref()).await?;
@@ -330,7 +331,6 @@ impl InvoiceRepo<'_> {
                         "there are no open charges on this lease that are not invoiced",
                     )]));
                 }
-                let today = crate::leasing::leases::today(&mut tx, self.org).await?;
                 let issue_date = new.issue_date.unwrap_or(today);
                 if new.due_date < issue_date {
                     return Err(StoreError::Invalid(vec![FieldError::new(

@@ -16,7 +16,7 @@ use super::{PaymentRepo, PaymentRow, Payments as P};
 use crate::db::Tx;
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
-use crate::leasing::leases::{get_in, today};
+use crate::leasing::leases::{for_money, get_in, today};
 use crate::ledger::lease_ledger;
 use crate::ledger::settle;
 use crate::scope;
@@ -39,14 +39,11 @@ impl PaymentRepo<'_> {
                     StoreError::NotFound => StoreError::Missing("Lease"),
                     other => other,
                 };
-                let lease = get_in(&mut tx, org, new.lease, true)
-                    .await
-                    .map_err(missing)?;
+                let (lease, today) = for_money(&mut tx, org, new.lease).await.map_err(missing)?;
                 if payer.is_some_and(|t| !lease.tenant_ids.contains(&t)) {
                     return Err(StoreError::Missing("Lease"));
                 }
                 let currency = writes::payable(&lease, new.amount)?;
-                let today = today(&mut tx, org).await?;
                 let amount = match new.amount {
                     Some(a) => a,
                     None => {

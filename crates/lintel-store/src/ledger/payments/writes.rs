@@ -17,10 +17,11 @@ use sea_query::{Expr, Order, Query};
 use super::{
     PaymentAllocations as PA, PaymentRefunds as PR, PaymentRepo, PaymentRow, Payments as P,
 };
+use crate::backend::Backend;
 use crate::db::Tx;
 use crate::error::{parse_col, Result, StoreError};
 use crate::events::{self, Change};
-use crate::leasing::leases::{get_in, today};
+use crate::leasing::leases::{for_money, get_in, today};
 use crate::leasing::schema::{LeaseTenants as LT, Leases as L};
 use crate::ledger::posting::{lock_series, post, set_series, system_accounts, Posting};
 use crate::ledger::settle::{self, line};
@@ -32,27 +33,31 @@ struct LeaseOf {
     lease_id: String,
 }
 
-/// The lease a payment is for, read locked: the one named, or the tenant's one lease in force.
+/// The lease a payment is for, read locked ([`for_money`], so with today's date in the
+/// organisation's time zone): the one named, or the tenant's one lease in force.
 pub(crate) async fn lease_of(
     tx: &mut Tx,
     org: OrgId,
     payer: Payer,
-) -> Result<(Lease, Option<TenantId>)> {
+) -> Result<(Lease, Option<TenantId>, Date)> {
     let missing = |e: StoreError| match e {
         StoreError::NotFound => StoreError::Missing("Lease"),
         other => other,
     };
     match payer {
-        Payer::Lease(l) => Ok((get_in(tx, org, l, true).await.map_err(missing)?, None)),
+        Payer::Lease(l) => {
+            let (lease, today) = for_money(tx, org, l).await.map_err(missing)?;
+            Ok((lease, None, today))
+        }
         Payer::Both(l, t) => {
-            let lease = get_in(tx, org, l, true).await.map_err(missing)?;
+            let (lease, today) = for_money(tx, org, l).await.map_err(missing)?;
             if !lease.tenant_ids.contains(&t) {
                 return Err(StoreError::Invalid(vec![FieldError::new(
                     "tenantId",
                     "is not a tenant on this lease",
                 )]));
             }
-            Ok((lease, Some(t)))
+            Ok((lease, Some(t), today))
         }
         Payer::Tenant(t) => {
             let in_force: Vec<LeaseOf> = tx
@@ -73,7 +78,8 @@ pub(crate) async fn lease_of(
             match in_force.as_slice() {
                 [one] => {
                     let id = parse_col("lease_tenants.lease_id", &one.lease_id)?;
-                    Ok((get_in(tx, org, id, true).await.map_err(missing)?, Some(t)))
+                    let (lease, today) = for_money(tx, org, id).await.map_err(missing)?;
+                    Ok((lease, Some(t), today))
                 }
                 [] => Err(StoreError::Invalid(vec![FieldError::new(
                     "tenantId",
@@ -146,8 +152,8 @@ struct Unnumbered {
 /// Numbers, in the order they were recorded, every receipt of the organisation that has none
 /// yet: payments that took money (they have an entry) without a number — `R-` and the
 /// organisation's next receipt number, six digits or more. Called just after a payment's commit
-/// ([`PaymentRepo::create`]), or as the last step of the transaction that confirms a card
-/// payment. Answers the numbers given. After a commit the receipt counter is locked only for
+/// on PostgreSQL and as the last step of its transaction on SQLite ([`PaymentRepo::create`]),
+/// or as the last step of the transaction that confirms a card payment. Answers the numbers given. After a commit the receipt counter is locked only for
 /// this short transaction, not for the payment's: payments commit together, and one numbering
 /// covers all that committed before it. With nothing to number nothing is written, unless
 /// `barrier`: then the counter is written back unchanged, so that the transaction's commit is a
@@ -327,8 +333,9 @@ pub(super) async fn insert(
         updated_at: now,
     };
     let r = row.clone();
-    tx.exec(
-        &Query::insert()
+    // Deferred: nothing reads it back in the transaction before a statement that sends it.
+    tx.defer(
+        Query::insert()
             .into_table(P::Table)
             .columns(super::COLUMNS)
             .values_panic([
@@ -397,12 +404,9 @@ async fn record_payment(
     actor: &Actor,
     new: &NewPayment,
 ) -> Result<Payment> {
-    let (lease, payer) = lease_of(tx, org, new.payer).await?;
+    let (lease, payer, today) = lease_of(tx, org, new.payer).await?;
     payable(&lease, Some(new.amount))?;
-    let received_on = match new.received_on {
-        Some(d) => d,
-        None => today(tx, org).await?,
-    };
+    let received_on = new.received_on.unwrap_or(today);
     let (moves, charges) = match &new.allocations {
         Some(asked) => checked_allocations(tx, org, &lease, asked).await?,
         None => {
@@ -471,12 +475,22 @@ impl PaymentRepo<'_> {
         let mut payment = self
             .db
             .write(move |mut tx| async move {
-                let payment = record_payment(&mut tx, org, actor, new).await?;
+                let mut payment = record_payment(&mut tx, org, actor, new).await?;
+                if tx.backend() == Backend::Sqlite {
+                    // One writer at a time: numbering here locks out no other payment, and
+                    // saves the numbering its own transaction.
+                    let numbered = number_pending(&mut tx, org, false).await?;
+                    let id = payment.id.to_string();
+                    payment.receipt_number =
+                        numbered.into_iter().find(|(p, _)| *p == id).map(|(_, r)| r);
+                }
                 tx.commit().await?;
                 Ok(payment)
             })
             .await?;
-        payment.receipt_number = Some(self.receipt_of(payment.id).await?);
+        if payment.receipt_number.is_none() {
+            payment.receipt_number = Some(self.receipt_of(payment.id).await?);
+        }
         Ok(payment)
     }
 
