@@ -203,11 +203,23 @@ async fn with_parts(
         .and_where(Expr::col(LD::LeaseId).is_in(ids))
         .order_by(LD::DocumentId, Order::Asc)
         .to_owned();
-    let (tenants, docs): (Vec<TenantOf>, Vec<DocumentOf>) = match (on, documents) {
-        (On::Db(db), true) => (db.all(&tq).await?, db.all(&dq).await?),
-        (On::Db(db), false) => (db.all(&tq).await?, Vec::new()),
-        (On::Tx(tx), true) => (tx.all(&tq).await?, tx.all(&dq).await?),
-        (On::Tx(tx), false) => (tx.all(&tq).await?, Vec::new()),
+    let (tenants, docs): (Vec<TenantOf>, Vec<DocumentOf>) = match on {
+        On::Db(db) => (
+            db.all(&tq).await?,
+            if documents {
+                db.all(&dq).await?
+            } else {
+                Vec::new()
+            },
+        ),
+        On::Tx(tx) => (
+            tx.all(&tq).await?,
+            if documents {
+                tx.all(&dq).await?
+            } else {
+                Vec::new()
+            },
+        ),
     };
     for l in &mut leases {
         let id = l.id.to_string();
