@@ -173,6 +173,19 @@ pub(crate) enum On<'a> {
     Tx(&'a mut Tx),
 }
 
+impl On<'_> {
+    /// Every row the statement returns, read where this points.
+    async fn all<T: crate::db::DbRow>(
+        &mut self,
+        stmt: &impl crate::prepared::Statement,
+    ) -> Result<Vec<T>> {
+        match self {
+            On::Db(db) => db.all(stmt).await,
+            On::Tx(tx) => tx.all(stmt).await,
+        }
+    }
+}
+
 /// Fills in the tenants (primary first) and documents of `leases`.
 pub(crate) async fn complete(on: On<'_>, org: OrgId, rows: Vec<LeaseRow>) -> Result<Vec<Lease>> {
     with_parts(on, org, rows, true).await
@@ -203,23 +216,12 @@ async fn with_parts(
         .and_where(Expr::col(LD::LeaseId).is_in(ids))
         .order_by(LD::DocumentId, Order::Asc)
         .to_owned();
-    let (tenants, docs): (Vec<TenantOf>, Vec<DocumentOf>) = match on {
-        On::Db(db) => (
-            db.all(&tq).await?,
-            if documents {
-                db.all(&dq).await?
-            } else {
-                Vec::new()
-            },
-        ),
-        On::Tx(tx) => (
-            tx.all(&tq).await?,
-            if documents {
-                tx.all(&dq).await?
-            } else {
-                Vec::new()
-            },
-        ),
+    let mut on = on;
+    let tenants: Vec<TenantOf> = on.all(&tq).await?;
+    let docs: Vec<DocumentOf> = if documents {
+        on.all(&dq).await?
+    } else {
+        Vec::new()
     };
     for l in &mut leases {
         let id = l.id.to_string();
